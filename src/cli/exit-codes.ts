@@ -1,0 +1,8 @@
+/** Exit codes (documented in docs/commands.md and --help). */
+export const EXIT = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  notFound: 3,
+  partial: 4,
+} as const;
