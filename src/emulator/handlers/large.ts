@@ -1,0 +1,120 @@
+/** Large files: start, part upload URLs, finish, cancel, list parts (b2-api.md §7). */
+import { LIMITS } from '../../core/limits.js';
+import { normalizeSha1 } from '../../core/sha1.js';
+import { b2Fail } from '../errors.js';
+import type { Call } from '../emulator.js';
+import { checkNameAndInfo, resolveContentType } from '../file-info.js';
+import { newFileId, randomHex } from '../ids.js';
+import { fileShape, partShape } from '../shapes.js';
+import type { Segment } from '../store/blobs.js';
+import type { StoredFile } from '../store/records.js';
+
+export async function startLargeFile(call: Call): Promise<unknown> {
+  const { emu, params, version } = call;
+  const bucketId = params.reqStr('bucketId');
+  const fileName = params.reqStr('fileName');
+  const contentType = params.reqStr('contentType');
+  const info = checkNameAndInfo(fileName, params.strMap('fileInfo') ?? {});
+  emu.require(call, 'writeFiles', { bucketId, fileName });
+  emu.bucket(bucketId);
+  const now = Date.now();
+  const seq = emu.meta.takeSeq();
+  const f: StoredFile = {
+    fileId: newFileId(bucketId, true, seq, now),
+    seq,
+    bucketId,
+    fileName,
+    action: 'start',
+    contentLength: 0,
+    contentSha1: 'none',
+    contentMd5: null,
+    contentType: resolveContentType(contentType, fileName),
+    fileInfo: info,
+    uploadTimestamp: now,
+    segments: [],
+  };
+  await emu.meta.commit({ t: 'file', f });
+  return fileShape(f, version, emu.accountId);
+}
+
+export function getUploadPartUrl(call: Call): unknown {
+  const { emu, params, version } = call;
+  const fileId = params.reqStr('fileId');
+  const p = emu.accountToken(call);
+  const f = emu.unfinished(fileId);
+  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  const opaque = randomHex(12);
+  const authorizationToken = emu.tokens.issue(emu.accountId, {
+    kind: 'upload',
+    keyId: p.key.applicationKeyId,
+    expiresAt: Date.now() + emu.tokenTtlMs(p.key),
+    target: fileId,
+    part: true,
+    opaque,
+    inFlight: false,
+  });
+  return { fileId, uploadUrl: `${call.baseUrl}/b2api/${version}/b2_upload_part/${fileId}/${opaque}`, authorizationToken };
+}
+
+export async function finishLargeFile(call: Call): Promise<unknown> {
+  const { emu, params, version } = call;
+  const fileId = params.reqStr('fileId');
+  const sha1s = params.reqStrArray('partSha1Array');
+  const p = emu.accountToken(call);
+  const f = emu.unfinished(fileId);
+  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  if (sha1s.length === 0) throw b2Fail('bad_request', 'partSha1Array must not be empty');
+  if (sha1s.length > LIMITS.maxParts) throw b2Fail('bad_request', `a large file has at most ${LIMITS.maxParts} parts`);
+  const parts = emu.meta.parts.get(fileId) ?? new Map();
+  const segments: Segment[] = [];
+  let total = 0;
+  for (let n = 1; n <= sha1s.length; n++) {
+    const part = parts.get(n);
+    if (!part) throw b2Fail('missing_part', `Part number ${n} has not been uploaded`);
+    if (normalizeSha1(part.contentSha1) !== sha1s[n - 1].toLowerCase())
+      throw b2Fail('part_sha1_mismatch', `Part number ${n} has SHA-1 ${normalizeSha1(part.contentSha1)}, not ${sha1s[n - 1]}`);
+    if (n < sha1s.length && part.contentLength < emu.opts.minPartSize)
+      throw b2Fail(
+        'bad_request',
+        `Part number ${n} is ${part.contentLength} bytes, smaller than the minimum part size ${emu.opts.minPartSize}`,
+      );
+    total += part.contentLength;
+    segments.push(...part.segments);
+  }
+  for (const n of parts.keys())
+    if (n > sha1s.length) throw b2Fail('bad_request', `Part number ${n} was uploaded but is not in partSha1Array`);
+  const done: StoredFile = { ...f, action: 'upload', contentLength: total, contentSha1: 'none', contentMd5: null, segments };
+  await emu.meta.commit({ t: 'file', f: done });
+  return fileShape(done, version, emu.accountId);
+}
+
+export async function cancelLargeFile(call: Call): Promise<unknown> {
+  const { emu, params } = call;
+  const fileId = params.reqStr('fileId');
+  const p = emu.accountToken(call);
+  const f = emu.unfinished(fileId);
+  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  await emu.meta.commit({ t: '-file', id: fileId });
+  return { fileId, accountId: emu.accountId, bucketId: f.bucketId, fileName: f.fileName };
+}
+
+export function listParts(call: Call): unknown {
+  const { emu, params } = call;
+  const fileId = params.reqStr('fileId');
+  const p = emu.accountToken(call);
+  const f = emu.unfinished(fileId);
+  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  const start = params.int('startPartNumber') ?? 1;
+  if (start < 1 || start > LIMITS.maxParts) throw b2Fail('bad_request', `startPartNumber must be between 1 and ${LIMITS.maxParts}`);
+  const max = params.int('maxPartCount') ?? 100;
+  if (max < 1 || max > LIMITS.maxListPartCount)
+    throw b2Fail('out_of_range', `maxPartCount must be between 1 and ${LIMITS.maxListPartCount}`);
+  const numbers = [...(emu.meta.parts.get(fileId)?.keys() ?? [])].filter((n) => n >= start).sort((a, b) => a - b);
+  const page = numbers.slice(0, max);
+  const parts = emu.meta.parts.get(fileId);
+  call.returned = page.length;
+  return {
+    parts: page.map((n) => partShape(fileId, parts!.get(n)!)),
+    nextPartNumber: numbers.length > max ? numbers[max] : null,
+  };
+}
