@@ -2,61 +2,124 @@
  * The entry point: builds the commander program, runs it, and maps errors to exit codes.
  * Only this module decides exit codes.
  */
-import { Command, CommanderError } from 'commander';
-import { B2Error, LimitError, NotFoundError, PartialFailureError, UsageError, IntegrityError } from '../core/errors.js';
+import { Command, CommanderError, Option } from 'commander';
+import { B2Error, LimitError, NotFoundError, PartialFailureError, UsageError, IntegrityError, isAbortError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerConfig } from './commands/config.js';
+import { registerFiles } from './commands/files.js';
+import { registerList } from './commands/list.js';
+import { registerManage } from './commands/manage.js';
+import { registerSync } from './commands/sync.js';
+import { registerTransfer } from './commands/transfer.js';
+import { makeChalk } from './output/output.js';
+import { scrub } from './output/secrets.js';
+import { Runtime, processIo } from './runtime.js';
+import type { Io } from './context.js';
 
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export type { Io };
 
-export function buildProgram(): Command {
+export const EXIT_CODES_HELP =
+  '\nExit codes: 0 success, 1 runtime error, 2 usage error, 3 not found, 4 some items failed while others succeeded.\n' +
+  'Credentials: --profile NAME or PROFILE:bucket/path, else B2_APPLICATION_KEY_ID + B2_APPLICATION_KEY, else the default profile.\n' +
+  'Reference: docs/commands.md';
+
+export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
   const program = new Command();
+  const io = rt.io;
   program
     .name('b2sync')
     .description('Keep local folders and Backblaze B2 buckets in step (B2 native API v4).')
+    .version('0.1.0', '-V, --version')
+    .option('--profile <name>', 'use this profile (see `b2sync config list`)')
+    .addOption(new Option('--endpoint <url>', 'authorization endpoint, e.g. the emulator\'s URL').env('B2SYNC_ENDPOINT'))
+    .option('--json', 'machine-readable output: one JSON object per line (NDJSON)')
+    .option('-q, --quiet', 'no progress bars or notices; errors only')
     .option('-v, --verbose', 'log each B2 call (tokens and keys redacted) and show stack traces')
-    .showHelpAfterError(false)
+    .option('--log-file <file>', 'append a log of calls, notices and errors to this file')
+    .addOption(new Option('--config-dir <dir>', 'configuration folder (default $XDG_CONFIG_HOME/b2sync or ~/.config/b2sync)').env('B2SYNC_CONFIG_DIR'))
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  program.addHelpText(
-    'after',
-    '\nExit codes: 0 success, 1 runtime error, 2 usage error, 3 not found, 4 some items failed.',
-  );
+    .configureOutput({
+      writeErr: (s) => io.stderr.write(s),
+      writeOut: (s) => io.stdout.write(s),
+    });
+  program.addHelpText('after', EXIT_CODES_HELP);
+  registerConfig(program, rt);
+  registerList(program, rt);
+  registerTransfer(program, rt);
+  registerFiles(program, rt);
+  registerManage(program, rt);
+  registerSync(program, rt);
   registerEmulator(program);
+  // Every command (and subcommand) throws instead of exiting, so main decides the code.
+  const walk = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (s) => io.stderr.write(s), writeOut: (s) => io.stdout.write(s) });
+    c.showHelpAfterError('(add --help for usage)');
+    c.commands.forEach(walk);
+  };
+  program.commands.forEach(walk);
   return program;
 }
 
+/** A clearer line for common B2 failures. */
+function explain(err: B2Error): string {
+  const what = err.message || err.code;
+  if (err.call === 'b2_authorize_account' && err.status === 401) {
+    return `B2 refused the application key (${err.code}${err.message ? `: ${err.message}` : ''}): check the key id and key (b2sync config show NAME, or B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY)`;
+  }
+  if (err.status === 401 && err.code === 'unauthorized') {
+    return `the application key may not do this${err.call ? ` (${err.call})` : ''}: ${what}; use a key with the needed capability or bucket`;
+  }
+  if (err.status === 0) return `${what}: check the network and the endpoint (--endpoint / B2SYNC_ENDPOINT)`;
+  return `${what}${err.code && !what.includes(err.code) ? ` (${err.code}${err.status ? `, ${err.status}` : ''})` : ''}`;
+}
+
 /** Map any error to an exit code, writing one clear line to stderr. */
-export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
+export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' || err.exitCode === 0) return EXIT.ok;
     // commander already printed its message
     return EXIT.usage;
   }
-  const msg = err instanceof Error ? err.message : String(err);
-  stderr.write(`b2sync: ${msg}\n`);
-  if (verbose && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  const msg = err instanceof B2Error ? explain(err) : err instanceof Error ? err.message : String(err);
+  const color = makeChalk(process.env, Boolean(stderr.isTTY));
+  stderr.write(scrub(color.red(`b2sync: ${msg}`)) + '\n');
+  if (verbose && err instanceof Error && err.stack) stderr.write(`${scrub(err.stack)}\n`);
   if (err instanceof UsageError || err instanceof LimitError) return EXIT.usage;
   if (err instanceof NotFoundError) return EXIT.notFound;
   if (err instanceof PartialFailureError) return EXIT.partial;
   if (err instanceof IntegrityError) return EXIT.runtime;
   if (err instanceof B2Error) {
     if (err.status === 404) return EXIT.notFound;
+    if (err.status === 400 && /bad_bucket_id|no such bucket|not_found/i.test(`${err.code} ${err.message}`)) return EXIT.notFound;
     return EXIT.runtime;
   }
+  if (isAbortError(err)) return 130;
   return EXIT.runtime;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const rt = new Runtime(io);
+  const program = buildProgram(rt);
+  const onSigint = () => {
+    const ctx = rt.current;
+    if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(new Error('interrupted'));
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  let code: number;
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     const verbose = argv.includes('-v') || argv.includes('--verbose');
-    return reportError(err, verbose);
+    rt.current?.out.logOnly('ERROR', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    code = reportError(err, verbose, io.stderr);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
+  await rt.close().catch(() => undefined);
+  return code;
 }

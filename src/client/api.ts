@@ -147,6 +147,13 @@ export interface CopyFileParams {
   signal?: AbortSignal;
 }
 
+/** b2_get_download_authorization's reply plus the duration actually requested (after clamping). */
+export interface DownloadAuthorization extends DownloadAuthorizationResponse {
+  validDurationInSeconds?: number;
+  /** True when the requested duration was outside 1 s..7 d and was clamped. */
+  clamped?: boolean;
+}
+
 export interface B2Api {
   readonly options: Readonly<ClientOptions>;
   /** Authorize (or reuse the cached token) and return the account info. */
@@ -168,7 +175,8 @@ export interface B2Api {
   finishLargeFile(fileId: string, partSha1Array: string[]): Promise<FileVersion>;
   cancelLargeFile(fileId: string): Promise<CancelLargeFileResponse>;
   listParts(fileId: string, opts?: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal }): AsyncIterable<Part>;
-  listUnfinishedLargeFiles(bucketId: string, opts?: { namePrefix?: string; signal?: AbortSignal }): AsyncIterable<FileVersion>;
+  /** pageSize: maxFileCount per call, 1..100 (default 100). */
+  listUnfinishedLargeFiles(bucketId: string, opts?: { namePrefix?: string; pageSize?: number; signal?: AbortSignal }): AsyncIterable<FileVersion>;
 
   copyFile(p: CopyFileParams): Promise<FileVersion>;
   copyPart(p: { sourceFileId: string; largeFileId: string; partNumber: number; range?: { start: number; end: number }; signal?: AbortSignal }): Promise<Part>;
@@ -187,12 +195,14 @@ export interface B2Api {
   downloadById(fileId: string, opts?: DownloadOptions): Promise<DownloadResponse>;
   downloadByName(bucketName: string, fileName: string, opts?: DownloadOptions): Promise<DownloadResponse>;
 
-  getDownloadAuthorization(p: { bucketId: string; fileNamePrefix: string; validDurationInSeconds: number; overrides?: Record<string, string> }): Promise<DownloadAuthorizationResponse>;
+  /** validDurationInSeconds is clamped to 1..604800; the reply says what was sent and whether it was clamped. */
+  getDownloadAuthorization(p: { bucketId: string; fileNamePrefix: string; validDurationInSeconds: number; overrides?: Record<string, string> }): Promise<DownloadAuthorization>;
   /** {downloadUrl}/file/{bucket}/{encoded name}[?Authorization=token] */
   downloadUrlByName(bucketName: string, fileName: string, token?: string): Promise<string>;
 
   createKey(p: { keyName: string; capabilities: string[]; bucketIds?: string[]; namePrefix?: string; validDurationInSeconds?: number }): Promise<CreateKeyResponse>;
-  listKeys(): AsyncIterable<ApplicationKey>;
+  /** pageSize: maxKeyCount per call, 1..10000 (default 1000). */
+  listKeys(opts?: { pageSize?: number; signal?: AbortSignal }): AsyncIterable<ApplicationKey>;
   deleteKey(applicationKeyId: string): Promise<ApplicationKey>;
 
   /** Close pooled connections. */

@@ -19,6 +19,8 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
 /** Write an error as B2 does; anything unexpected becomes 500 internal_error (logged without secrets). */
 export function sendError(emu: Emulator, req: IncomingMessage, res: ServerResponse, err: unknown): void {
   if (err instanceof ConnectionDropped) return;
+  // The client went away (request aborted, socket reset): nobody to answer, nothing to report.
+  if (req.socket.destroyed && !(err instanceof EmulatorError)) return;
   if (res.headersSent) {
     res.destroy();
     return;

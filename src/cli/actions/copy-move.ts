@@ -1,0 +1,55 @@
+/** cp and mv between remote paths: server-side copies (never streaming bytes); mv deletes the source version after. */
+import { UsageError } from '../../core/errors.js';
+import { copyFile } from '../../transfer/index.js';
+import type { FileVersion } from '../../wire/types.js';
+import type { CliContext } from '../context.js';
+import { formatBytes } from '../output/format.js';
+import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { baseName, fileSha1, folderPrefix, forEachItem, openTarget, resolveFiles } from './remote-files.js';
+
+export interface CopyMoveOptions {
+  dryRun: boolean;
+  transfers: number;
+}
+
+export async function copyMoveAction(ctx: CliContext, mode: 'cp' | 'mv', src: RemoteLocation, dst: RemoteLocation, o: CopyMoveOptions): Promise<void> {
+  if (!src.bucket || !src.path) throw new UsageError(`${mode} needs a source file or folder inside a bucket, got "${formatRemote(src)}"`);
+  if (!dst.bucket) throw new UsageError(`${mode} needs a destination bucket, got "${formatRemote(dst)}"`);
+  const s = await openTarget(ctx, src);
+  const d = await openTarget(ctx, dst);
+  const what = await resolveFiles(s);
+  let items: { file: FileVersion; name: string }[];
+  if (what.kind === 'file') {
+    const name = dst.folder ? folderPrefix(dst.path) + baseName(what.file.fileName) : dst.path;
+    items = [{ file: what.file, name }];
+  } else {
+    const prefix = folderPrefix(dst.path);
+    items = what.files.map((f) => ({ file: f, name: prefix + f.fileName.slice(what.prefix.length) }));
+  }
+  for (const it of items) {
+    if (s.bucket.bucketId === d.bucket.bucketId && it.name === it.file.fileName) {
+      throw new UsageError(`${formatRemote({ ...src, path: it.file.fileName })}: source and destination are the same file`);
+    }
+  }
+  const verb = mode === 'cp' ? 'copy' : 'move';
+  await forEachItem(ctx, items, o.transfers, (it) => formatRemote({ ...src, path: it.file.fileName }), async (it) => {
+    const from = formatRemote({ ...src, path: it.file.fileName });
+    const to = formatRemote({ ...dst, path: it.name });
+    if (o.dryRun) {
+      ctx.out.result({ type: verb, dryRun: true, from, to, size: it.file.contentLength }, `would ${verb} ${from} -> ${to}`);
+      return;
+    }
+    const fv = await copyFile(d.client, {
+      sourceFileId: it.file.fileId!,
+      sourceSize: it.file.contentLength,
+      destinationBucketId: d.bucket.bucketId,
+      fileName: it.name,
+      signal: ctx.abort.signal,
+    });
+    if (mode === 'mv') await s.client.deleteFileVersion(it.file.fileName, it.file.fileId!);
+    ctx.out.result(
+      { type: verb, from, to, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv), sourceFileId: it.file.fileId },
+      ctx.out.quiet ? undefined : `${mode === 'cp' ? 'copied' : 'moved'} ${from} -> ${to} (${formatBytes(fv.contentLength)})`,
+    );
+  });
+}

@@ -1,0 +1,111 @@
+/** get REMOTE LOCAL (a file, a version by id, or every file under a prefix) and cat REMOTE. */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { B2Error, NotFoundError, UsageError } from '../../core/errors.js';
+import { downloadRange, downloadToFile, type DownloadSource } from '../../transfer/index.js';
+import type { CliContext } from '../context.js';
+import { formatBytes } from '../output/format.js';
+import { Progress } from '../output/progress.js';
+import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { safeJoin, statOrUndefined } from './local-files.js';
+import { baseName, forEachItem, openTarget, resolveFiles } from './remote-files.js';
+
+export interface GetOptions {
+  dryRun: boolean;
+  versionId?: string;
+  transfers: number;
+}
+
+function notFound(loc: RemoteLocation, err: unknown): unknown {
+  if (err instanceof B2Error && (err.status === 404 || (err.status === 400 && /not.?found|no such/i.test(err.message)))) {
+    return new NotFoundError(`${formatRemote(loc)}: no such file (${err.message || err.code})`, { cause: err });
+  }
+  return err;
+}
+
+export async function getAction(ctx: CliContext, src: RemoteLocation, localText: string, o: GetOptions): Promise<void> {
+  if (!src.bucket) throw new UsageError(`"${formatRemote(src)}" names no bucket: use b2://bucket/path`);
+  const t = await openTarget(ctx, src);
+  const localStat = await statOrUndefined(localText);
+  const localIsDir = Boolean(localStat?.isDirectory()) || /[\\/]$/.test(localText);
+
+  let items: { source: DownloadSource; name: string; size: number; local: string }[];
+  if (o.versionId) {
+    let info;
+    try {
+      info = await t.client.getFileInfo(o.versionId);
+    } catch (err) {
+      throw err instanceof B2Error && (err.status === 404 || err.status === 400) ? new NotFoundError(`file version ${o.versionId} not found`, { cause: err }) : err;
+    }
+    if (info.bucketId !== t.bucket.bucketId || (src.path && info.fileName !== src.path)) {
+      throw new NotFoundError(`file version ${o.versionId} is not a version of ${formatRemote(src)}`);
+    }
+    if (info.action !== 'upload') throw new UsageError(`file version ${o.versionId} is a ${info.action} marker, not content`);
+    const local = localIsDir ? join(localText, baseName(info.fileName)) : localText;
+    items = [{ source: { fileId: o.versionId }, name: info.fileName, size: info.contentLength, local }];
+  } else {
+    const what = await resolveFiles(t);
+    if (what.kind === 'file') {
+      const local = localIsDir ? join(localText, baseName(what.file.fileName)) : localText;
+      items = [{ source: { bucketName: src.bucket, fileName: what.file.fileName }, name: what.file.fileName, size: what.file.contentLength, local }];
+    } else {
+      if (localStat && !localStat.isDirectory()) throw new UsageError(`${localText} is a file; a folder is needed to download ${formatRemote(src)}`);
+      items = what.files.map((f) => ({
+        source: { bucketName: src.bucket, fileName: f.fileName },
+        name: f.fileName,
+        size: f.contentLength,
+        local: safeJoin(localText, f.fileName.slice(what.prefix.length)),
+      }));
+    }
+  }
+
+  if (o.dryRun) {
+    for (const it of items) {
+      ctx.out.result(
+        { type: 'download', dryRun: true, bucket: src.bucket, name: it.name, local: it.local, size: it.size },
+        `would download ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(it.size)})`,
+      );
+    }
+    return;
+  }
+  const progress = new Progress(ctx.out, items.reduce((n, it) => n + it.size, 0));
+  try {
+    await forEachItem(ctx, items, o.transfers, (it) => formatRemote({ ...src, path: it.name }), async (it) => {
+      try {
+        await mkdir(dirname(it.local), { recursive: true });
+        const r = await downloadToFile(t.client, {
+          source: it.source,
+          localPath: it.local,
+          signal: ctx.abort.signal,
+          onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.size),
+        });
+        progress.finish(it.name, r.bytes);
+        ctx.out.result(
+          { type: 'download', bucket: src.bucket, name: it.name, local: it.local, size: r.bytes, fileId: r.fileVersion.fileId, sha1Verified: r.sha1Verified },
+          ctx.out.quiet ? undefined : `downloaded ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(r.bytes)})`,
+        );
+      } catch (err) {
+        progress.finish(it.name, 0);
+        throw notFound({ ...src, path: it.name }, err);
+      }
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+export async function catAction(ctx: CliContext, src: RemoteLocation, o: { offset?: number; count?: number; versionId?: string }): Promise<void> {
+  if (!src.bucket || !src.path || src.path.endsWith('/')) throw new UsageError(`cat needs a file: b2://bucket/name, got "${formatRemote(src)}"`);
+  const t = await openTarget(ctx, src);
+  const source: DownloadSource = o.versionId ? { fileId: o.versionId } : { bucketName: src.bucket, fileName: src.path };
+  if (o.count === 0) return;
+  let stream;
+  try {
+    stream = await downloadRange(t.client, { source, offset: o.offset, count: o.count, signal: ctx.abort.signal });
+  } catch (err) {
+    if (err instanceof B2Error && err.status === 416) throw new UsageError(`--offset ${o.offset} is past the end of ${formatRemote(src)}`);
+    throw notFound(src, err);
+  }
+  await pipeline(stream, ctx.io.stdout, { end: false });
+}

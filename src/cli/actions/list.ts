@@ -1,0 +1,90 @@
+/** lsd (buckets, or folders under a prefix) and ls (files; recursive by default; -l; --versions). */
+import type { CliContext } from '../context.js';
+import { formatTime, pad } from '../output/format.js';
+import type { RemoteLocation } from '../remote-path.js';
+import { fileRecord, fileSha1, folderPrefix, modTime, openTarget, findFile } from './remote-files.js';
+import { NotFoundError } from '../../core/errors.js';
+import { formatRemote } from '../remote-path.js';
+
+export async function lsdAction(ctx: CliContext, loc: RemoteLocation | undefined): Promise<void> {
+  if (!loc || !loc.bucket) {
+    const client = await ctx.client(loc?.profile);
+    const buckets = await client.listBuckets();
+    for (const b of buckets) {
+      ctx.out.result(
+        { type: 'bucket', name: b.bucketName, bucketId: b.bucketId, bucketType: b.bucketType },
+        `${String(b.bucketType).padEnd(11)} ${b.bucketId}  ${b.bucketName}`,
+      );
+    }
+    return;
+  }
+  const t = await openTarget(ctx, loc);
+  const prefix = folderPrefix(loc.path);
+  for await (const f of t.client.listFileNames(t.bucket.bucketId, { prefix: prefix || undefined, delimiter: '/' })) {
+    if (f.action !== 'folder') continue;
+    const rel = f.fileName.slice(prefix.length);
+    ctx.out.result({ type: 'folder', bucket: loc.bucket, name: f.fileName, path: rel }, rel);
+  }
+}
+
+export interface LsOptions {
+  recursive: boolean;
+  long: boolean;
+  versions: boolean;
+}
+
+export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOptions): Promise<void> {
+  if (!loc.bucket) return lsdAction(ctx, loc);
+  const t = await openTarget(ctx, loc);
+  let prefix = folderPrefix(loc.path);
+  // `ls b2://bucket/file.txt` lists that one file.
+  if (loc.path && !loc.path.endsWith('/')) {
+    const single = o.versions ? undefined : await findFile(t.client, t.bucket.bucketId, loc.path);
+    if (single) prefix = loc.path;
+    else if (o.versions) {
+      let exact = false;
+      for await (const f of t.client.listFileVersions(t.bucket.bucketId, { prefix: loc.path, startFileName: loc.path, pageSize: 1 })) exact = f.fileName === loc.path;
+      if (exact) prefix = loc.path;
+    }
+  }
+  const delimiter = o.recursive ? undefined : '/';
+  const base = prefix.endsWith('/') || prefix === '' ? prefix : prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  const iter = o.versions
+    ? t.client.listFileVersions(t.bucket.bucketId, { prefix: prefix || undefined, delimiter })
+    : t.client.listFileNames(t.bucket.bucketId, { prefix: prefix || undefined, delimiter });
+  let count = 0;
+  let lastName: string | undefined;
+  for await (const f of iter) {
+    if (f.action === 'folder' || f.action === 'start') continue;
+    if (!o.versions && f.action !== 'upload') continue;
+    count++;
+    const rel = f.fileName.slice(base.length);
+    const rec = fileRecord(f, loc.bucket, rel);
+    const isOld = o.versions && lastName === f.fileName;
+    lastName = f.fileName;
+    if (o.versions) {
+      rec.current = !isOld;
+      rec.deleted = f.action === 'hide';
+    }
+    let human: string;
+    if (f.action === 'hide') {
+      human = o.long
+        ? `${pad('-', 12)} ${formatTime(f.uploadTimestamp)} ${'(deleted)'.padEnd(40)} ${f.fileId}  ${rel}`
+        : `${pad('-', 12)} ${rel} (deleted ${formatTime(f.uploadTimestamp)})`;
+    } else if (o.long) {
+      human = `${pad(f.contentLength, 12)} ${formatTime(modTime(f))} ${(fileSha1(f) ?? '-').padEnd(40)} ${f.fileId}  ${rel}${isOld ? ' (old version)' : ''}`;
+    } else {
+      human = `${pad(f.contentLength, 12)} ${rel}${isOld ? ' (old version)' : ''}`;
+    }
+    ctx.out.result(rec, human);
+  }
+  if (count === 0 && loc.path) {
+    // An empty listing of a named path that does not exist is "not found"; a bucket root may be empty.
+    let any = false;
+    for await (const _ of t.client.listFileNames(t.bucket.bucketId, { prefix: folderPrefix(loc.path), pageSize: 1 })) {
+      any = true;
+      break;
+    }
+    if (!any) throw new NotFoundError(`${formatRemote(loc)}: no such file or folder`);
+  }
+}

@@ -1,0 +1,125 @@
+/** put LOCAL REMOTE: a file, a folder (recursively), or `-` for stdin. */
+import { basename } from 'node:path';
+import { LimitError, NotFoundError, UsageError } from '../../core/errors.js';
+import { LIMITS } from '../../core/limits.js';
+import { uploadLocalFile, uploadStream } from '../../transfer/index.js';
+import type { CliContext } from '../context.js';
+import { formatBytes } from '../output/format.js';
+import { Progress } from '../output/progress.js';
+import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { walkLocal, statOrUndefined, type LocalFile } from './local-files.js';
+import { fileSha1, folderPrefix, forEachItem, openTarget } from './remote-files.js';
+
+export interface PutOptions {
+  dryRun: boolean;
+  contentType?: string;
+  info?: Record<string, string>;
+  transfers: number;
+  partSize?: number;
+}
+
+/** Refuse, before any call, files B2 cannot take: over 10 TB, or needing more than 10,000 parts. */
+export function checkUploadSize(name: string, size: number, partSize?: number): void {
+  if (size > LIMITS.maxFileBytes) {
+    throw new LimitError(`${name} is ${formatBytes(size)} (${size} bytes), over B2's 10 TB limit for one file: split it before uploading`);
+  }
+  if (partSize !== undefined) {
+    if (partSize < LIMITS.minPartBytes || partSize > LIMITS.maxPartBytes) {
+      throw new LimitError(`--part-size must be from ${LIMITS.minPartBytes} bytes (5 MB) to 5 GB`);
+    }
+    const parts = Math.ceil(size / partSize);
+    if (parts > LIMITS.maxParts) {
+      const need = Math.ceil(size / LIMITS.maxParts);
+      throw new LimitError(`${name} needs ${parts} parts of ${formatBytes(partSize)}; B2 allows ${LIMITS.maxParts}: use --part-size ${Math.ceil(need / 1e6)}MB or more (or leave it out)`);
+    }
+  }
+}
+
+export async function putAction(ctx: CliContext, localText: string, dst: RemoteLocation, o: PutOptions): Promise<void> {
+  if (!dst.bucket) throw new UsageError(`"${formatRemote(dst)}" names no bucket: use b2://bucket/path`);
+  const tuning = o.partSize ? { partSize: o.partSize } : undefined;
+
+  if (localText === '-') {
+    if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
+    if (o.dryRun) {
+      ctx.out.result({ type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path }, `would upload stdin -> ${formatRemote(dst)}`);
+      return;
+    }
+    const t = await openTarget(ctx, dst);
+    const progress = new Progress(ctx.out);
+    try {
+      const fv = await uploadStream(t.client, {
+        bucketId: t.bucket.bucketId,
+        fileName: dst.path,
+        stream: ctx.io.stdin as unknown as import('node:stream').Readable,
+        contentType: o.contentType,
+        info: o.info,
+        tuning,
+        signal: ctx.abort.signal,
+        onProgress: (p) => progress.update('stdin', p.bytes, p.totalBytes),
+      });
+      progress.stop();
+      ctx.out.result(
+        { type: 'upload', local: '-', bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
+        `uploaded stdin -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+      );
+    } finally {
+      progress.stop();
+    }
+    return;
+  }
+
+  const st = await statOrUndefined(localText);
+  if (!st) throw new NotFoundError(`${localText}: no such local file or folder`);
+  let items: { local: LocalFile; name: string }[];
+  if (st.isDirectory()) {
+    const prefix = folderPrefix(dst.path);
+    const files = await walkLocal(localText, (p, why) => ctx.out.warn(`${p}: ${why}`));
+    items = files.map((f) => ({ local: f, name: prefix + f.rel }));
+  } else if (st.isFile()) {
+    const name = dst.folder ? folderPrefix(dst.path) + basename(localText) : dst.path;
+    items = [{ local: { path: localText, rel: basename(localText), size: st.size, mtimeMs: st.mtimeMs }, name }];
+  } else {
+    throw new UsageError(`${localText} is not a regular file or folder`);
+  }
+  for (const it of items) checkUploadSize(it.local.path, it.local.size, o.partSize);
+
+  if (o.dryRun) {
+    for (const it of items) {
+      ctx.out.result(
+        { type: 'upload', dryRun: true, local: it.local.path, bucket: dst.bucket, name: it.name, size: it.local.size },
+        `would upload ${it.local.path} -> ${formatRemote({ ...dst, path: it.name })} (${formatBytes(it.local.size)})`,
+      );
+    }
+    return;
+  }
+  const t = await openTarget(ctx, dst);
+  const progress = new Progress(ctx.out, items.reduce((n, it) => n + it.local.size, 0));
+  try {
+    await forEachItem(ctx, items, o.transfers, (it) => it.local.path, async (it) => {
+      try {
+        const fv = await uploadLocalFile(t.client, {
+          bucketId: t.bucket.bucketId,
+          fileName: it.name,
+          localPath: it.local.path,
+          contentType: o.contentType,
+          info: o.info,
+          tuning,
+          resume: true,
+          signal: ctx.abort.signal,
+          onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.local.size),
+        });
+        progress.finish(it.name, fv.contentLength);
+        ctx.out.result(
+          { type: 'upload', local: it.local.path, bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
+          ctx.out.quiet ? undefined : `uploaded ${it.local.path} -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+        );
+      } catch (err) {
+        progress.finish(it.name, 0);
+        throw err;
+      }
+    });
+  } finally {
+    progress.stop();
+  }
+}

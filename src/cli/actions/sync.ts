@@ -1,0 +1,172 @@
+/** sync and copy: wire the CLI to the sync engine; NDJSON plan/events with --json; a summary; exit 4 on item failures. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NotFoundError, PartialFailureError, UsageError } from '../../core/errors.js';
+import { buildFilterRules, runSync, type SyncEndpoint, type SyncEvent, type SyncOptions, type SyncSummary } from '../../sync/index.js';
+import type { CliContext } from '../context.js';
+import { formatBytes, formatDuration } from '../output/format.js';
+import { Progress } from '../output/progress.js';
+import { formatRemote, type Location } from '../remote-path.js';
+import { statOrUndefined } from './local-files.js';
+import { folderPrefix } from './remote-files.js';
+
+export interface SyncCliOptions {
+  checksum: boolean;
+  sizeOnly: boolean;
+  update: boolean;
+  ignoreExisting: boolean;
+  modifyWindowMs?: number;
+  deleteDuring: boolean;
+  deleteAfter: boolean;
+  hardDelete: boolean;
+  maxDelete?: number;
+  force: boolean;
+  include?: string[];
+  exclude?: string[];
+  filterFrom?: string[];
+  minSize?: number;
+  maxSize?: number;
+  minAgeMs?: number;
+  maxAgeMs?: number;
+  copyLinks: boolean;
+  createEmptySrcDirs: boolean;
+  transfers?: number;
+  checkers?: number;
+  dryRun: boolean;
+}
+
+async function endpoint(ctx: CliContext, loc: Location, side: 'source' | 'destination'): Promise<SyncEndpoint> {
+  if (loc.kind === 'local') {
+    if (side === 'source') {
+      const st = await statOrUndefined(loc.path);
+      if (!st) throw new NotFoundError(`source ${loc.path}: no such local folder`);
+      if (!st.isDirectory()) throw new UsageError(`source ${loc.path} is not a folder (use put for one file)`);
+    }
+    return { kind: 'local', path: loc.path };
+  }
+  if (!loc.bucket) throw new UsageError(`${side} "${formatRemote(loc)}" names no bucket: use b2://bucket[/prefix]`);
+  const client = await ctx.client(loc.profile);
+  await ctx.bucket(loc.bucket, loc.profile); // fails early, naming the key's scope
+  return { kind: 'b2', client, bucketName: loc.bucket, prefix: folderPrefix(loc.path) };
+}
+
+function describe(loc: Location): string {
+  return loc.kind === 'local' ? loc.path : formatRemote(loc);
+}
+
+export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): Promise<void> {
+  if (src.kind === 'local' && dst.kind === 'local') throw new UsageError(`${mode} needs a remote side: at least one of SRC and DST must be b2://bucket/path or PROFILE:bucket/path`);
+  if ([o.checksum, o.sizeOnly].filter(Boolean).length > 1) throw new UsageError('--checksum and --size-only cannot be used together');
+  if (o.deleteAfter && o.deleteDuring) throw new UsageError('--delete-after and --delete-during cannot be used together');
+  if (mode === 'copy' && (o.deleteDuring || o.hardDelete || o.maxDelete !== undefined)) {
+    throw new UsageError('copy never deletes: --delete-during, --hard-delete and --max-delete apply to sync');
+  }
+  const filterFromText: string[] = [];
+  for (const f of o.filterFrom ?? []) {
+    try {
+      filterFromText.push(await readFile(f, 'utf8'));
+    } catch {
+      throw new NotFoundError(`--filter-from ${f}: cannot read the file`);
+    }
+  }
+  const filters = buildFilterRules({
+    include: o.include,
+    exclude: o.exclude,
+    filterFromText,
+    minSize: o.minSize,
+    maxSize: o.maxSize,
+    minAge: o.minAgeMs,
+    maxAge: o.maxAgeMs,
+  });
+  const s = await endpoint(ctx, src, 'source');
+  const d = await endpoint(ctx, dst, 'destination');
+
+  const out = ctx.out;
+  const progress = new Progress(out);
+  const onEvent = (e: SyncEvent): void => {
+    switch (e.type) {
+      case 'plan':
+        out.result({ type: 'plan', ...e.action }, o.dryRun ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined);
+        break;
+      case 'start':
+        if (out.json) out.result({ type: 'start', ...e.action });
+        break;
+      case 'progress':
+        progress.update(e.path, e.bytes, e.totalBytes);
+        break;
+      case 'done':
+        progress.finish(e.action.path);
+        out.result({ type: 'done', ...e.action }, out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${e.action.path}`);
+        break;
+      case 'error':
+        progress.finish(e.item, 0);
+        if (out.json) out.result({ type: 'error', item: e.item, message: e.message });
+        break;
+      case 'warning':
+        if (out.json) out.result({ type: 'warning', item: e.item ?? null, message: e.message });
+        else out.warn(e.item ? `${e.item}: ${e.message}` : e.message);
+        break;
+      case 'note':
+        if (out.json) out.result({ type: 'note', item: e.item ?? null, message: e.message });
+        else out.notice(e.item ? `${e.item}: ${e.message}` : e.message);
+        break;
+    }
+  };
+  const opts: SyncOptions = {
+    mode,
+    compare: o.checksum ? 'checksum' : o.sizeOnly ? 'size-only' : 'size-mtime',
+    modifyWindowMs: o.modifyWindowMs,
+    update: o.update,
+    ignoreExisting: o.ignoreExisting,
+    deleteMode: o.deleteDuring ? 'during' : 'after',
+    hardDelete: o.hardDelete,
+    maxDelete: o.maxDelete,
+    force: o.force,
+    filters,
+    copyLinks: o.copyLinks,
+    createEmptySrcDirs: o.createEmptySrcDirs,
+    transfers: o.transfers,
+    checkers: o.checkers,
+    dryRun: o.dryRun,
+    hashCacheDir: o.checksum ? join(ctx.configDir, 'hash-cache') : undefined,
+    signal: ctx.abort.signal,
+    onEvent,
+  };
+  let summary: SyncSummary;
+  try {
+    summary = await runSync(s, d, opts);
+  } finally {
+    progress.stop();
+  }
+  reportSummary(ctx, mode, src, dst, summary, o.dryRun);
+  if (summary.errors.length > 0) {
+    for (const e of summary.errors) out.failed(e.item, e.message);
+    throw new PartialFailureError(`${summary.errors.length} item(s) failed during ${mode} ${describe(src)} -> ${describe(dst)} (each named above)`, summary.errors.map((e) => ({ item: e.item, error: e.message })));
+  }
+}
+
+function pastTense(a: string): string {
+  return a === 'upload' ? 'uploaded' : a === 'download' ? 'downloaded' : a === 'copy' ? 'copied' : a === 'delete' ? 'deleted' : a;
+}
+
+function reportSummary(ctx: CliContext, mode: string, src: Location, dst: Location, s: SyncSummary, dryRun: boolean): void {
+  const rec = {
+    type: 'summary',
+    mode,
+    source: describe(src),
+    destination: describe(dst),
+    dryRun,
+    transferredFiles: s.transferred.files,
+    transferredBytes: s.transferred.bytes,
+    checked: s.checked,
+    deleted: s.deleted,
+    skipped: s.skipped,
+    errors: s.errors.length,
+    elapsedMs: s.elapsedMs,
+  };
+  const human =
+    `${dryRun ? '(dry run) ' : ''}${mode}: transferred ${s.transferred.files} files (${formatBytes(s.transferred.bytes)}), ` +
+    `checked ${s.checked}, deleted ${s.deleted}, skipped ${s.skipped}, errors ${s.errors.length}, elapsed ${formatDuration(s.elapsedMs / 1000)}`;
+  if (ctx.out.json) ctx.out.result(rec);
+  else if (!ctx.out.quiet || s.errors.length) ctx.io.stderr.write(human + '\n');
+}

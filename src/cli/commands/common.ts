@@ -1,0 +1,33 @@
+/** Small helpers shared by the command declarations. */
+import { Option, type Command } from 'commander';
+import { intOption } from '../options.js';
+import type { CliContext } from '../context.js';
+import type { Runtime } from '../runtime.js';
+
+/** Examples block for --help. */
+export function examples(cmd: Command, lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+export function dryRunOption(): Option {
+  return new Option('-n, --dry-run', 'show what would change, change nothing');
+}
+
+export function transfersOption(def = 8): Option {
+  return new Option('--transfers <n>', 'items worked on in parallel').argParser(intOption(1, 256)).default(def);
+}
+
+/** Wrap an action: builds the context from the parsed options and passes the command's own options. */
+export function run<A extends unknown[]>(
+  rt: Runtime,
+  fn: (ctx: CliContext, opts: Record<string, unknown>, ...args: A) => Promise<void>,
+): (...raw: unknown[]) => Promise<void> {
+  return async (...raw: unknown[]) => {
+    const cmd = raw[raw.length - 1] as Command;
+    // with globals: a parent's option of the same name (e.g. config --no-check) may have taken the flag
+    const opts = { ...cmd.optsWithGlobals(), ...(raw[raw.length - 2] as Record<string, unknown>) };
+    const args = raw.slice(0, raw.length - 2) as A;
+    const ctx = rt.context(cmd);
+    await fn(ctx, opts, ...args);
+  };
+}

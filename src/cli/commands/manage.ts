@@ -1,0 +1,101 @@
+/** `versions`, `share`, `cleanup`, `bucket`. */
+import { Option, type Command } from 'commander';
+import { bucketCreateAction, bucketDeleteAction, bucketListAction } from '../actions/bucket.js';
+import { cleanupAction } from '../actions/cleanup.js';
+import { shareAction } from '../actions/share.js';
+import { versionsGetAction, versionsListAction, versionsRestoreAction } from '../actions/versions.js';
+import { durationOption, intOption } from '../options.js';
+import { parseLocation, parseRemote } from '../remote-path.js';
+import type { Runtime } from '../runtime.js';
+import { dryRunOption, examples, run, transfersOption } from './common.js';
+import { bucketTypeOption } from './files.js';
+
+export function registerManage(program: Command, rt: Runtime): void {
+  const versions = examples(
+    program.command('versions').description('list, download or restore the versions of one file name'),
+    [
+      'b2sync versions b2://docs/a.txt',
+      'b2sync versions get b2://docs/a.txt 4_z... ./a-old.txt',
+      'b2sync versions restore b2://docs/a.txt 4_z...',
+    ],
+  );
+  versions
+    .command('list', { isDefault: true })
+    .description('list every version of a name, newest first (hide markers shown as deleted)')
+    .argument('<remote>', 'b2://bucket/name')
+    .action(run(rt, (ctx, _o, remote: string) => versionsListAction(ctx, parseRemote(remote))));
+  versions
+    .command('get')
+    .description('download one version')
+    .argument('<remote>', 'b2://bucket/name')
+    .argument('<file-id>', 'the version (file id) from `b2sync versions`')
+    .argument('<local>', 'local file or folder')
+    .addOption(dryRunOption())
+    .action(run(rt, (ctx, o, remote: string, id: string, local: string) => versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun) })));
+  versions
+    .command('restore')
+    .description('make an older version the newest again (server-side copy)')
+    .argument('<remote>', 'b2://bucket/name')
+    .argument('<file-id>', 'the version (file id) to restore')
+    .addOption(dryRunOption())
+    .action(run(rt, (ctx, o, remote: string, id: string) => versionsRestoreAction(ctx, parseRemote(remote), id, { dryRun: Boolean(o.dryRun) })));
+
+  examples(
+    program
+      .command('share')
+      .description('print a download link for a file or a prefix (private buckets: a time-limited link)')
+      .argument('<remote>', 'b2://bucket/name or b2://bucket/prefix')
+      .addOption(new Option('--expires <duration>', 'link lifetime, 1s..7d (clamped with a notice)').argParser(durationOption).default(86_400_000, '24h'))
+      .action(run(rt, (ctx, o, remote: string) => shareAction(ctx, parseRemote(remote), { expiresMs: o.expires as number }))),
+    ['b2sync share b2://docs/report.pdf', 'b2sync share --expires 7d b2://docs/2024/'],
+  );
+
+  examples(
+    program
+      .command('cleanup')
+      .description('cancel unfinished large files (remote) or remove orphaned temporary download files (local folder)')
+      .argument('<path>', 'b2://bucket[/prefix] or a local folder')
+      .addOption(new Option('--older-than <duration>', 'only what is older than this (e.g. 24h, 7d)').argParser(durationOption))
+      .option('--old-versions', 'also delete superseded (non-current) versions')
+      .addOption(new Option('--keep-days <n>', 'with --old-versions: keep versions superseded fewer than N days ago').argParser(intOption(0, 36500)).default(0))
+      .addOption(transfersOption(8))
+      .addOption(dryRunOption())
+      .action(
+        run(rt, (ctx, o, path: string) =>
+          cleanupAction(ctx, parseLocation(path), {
+            olderThanMs: o.olderThan as number | undefined,
+            oldVersions: Boolean(o.oldVersions),
+            keepDays: o.keepDays as number,
+            dryRun: Boolean(o.dryRun),
+            transfers: o.transfers as number,
+          }),
+        ),
+      ),
+    ['b2sync cleanup b2://backups', 'b2sync cleanup --older-than 7d --old-versions --keep-days 30 b2://backups', 'b2sync cleanup ./downloads'],
+  );
+
+  const bucket = examples(program.command('bucket').description('create, list and delete buckets'), [
+    'b2sync bucket create my-bucket --type allPrivate',
+    'b2sync bucket list --json',
+    'b2sync bucket delete my-bucket',
+  ]);
+  bucket
+    .command('create')
+    .description('create a bucket')
+    .argument('<name>', 'bucket name (6-63 letters, digits, -) or b2://name')
+    .addOption(bucketTypeOption())
+    .addOption(dryRunOption())
+    .action(run(rt, (ctx, o, name: string) => bucketCreateAction(ctx, name, { bucketType: o.type as 'allPrivate', dryRun: Boolean(o.dryRun) })));
+  bucket
+    .command('list')
+    .description('list buckets')
+    .argument('[profile]', 'profile to use (default: --profile, environment, default profile)')
+    .action(run(rt, (ctx, _o, profile?: string) => bucketListAction(ctx, profile)));
+  bucket
+    .command('delete')
+    .description('delete an empty bucket')
+    .argument('<name>', 'bucket name or b2://name')
+    .addOption(dryRunOption())
+    .action(run(rt, (ctx, o, name: string) => bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) })));
+  void transfersOption;
+}

@@ -1,0 +1,66 @@
+/** `put`, `get` and `cat`. */
+import { Option, type Command } from 'commander';
+import { catAction, getAction } from '../actions/get.js';
+import { putAction } from '../actions/put.js';
+import { intOption, keyValue, sizeOption } from '../options.js';
+import { parseRemote } from '../remote-path.js';
+import type { Runtime } from '../runtime.js';
+import { dryRunOption, examples, run, transfersOption } from './common.js';
+
+export function registerTransfer(program: Command, rt: Runtime): void {
+  examples(
+    program
+      .command('put')
+      .description('upload a file, a folder (recursively), or stdin (`-`); a destination ending in / is a folder')
+      .argument('<local>', 'local file or folder, or - for stdin')
+      .argument('<remote>', 'b2://bucket/name or b2://bucket/folder/')
+      .option('--content-type <type>', 'content type (default: guessed by B2)')
+      .option('--info <key=value>', 'custom file info (repeatable)', keyValue)
+      .addOption(new Option('--part-size <size>', 'part size for large files (5M..5G; default: the account\'s recommended size)').argParser(sizeOption))
+      .addOption(transfersOption(4))
+      .addOption(dryRunOption())
+      .action(
+        run(rt, (ctx, o, local: string, remote: string) =>
+          putAction(ctx, local, parseRemote(remote), {
+            dryRun: Boolean(o.dryRun),
+            contentType: o.contentType as string | undefined,
+            info: o.info as Record<string, string> | undefined,
+            transfers: o.transfers as number,
+            partSize: o.partSize as number | undefined,
+          }),
+        ),
+      ),
+    ['b2sync put report.pdf b2://docs/2024/', 'b2sync put ./photos b2://photos/trip', 'pg_dump db | b2sync put - b2://backups/db.sql'],
+  );
+  examples(
+    program
+      .command('get')
+      .description('download a file (or every file under a prefix) to a local path')
+      .argument('<remote>', 'b2://bucket/name or b2://bucket/folder/')
+      .argument('<local>', 'local file or folder (an existing folder or one ending in / receives the file)')
+      .option('--version-id <id>', 'download this file version instead of the newest')
+      .addOption(transfersOption(4))
+      .addOption(dryRunOption())
+      .action(
+        run(rt, (ctx, o, remote: string, local: string) =>
+          getAction(ctx, parseRemote(remote), local, { dryRun: Boolean(o.dryRun), versionId: o.versionId as string | undefined, transfers: o.transfers as number }),
+        ),
+      ),
+    ['b2sync get b2://docs/2024/report.pdf .', 'b2sync get b2://photos/trip/ ./trip', 'b2sync get --version-id 4_z... b2://docs/a.txt a-old.txt'],
+  );
+  examples(
+    program
+      .command('cat')
+      .description('write a file (or a byte range of it) to stdout')
+      .argument('<remote>', 'b2://bucket/name')
+      .addOption(new Option('--offset <bytes>', 'start at this byte').argParser(intOption(0)))
+      .addOption(new Option('--count <bytes>', 'write at most this many bytes').argParser(intOption(0)))
+      .option('--version-id <id>', 'read this file version')
+      .action(
+        run(rt, (ctx, o, remote: string) =>
+          catAction(ctx, parseRemote(remote), { offset: o.offset as number | undefined, count: o.count as number | undefined, versionId: o.versionId as string | undefined }),
+        ),
+      ),
+    ['b2sync cat b2://logs/app.log', 'b2sync cat --offset 100 --count 50 b2://logs/app.log'],
+  );
+}

@@ -1,0 +1,47 @@
+/** Option-value parsers for commander: each returns the typed value or throws InvalidArgumentError. Pure. */
+import { InvalidArgumentError } from 'commander';
+import { parseDurationMs, parseSize } from '../core/parse.js';
+
+/** A whole number within [min, max]. */
+export function intOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** A size: 1024, 10M, 1.5GiB, 100MB. */
+export function sizeOption(value: string): number {
+  const n = parseSize(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a size such as 1024, 10M, 1.5G or 100MB.');
+  return n;
+}
+
+/** A duration in ms: 90s, 1h30m, 7d; a bare number is seconds. */
+export function durationOption(value: string): number {
+  const n = parseDurationMs(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 1h30m or 7d.');
+  return n;
+}
+
+/** Repeatable option collector. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Repeatable key=value collector (file info). */
+export function keyValue(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected KEY=VALUE.');
+  return { ...(previous ?? {}), [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** One of a fixed set of words. */
+export function choiceOption<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}.`);
+    return value as T;
+  };
+}

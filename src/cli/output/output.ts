@@ -1,0 +1,102 @@
+/**
+ * Everything the CLI writes. stdout carries results (human lines, or NDJSON with --json); stderr carries
+ * notices, warnings, errors, verbose call logs and progress. Every write is scrubbed of known secrets.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { LogFile } from './log-file.js';
+import { scrub } from './secrets.js';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  logFile?: LogFile;
+}
+
+/** chalk honouring NO_COLOR (any non-empty value) and FORCE_COLOR, colouring only a terminal otherwise. */
+export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {
+  let level: 0 | 1 | 2 | 3 = isTTY ? 1 : 0;
+  if (env.FORCE_COLOR !== undefined) {
+    const f = env.FORCE_COLOR;
+    level = f === '0' || f === 'false' ? 0 : f === '2' ? 2 : f === '3' ? 3 : 1;
+  }
+  if (env.NO_COLOR) level = 0;
+  return new Chalk({ level });
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly color: ChalkInstance;
+  private readonly o: OutputOptions;
+
+  constructor(o: OutputOptions) {
+    this.o = o;
+    this.json = o.json;
+    this.quiet = o.quiet;
+    this.verbose = o.verbose;
+    this.color = makeChalk(o.env, Boolean(o.stderr.isTTY));
+  }
+
+  get stderr(): OutputOptions['stderr'] {
+    return this.o.stderr;
+  }
+  get stdout(): NodeJS.WritableStream {
+    return this.o.stdout;
+  }
+
+  /** Progress bars only on a terminal, and never with --quiet or --json. */
+  get showProgress(): boolean {
+    return Boolean(this.o.stderr.isTTY) && !this.quiet && !this.json;
+  }
+
+  /** A result: one NDJSON object with --json, else the human line (skipped when human is undefined). */
+  result(record: object, human?: string): void {
+    if (this.json) this.o.stdout.write(scrub(JSON.stringify(record)) + '\n');
+    else if (human !== undefined) this.o.stdout.write(scrub(human) + '\n');
+  }
+
+  /** Human-only stdout text (nothing with --json). */
+  text(line: string): void {
+    if (!this.json) this.o.stdout.write(scrub(line) + '\n');
+  }
+
+  /** A notice for people (stderr); hidden by --quiet. */
+  notice(line: string): void {
+    this.o.logFile?.write('NOTE', line);
+    if (!this.quiet) this.o.stderr.write(scrub(`b2sync: ${line}`) + '\n');
+  }
+
+  /** A warning (stderr), shown even with --quiet. */
+  warn(line: string): void {
+    this.o.logFile?.write('WARN', line);
+    this.o.stderr.write(scrub(this.color.yellow(`b2sync: ${line}`)) + '\n');
+  }
+
+  /** An item that failed (stderr, always). */
+  failed(item: string, err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.o.logFile?.write('ERROR', `${item}: ${msg}`);
+    this.o.stderr.write(scrub(this.color.red(`b2sync: failed: ${item}: ${msg}`)) + '\n');
+  }
+
+  /** Verbose detail (stderr with -v; always to --log-file). */
+  debug(line: string): void {
+    this.o.logFile?.write('DEBUG', line);
+    if (this.verbose) this.o.stderr.write(scrub(this.color.dim(`b2sync: ${line}`)) + '\n');
+  }
+
+  /** Only to --log-file. */
+  logOnly(level: string, line: string): void {
+    this.o.logFile?.write(level, line);
+  }
+
+  /** Raw bytes to stderr (progress bars). */
+  rawErr(s: string): void {
+    this.o.stderr.write(s);
+  }
+}

@@ -1,0 +1,7 @@
+/** The sync engine: march → compare → plan → execute. */
+export type { SyncEndpoint, SyncOptions, SyncSummary, SyncEvent, PlanAction, PlanReason, ActionKind, CompareMode, Entry } from './types.js';
+export type { FilterRule, FilterRules, FilterFlags } from './filter-rules.js';
+export { buildFilterRules, loadFilterRules, parseFilterLines, Filter } from './filter-rules.js';
+export { compileGlob } from './glob.js';
+export { SafetyStopError } from './errors.js';
+export { runSync } from './run-sync.js';

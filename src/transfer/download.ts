@@ -1,0 +1,373 @@
+/**
+ * Downloads: streamed into a temporary file beside the target, SHA-1 verified, renamed into place.
+ *
+ * - The temp file is `<target>.<12 hex of sha1(fileId)>.b2sync-tmp`, so a later attempt for the same
+ *   version finds it and continues with a Range request from its length (the kept bytes are hashed
+ *   first). Bytes are hashed only after they are written, so the kept prefix and the hash agree.
+ * - A body cut short is continued with a Range request from the last byte written (a few times).
+ * - Files at or above downloadParallelCutoff are fetched as downloadStreams ranged streams written at
+ *   their positions; the SHA-1 is computed in file order by reading back the contiguous prefix as it
+ *   grows (overlapping the transfer), not in a second pass. An interrupted parallel download is not
+ *   resumed (its temp file has holes) and is removed.
+ * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
+ *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { B2Api, DownloadResponse } from '../client/api.js';
+import { B2Error, IntegrityError, NotFoundError, isAbortError } from '../core/errors.js';
+import { isSha1Hex, normalizeSha1 } from '../core/sha1.js';
+import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
+import { ProgressTracker } from './progress.js';
+import { abortError, linkedSignal, sleep, throwIfAborted } from './signals.js';
+import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
+
+/** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
+export const TEMP_SUFFIX = '.b2sync-tmp';
+
+const WRITE_BATCH = 1024 * 1024;
+const HASH_READ = 4 * 1024 * 1024;
+const BODY_RETRIES = 5;
+
+export interface DownloadToFileParams {
+  source: DownloadSource;
+  localPath: string;
+  tuning?: TransferTuning;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  /** False when B2 holds no SHA-1 for the file (a large file without large_file_sha1). */
+  sha1Verified: boolean;
+  fileVersion: { fileId: string; fileName: string; contentSha1: string; info: Record<string, string> };
+}
+
+/** The temp file a download of `fileId` to `target` uses. */
+export function tempPathFor(target: string, fileId: string): string {
+  const tag = createHash('sha1').update(fileId).digest('hex').slice(0, 12);
+  return `${target}${'.'}${tag}${TEMP_SUFFIX}`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Names (in the target's directory) of temp files of earlier downloads to `target`. */
+async function tempsOf(target: string): Promise<string[]> {
+  const re = new RegExp(`^${escapeRe(basename(target))}\\.[0-9a-f]{12}${escapeRe(TEMP_SUFFIX)}$`);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  return names.filter((n) => re.test(n)).map((n) => join(dirname(target), n));
+}
+
+/** The SHA-1 the downloaded bytes must have, if B2 knows one. */
+export function expectedSha1(r: { contentSha1: string; info: Record<string, string> }): string | undefined {
+  const direct = normalizeSha1(r.contentSha1);
+  if (direct && isSha1Hex(direct)) return direct;
+  const large = normalizeSha1(r.info[INFO_LARGE_FILE_SHA1]);
+  if (large && isSha1Hex(large)) return large;
+  return undefined;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+interface Cursor {
+  pos: number;
+}
+
+/** Copy a response body into `fh` from cur.pos up to `end` (exclusive); bytes are reported after being written. */
+async function pump(body: Readable, fh: FileHandle, cur: Cursor, end: number, onWritten: (bufs: Buffer[], n: number) => void): Promise<void> {
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (bytes === 0) return;
+    let done = (await fh.writev(batch, cur.pos)).bytesWritten;
+    if (done < bytes) {
+      const all = Buffer.concat(batch, bytes);
+      while (done < bytes) done += (await fh.write(all, done, bytes - done, cur.pos + done)).bytesWritten;
+    }
+    const written = batch;
+    batch = [];
+    cur.pos += bytes;
+    const n = bytes;
+    bytes = 0;
+    onWritten(written, n);
+  };
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const room = end - cur.pos - bytes;
+      const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      if (piece.length > 0) {
+        batch.push(piece);
+        bytes += piece.length;
+      }
+      if (bytes >= WRITE_BATCH) await flush();
+      if (cur.pos + bytes >= end) break;
+    }
+    await flush();
+  } catch (err) {
+    await flush().catch(() => undefined); // what arrived intact before the failure is kept
+    throw err;
+  } finally {
+    body.destroy();
+  }
+}
+
+/**
+ * Fill [cur.pos, end) of the file from `fileId`, starting with `first` (an open body positioned at
+ * cur.pos) when given; a body cut short is continued with a Range request.
+ */
+async function fetchInto(
+  client: B2Api,
+  fileId: string,
+  fh: FileHandle,
+  cur: Cursor,
+  end: number,
+  first: Readable | undefined,
+  onWritten: (bufs: Buffer[], n: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let body = first;
+  let failures = 0;
+  while (cur.pos < end) {
+    throwIfAborted(signal);
+    if (!body) {
+      const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
+      if (r.status !== 206 && cur.pos !== 0) {
+        r.body.destroy();
+        throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
+      }
+      body = r.body;
+    }
+    const before = cur.pos;
+    let error: unknown;
+    try {
+      await pump(body, fh, cur, end, onWritten);
+    } catch (err) {
+      error = err;
+    }
+    body = undefined;
+    if (signal?.aborted) throw abortError(signal);
+    if (cur.pos >= end) break;
+    if (error instanceof B2Error && !error.retryable) throw error;
+    failures = cur.pos > before ? 1 : failures + 1;
+    if (failures > BODY_RETRIES) throw error ?? new Error(`download of ${fileId} ended at byte ${cur.pos} of ${end}`);
+    await sleep(Math.min(50 * 2 ** failures, 2000), signal);
+  }
+}
+
+async function hashPrefix(fh: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
+  const buf = Buffer.allocUnsafe(Math.min(HASH_READ, Math.max(length, 1)));
+  let pos = 0;
+  while (pos < length) {
+    throwIfAborted(signal);
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - pos), pos);
+    if (bytesRead === 0) throw new Error(`temp file shorter than ${length} bytes`);
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+function openFirst(client: B2Api, source: DownloadSource, fileId: string | undefined, start: number, signal?: AbortSignal): Promise<DownloadResponse> {
+  const range = start > 0 ? { start } : undefined;
+  if (fileId !== undefined) return client.downloadById(fileId, { range, signal });
+  const s = source as { bucketName: string; fileName: string };
+  return client.downloadByName(s.bucketName, s.fileName, { range, signal });
+}
+
+export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Promise<DownloadResult> {
+  throwIfAborted(p.signal);
+  const target = resolve(p.localPath);
+  await mkdir(dirname(target), { recursive: true });
+
+  // Find the version first when a temp file of an earlier attempt may belong to it.
+  let fileId = 'fileId' in p.source ? p.source.fileId : undefined;
+  if (fileId === undefined && (await tempsOf(target)).length > 0) {
+    const s = p.source as { bucketName: string; fileName: string };
+    const head = await client.headFileByName(s.bucketName, s.fileName);
+    if (!head) throw new NotFoundError(`${s.fileName} not found in bucket ${s.bucketName}`);
+    fileId = head.fileId;
+  }
+  let offset = fileId !== undefined ? await sizeOf(tempPathFor(target, fileId)) : 0;
+
+  let first: DownloadResponse;
+  try {
+    first = await openFirst(client, p.source, fileId, offset, p.signal);
+  } catch (err) {
+    if (!(offset > 0 && err instanceof B2Error && err.status === 416)) throw err;
+    offset = 0; // the kept bytes reach past the end: start over
+    first = await openFirst(client, p.source, fileId, 0, p.signal);
+  }
+  if (first.status === 200) offset = 0; // the server sent the whole file
+  fileId = first.fileId;
+  const temp = tempPathFor(target, fileId);
+  const total = first.totalLength;
+  const expected = expectedSha1(first);
+  const meta = { fileId, fileName: first.fileName, contentSha1: first.contentSha1, info: first.info };
+  const progress = new ProgressTracker(p.onProgress, total);
+
+  const streams = Math.max(1, p.tuning?.downloadStreams ?? DEFAULTS.downloadStreams);
+  const parallelCutoff = p.tuning?.downloadParallelCutoff ?? DEFAULTS.downloadParallelCutoff;
+  const parallel = offset === 0 && streams > 1 && total >= parallelCutoff && total >= streams;
+
+  let fh: FileHandle | undefined;
+  let digest: string;
+  try {
+    fh = await open(temp, offset > 0 ? 'r+' : 'w+');
+    if (parallel) {
+      digest = await fetchParallel(client, fileId, fh, total, streams, first.body, progress, p.signal);
+    } else {
+      const hash = createHash('sha1');
+      if (offset > 0) {
+        await hashPrefix(fh, offset, hash, p.signal);
+        progress.addBytes(offset);
+      }
+      const cur = { pos: offset };
+      await fetchInto(client, fileId, fh, cur, total, first.body, (bufs, n) => {
+        for (const b of bufs) hash.update(b);
+        progress.addBytes(n);
+      }, p.signal);
+      await fh.truncate(total);
+      digest = hash.digest('hex');
+    }
+    await fh.close();
+    fh = undefined;
+    if (expected !== undefined && digest !== expected) {
+      throw new IntegrityError(`${meta.fileName} (${fileId}): downloaded bytes have SHA-1 ${digest}, B2 says ${expected}`);
+    }
+    const mtime = Number(meta.info[INFO_SRC_LAST_MODIFIED]);
+    if (meta.info[INFO_SRC_LAST_MODIFIED] !== undefined && Number.isFinite(mtime) && mtime >= 0) {
+      await utimes(temp, new Date(), new Date(mtime));
+    }
+    await rename(temp, target);
+  } catch (err) {
+    first.body.destroy();
+    await fh?.close().catch(() => undefined);
+    // Keep a single-stream temp file with bytes in it for the next attempt; drop anything else.
+    const keep = !parallel && !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
+    if (!keep) await rm(temp, { force: true });
+    throw err;
+  }
+  // Temp files of other versions of this target are stale now.
+  for (const other of await tempsOf(target)) if (other !== temp) await rm(other, { force: true });
+  return { bytes: total, sha1Verified: expected !== undefined, fileVersion: meta };
+}
+
+/** Fetch [0,total) as `streams` ranged streams; returns the SHA-1, hashed in order as the prefix fills. */
+async function fetchParallel(
+  client: B2Api,
+  fileId: string,
+  fh: FileHandle,
+  total: number,
+  streams: number,
+  firstBody: Readable,
+  progress: ProgressTracker,
+  outer: AbortSignal | undefined,
+): Promise<string> {
+  const controller = new AbortController();
+  const signal = linkedSignal(controller, outer);
+  const seg = Math.ceil(total / streams);
+  const segments = Array.from({ length: streams }, (_, i) => ({ start: i * seg, end: Math.min(total, (i + 1) * seg) })).filter((s) => s.start < s.end);
+  const cursors = segments.map((s) => ({ pos: s.start }));
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  signal.addEventListener('abort', notify, { once: true });
+  const frontier = () => {
+    for (let i = 0; i < segments.length; i++) if (cursors[i].pos < segments[i].end) return cursors[i].pos;
+    return total;
+  };
+  const errors: unknown[] = [];
+  const fail = (err: unknown) => {
+    errors.push(err);
+    controller.abort();
+  };
+  const tasks = segments.map((s, i) =>
+    fetchInto(client, fileId, fh, cursors[i], s.end, i === 0 ? firstBody : undefined, (_b, n) => {
+      progress.addBytes(n);
+      notify();
+    }, signal).catch(fail),
+  );
+  if (segments.length === 0) firstBody.destroy();
+  const hash = createHash('sha1');
+  const hasher = (async () => {
+    const buf = Buffer.allocUnsafe(Math.min(HASH_READ, total));
+    let hashed = 0;
+    while (hashed < total) {
+      throwIfAborted(signal);
+      const upto = frontier();
+      if (upto > hashed) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upto - hashed), hashed);
+        if (bytesRead === 0) throw new Error('temp file shorter than written');
+        hash.update(buf.subarray(0, bytesRead));
+        hashed += bytesRead;
+      } else {
+        await new Promise<void>((res) => (wake = res));
+      }
+    }
+  })().catch(fail);
+  await Promise.all([...tasks, hasher]);
+  signal.removeEventListener('abort', notify);
+  if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
+  throwIfAborted(outer);
+  return hash.digest('hex');
+}
+
+/** Hashes a whole-file body and fails at the end if it does not match. */
+class VerifyingStream extends Transform {
+  private readonly hash = createHash('sha1');
+  constructor(private readonly expected: string, private readonly label: string) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    const got = this.hash.digest('hex');
+    cb(got === this.expected ? null : new IntegrityError(`${this.label}: downloaded bytes have SHA-1 ${got}, B2 says ${this.expected}`));
+  }
+}
+
+/**
+ * A byte range of a file as a stream (for `cat`). The whole file (no offset, no count) is verified
+ * against its SHA-1 at the end (the stream errors with IntegrityError); partial ranges cannot be.
+ * An offset past the end gives an empty stream.
+ */
+export async function downloadRange(
+  client: B2Api,
+  p: { source: DownloadSource; offset?: number; count?: number; signal?: AbortSignal },
+): Promise<Readable> {
+  const offset = p.offset ?? 0;
+  if (p.count === 0) return Readable.from([]);
+  const ranged = offset > 0 || p.count !== undefined;
+  const range = ranged ? { start: offset, end: p.count !== undefined ? offset + p.count - 1 : undefined } : undefined;
+  let r: DownloadResponse;
+  try {
+    r = 'fileId' in p.source
+      ? await client.downloadById(p.source.fileId, { range, signal: p.signal })
+      : await client.downloadByName(p.source.bucketName, p.source.fileName, { range, signal: p.signal });
+  } catch (err) {
+    if (err instanceof B2Error && err.status === 416) return Readable.from([]);
+    throw err;
+  }
+  const expected = expectedSha1(r);
+  if (r.status === 200 && expected !== undefined && (!ranged || r.contentLength === r.totalLength)) {
+    const v = new VerifyingStream(expected, r.fileName);
+    r.body.on('error', (e) => v.destroy(e));
+    return r.body.pipe(v);
+  }
+  return r.body;
+}

@@ -1,0 +1,36 @@
+/** Shapes shared by the transfer functions: progress reports, tuning knobs, download sources. */
+
+/** A progress report: bytes moved so far (and parts, for large files). */
+export interface Progress {
+  bytes: number;
+  totalBytes?: number;
+  partsDone?: number;
+  partsTotal?: number;
+}
+
+export interface TransferTuning {
+  /** Files at or above this size are uploaded as large files; default 200 MB. */
+  largeFileCutoff?: number;
+  /** Part size; default the account's recommendedPartSize (grown to fit 10,000 parts). */
+  partSize?: number;
+  /** Parts (or download streams) in flight; default 4. */
+  partConcurrency?: number;
+  /** Downloads at or above this size use several ranged streams; default 256 MiB. */
+  downloadParallelCutoff?: number;
+  /** Ranged streams for a parallel download; default 4. */
+  downloadStreams?: number;
+}
+
+/** A file version by id, or the newest visible version of a name. */
+export type DownloadSource = { fileId: string } | { bucketName: string; fileName: string };
+
+export const DEFAULTS = {
+  largeFileCutoff: 200_000_000,
+  partConcurrency: 4,
+  downloadParallelCutoff: 256 * 1024 * 1024,
+  downloadStreams: 4,
+  largeCopyCutoff: 5_000_000_000,
+} as const;
+
+/** Info key that records the local source size on a large file, so a later run can resume it. */
+export const INFO_SRC_SIZE = 'b2sync_src_size';

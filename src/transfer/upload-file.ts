@@ -1,0 +1,156 @@
+/** Upload a local file: one b2_upload_file below the cutoff, else a (resumable) large file. */
+import { stat } from 'node:fs/promises';
+import type { B2Api } from '../client/api.js';
+import { LIMITS } from '../core/limits.js';
+import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
+import type { FileVersion, Part } from '../wire/types.js';
+import { fileRangeBody, sha1OfFileRange } from './file-range.js';
+import { completeLargeFile, type PartJob } from './large-upload.js';
+import { atLeastTwoParts, checkFileSize, choosePartSize, partRanges } from './part-plan.js';
+import { ProgressTracker } from './progress.js';
+import { throwIfAborted } from './signals.js';
+import { DEFAULTS, INFO_SRC_SIZE, type Progress, type TransferTuning } from './types.js';
+
+export interface UploadLocalFileParams {
+  bucketId: string;
+  fileName: string;
+  localPath: string;
+  /** Default b2/x-auto (B2 picks from the name's extension). */
+  contentType?: string;
+  info?: Record<string, string>;
+  tuning?: TransferTuning;
+  /** Continue a matching unfinished large file left by an earlier attempt; default true. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/**
+ * A local mtime as whole milliseconds, rounded to the nearest: utimes() takes seconds as a double, so
+ * a time set from src_last_modified_millis (by a download) reads back a few ns off the millisecond.
+ */
+export function localMtimeMillis(mtimeNs: bigint): number {
+  return Number((mtimeNs + 500_000n) / 1_000_000n);
+}
+
+export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): Promise<FileVersion> {
+  throwIfAborted(p.signal);
+  const st = await stat(p.localPath, { bigint: true });
+  if (!st.isFile()) throw new Error(`${p.localPath} is not a regular file`);
+  const size = Number(st.size);
+  checkFileSize(size); // before any call
+  const mtime = localMtimeMillis(st.mtimeNs);
+  const info: Record<string, string> = { [INFO_SRC_LAST_MODIFIED]: String(mtime), ...p.info };
+  const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
+
+  if (size < cutoff) return uploadSmall(client, p, size, info);
+  const account = await client.account();
+  const planned = choosePartSize({ fileSize: size, recommended: account.recommendedPartSize, minimum: account.absoluteMinimumPartSize, requested: p.tuning?.partSize });
+  const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);
+  if (partSize === undefined && size <= LIMITS.maxSimpleUploadBytes) return uploadSmall(client, p, size, info);
+  return uploadLarge(client, p, size, partSize ?? planned, account.absoluteMinimumPartSize, { ...info, [INFO_SRC_SIZE]: String(size) });
+}
+
+async function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
+  const progress = new ProgressTracker(p.onProgress, size);
+  const res = await client.uploadFile({
+    bucketId: p.bucketId,
+    fileName: p.fileName,
+    body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size),
+    contentLength: size,
+    contentType: p.contentType,
+    info,
+    signal: p.signal,
+    onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
+  });
+  progress.partDone(1, size);
+  return res;
+}
+
+/** Does an unfinished large file carry the same source identity? */
+function sameSource(f: FileVersion, fileName: string, info: Record<string, string>): boolean {
+  if (f.fileName !== fileName || !f.fileId) return false;
+  const fi = f.fileInfo ?? {};
+  if (fi[INFO_SRC_LAST_MODIFIED] !== info[INFO_SRC_LAST_MODIFIED] || fi[INFO_SRC_SIZE] !== info[INFO_SRC_SIZE]) return false;
+  if (info[INFO_LARGE_FILE_SHA1] !== undefined && fi[INFO_LARGE_FILE_SHA1] !== info[INFO_LARGE_FILE_SHA1]) return false;
+  return true;
+}
+
+/** The newest unfinished large file for this name and source, with its parts. */
+async function findResumable(
+  client: B2Api,
+  bucketId: string,
+  fileName: string,
+  info: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<{ match?: { fileId: string; parts: Map<number, Part> }; stale: string[] }> {
+  let match: FileVersion | undefined;
+  const ours: string[] = [];
+  for await (const f of client.listUnfinishedLargeFiles(bucketId, { namePrefix: fileName, signal })) {
+    if (f.fileName !== fileName || !f.fileId) continue;
+    if (f.fileInfo?.[INFO_SRC_SIZE] !== undefined) ours.push(f.fileId);
+    if (sameSource(f, fileName, info)) match = f; // oldest first: keep the newest
+  }
+  const stale = ours.filter((id) => id !== match?.fileId);
+  if (!match?.fileId) return { stale };
+  const parts = new Map<number, Part>();
+  for await (const part of client.listParts(match.fileId, { signal })) parts.set(part.partNumber, part);
+  return { match: { fileId: match.fileId, parts }, stale };
+}
+
+async function uploadLarge(
+  client: B2Api,
+  p: UploadLocalFileParams,
+  size: number,
+  plannedPartSize: number,
+  minimum: number,
+  info: Record<string, string>,
+): Promise<FileVersion> {
+  const resume = p.resume ?? true;
+  let fileId: string | undefined;
+  let existing = new Map<number, Part>();
+  let partSize = plannedPartSize;
+  let stale: string[] = [];
+  if (resume) {
+    const { match: found, stale: others } = await findResumable(client, p.bucketId, p.fileName, info, p.signal);
+    stale = others;
+    if (found) {
+      fileId = found.fileId;
+      existing = found.parts;
+      // Keep the earlier attempt's cut so its parts line up with ours.
+      const first = existing.get(1)?.contentLength;
+      if (first !== undefined && first >= minimum && first <= LIMITS.maxPartBytes && first < size && Math.ceil(size / first) <= LIMITS.maxParts) {
+        partSize = first;
+      }
+    }
+  }
+  throwIfAborted(p.signal);
+  if (!fileId) {
+    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info });
+    fileId = started.fileId!;
+  }
+  const total = Math.ceil(size / partSize);
+  const progress = new ProgressTracker(p.onProgress, size, total);
+  const path = p.localPath;
+  function* jobs(): Generator<PartJob> {
+    for (const r of partRanges(size, partSize)) {
+      const prior = existing.get(r.partNumber);
+      yield {
+        partNumber: r.partNumber,
+        length: r.length,
+        body: fileRangeBody(path, r.start, r.length),
+        existingSha1: prior && prior.contentLength === r.length ? prior.contentSha1 : undefined,
+        localSha1: (signal) => sha1OfFileRange(path, r.start, r.length, signal),
+      };
+    }
+  }
+  const done = await completeLargeFile(client, fileId, jobs(), {
+    concurrency: p.tuning?.partConcurrency ?? DEFAULTS.partConcurrency,
+    signal: p.signal,
+    progress,
+    keepOnAbort: resume,
+  });
+  // Earlier b2sync attempts at this name from a source that has since changed can never be resumed.
+  for (const id of stale) await client.cancelLargeFile(id).catch(() => undefined);
+  return done;
+}

@@ -1,0 +1,139 @@
+/**
+ * Upload from a stream of unknown length (stdin). Bytes are read until the stream ends or passes the
+ * cutoff: a stream that ends first goes up as one b2_upload_file; a longer one becomes a large file
+ * whose parts are cut from the stream one at a time. Memory: the bytes read before the decision
+ * (at most max(cutoff, partSize) plus one chunk), then at most partConcurrency+1 parts.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { B2Api } from '../client/api.js';
+import { LimitError, UsageError } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
+import type { FileVersion } from '../wire/types.js';
+import { completeLargeFile, type PartJob } from './large-upload.js';
+import { ProgressTracker } from './progress.js';
+import { throwIfAborted } from './signals.js';
+import { DEFAULTS, type Progress, type TransferTuning } from './types.js';
+
+export interface UploadStreamParams {
+  bucketId: string;
+  fileName: string;
+  stream: Readable;
+  contentType?: string;
+  info?: Record<string, string>;
+  tuning?: TransferTuning;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** A FIFO of chunks from which fixed-size pieces are cut. */
+class ChunkQueue {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** Remove `n` bytes into one new buffer, hashing them on the way. */
+  take(n: number): { data: Buffer; sha1: string } {
+    const data = Buffer.allocUnsafe(n);
+    const hash = createHash('sha1');
+    let off = 0;
+    while (off < n) {
+      const head = this.chunks[0];
+      const want = n - off;
+      if (head.length <= want) {
+        head.copy(data, off);
+        this.chunks.shift();
+        off += head.length;
+      } else {
+        head.copy(data, off, 0, want);
+        this.chunks[0] = head.subarray(want);
+        off += want;
+      }
+    }
+    this.length -= n;
+    hash.update(data);
+    return { data, sha1: hash.digest('hex') };
+  }
+
+  drain(): Buffer {
+    const out = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+    this.chunks = [];
+    this.length = 0;
+    return out;
+  }
+}
+
+export async function uploadStream(client: B2Api, p: UploadStreamParams): Promise<FileVersion> {
+  throwIfAborted(p.signal);
+  const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
+  const account = await client.account();
+  let partSize = Math.max(p.tuning?.partSize ?? account.recommendedPartSize, account.absoluteMinimumPartSize);
+  partSize = Math.min(partSize, LIMITS.maxPartBytes);
+  const decideAt = Math.max(cutoff, partSize);
+
+  const it = (p.stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const onAbort = () => p.stream.destroy();
+  p.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const queue = new ChunkQueue();
+    let ended = false;
+    const pull = async (): Promise<boolean> => {
+      const r = await it.next();
+      throwIfAborted(p.signal);
+      if (r.done) {
+        ended = true;
+        return false;
+      }
+      queue.push(typeof r.value === 'string' ? Buffer.from(r.value) : r.value);
+      return true;
+    };
+    while (queue.length <= decideAt && (await pull()));
+
+    const info = { ...p.info };
+    if (ended) {
+      const size = queue.length;
+      const progress = new ProgressTracker(p.onProgress, size);
+      const res = await client.uploadFile({
+        bucketId: p.bucketId,
+        fileName: p.fileName,
+        body: queue.drain(),
+        contentLength: size,
+        contentType: p.contentType,
+        info,
+        signal: p.signal,
+        onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
+      });
+      progress.partDone(1, size);
+      return res;
+    }
+
+    async function* jobs(): AsyncGenerator<PartJob> {
+      for (let partNumber = 1; ; partNumber++) {
+        while (queue.length < partSize && !ended && (await pull()));
+        if (queue.length === 0) return;
+        if (partNumber > LIMITS.maxParts) {
+          throw new LimitError(`the stream is longer than ${LIMITS.maxParts} parts of ${partSize} bytes; pass a bigger part size`);
+        }
+        const n = Math.min(partSize, queue.length);
+        const { data, sha1 } = queue.take(n);
+        yield { partNumber, length: n, body: data, sha1 };
+      }
+    }
+
+    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info });
+    if (!started.fileId) throw new UsageError('b2_start_large_file returned no fileId');
+    return await completeLargeFile(client, started.fileId, jobs(), {
+      concurrency: p.tuning?.partConcurrency ?? DEFAULTS.partConcurrency,
+      signal: p.signal,
+      progress: new ProgressTracker(p.onProgress),
+      keepOnAbort: false,
+    });
+  } finally {
+    p.signal?.removeEventListener('abort', onAbort);
+  }
+}

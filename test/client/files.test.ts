@@ -1,0 +1,133 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { B2Error, NotFoundError } from '../../src/core/errors.js';
+import { sha1Hex } from '../../src/core/sha1.js';
+import type { RunningEmulator } from '../../src/emulator/api.js';
+import type { B2Client } from '../../src/client/b2-client.js';
+import type { Bucket } from '../../src/wire/types.js';
+import { bucketName, collect, makeClient, parallel, startTestEmulator } from './fixture.js';
+
+let emu: RunningEmulator;
+let c: B2Client;
+let bucket: Bucket;
+
+before(async () => {
+  emu = await startTestEmulator();
+  c = makeClient(emu);
+  bucket = await c.createBucket({ bucketName: bucketName('files'), bucketType: 'allPrivate' });
+});
+after(async () => {
+  await c?.close();
+  await emu?.close();
+});
+
+const put = (name: string, text = name) =>
+  c.uploadFile({ bucketId: bucket.bucketId, fileName: name, body: Buffer.from(text), contentLength: Buffer.byteLength(text) });
+
+test('listFileNames pages with nextFileName: every name once, in order, for several page sizes', async () => {
+  const names = Array.from({ length: 230 }, (_, i) => `page/${String(i).padStart(4, '0')}`);
+  await parallel(names, 8, async (n) => void (await put(n)));
+  for (const pageSize of [1, 7, 100, 230, 1000]) {
+    const got = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'page/', pageSize }))).map((f) => f.fileName);
+    assert.deepEqual(got, names, `pageSize ${pageSize}`);
+  }
+  const from = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'page/', startFileName: 'page/0200', pageSize: 9 }))).map((f) => f.fileName);
+  assert.deepEqual(from, names.slice(200));
+});
+
+test('listFileVersions pages across versions of one name with nextFileId', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await put('ver/same', `v${i}`)).fileId!);
+  await put('ver/zz');
+  const got = await collect(c.listFileVersions(bucket.bucketId, { prefix: 'ver/', pageSize: 2 }));
+  assert.deepEqual(got.map((f) => f.fileName), ['ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/zz']);
+  assert.deepEqual(got.slice(0, 5).map((f) => f.fileId), [...ids].reverse(), 'newest first');
+});
+
+test('delimiter folds folders', async () => {
+  for (const n of ['tree/a.txt', 'tree/cats/x', 'tree/cats/y', 'tree/dogs/z', 'tree/m.txt']) await put(n);
+  const got = await collect(c.listFileNames(bucket.bucketId, { prefix: 'tree/', delimiter: '/', pageSize: 2 }));
+  assert.deepEqual(got.map((f) => `${f.action} ${f.fileName}`), ['upload tree/a.txt', 'folder tree/cats/', 'folder tree/dogs/', 'upload tree/m.txt']);
+});
+
+test('page size above 10000 is refused before any call', async () => {
+  await assert.rejects(collect(c.listFileNames(bucket.bucketId, { pageSize: 10_001 })), /page size/);
+});
+
+test('hide, then list versions shows the marker; already_hidden surfaces as a B2Error', async () => {
+  await put('hide/me');
+  const marker = await c.hideFile(bucket.bucketId, 'hide/me');
+  assert.equal(marker.action, 'hide');
+  const names = await collect(c.listFileNames(bucket.bucketId, { prefix: 'hide/' }));
+  assert.equal(names.length, 0);
+  const versions = await collect(c.listFileVersions(bucket.bucketId, { prefix: 'hide/' }));
+  assert.deepEqual(versions.map((v) => v.action), ['hide', 'upload']);
+  await assert.rejects(c.hideFile(bucket.bucketId, 'hide/me'), (e) => e instanceof B2Error && e.status === 400 && e.code === 'already_hidden');
+});
+
+test('deleteFileVersion removes one version; getFileInfo then 404', async () => {
+  const v1 = await put('del/x', 'one');
+  const v2 = await put('del/x', 'two');
+  const res = await c.deleteFileVersion('del/x', v2.fileId!);
+  assert.deepEqual(res, { fileId: v2.fileId, fileName: 'del/x' });
+  const info = await c.getFileInfo(v1.fileId!);
+  assert.equal(info.contentSha1, sha1Hex('one'));
+  await assert.rejects(c.getFileInfo(v2.fileId!), (e) => e instanceof B2Error && (e.status === 404 || e.status === 400));
+  await assert.rejects(c.deleteFileVersion('del/x', v2.fileId!), (e) => e instanceof B2Error && e.code === 'file_not_present');
+});
+
+test('copyFile whole, ranged, with REPLACE metadata, and across buckets', async () => {
+  const src = await put('copy/src', 'hello copy world');
+  const whole = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'copy/whole' });
+  assert.equal(whole.contentSha1, sha1Hex('hello copy world'));
+  const part = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'copy/part', range: { start: 6, end: 9 } });
+  assert.equal(part.contentLength, 4);
+  assert.equal(part.contentSha1, sha1Hex('copy'));
+  const repl = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'copy/repl', replace: { contentType: 'text/x-test', info: { k: 'v' } } });
+  assert.equal(repl.contentType, 'text/x-test');
+  assert.deepEqual(repl.fileInfo, { k: 'v' });
+  const other = await c.createBucket({ bucketName: bucketName('copy2'), bucketType: 'allPrivate' });
+  const cross = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'x', destinationBucketId: other.bucketId });
+  assert.equal(cross.bucketId, other.bucketId);
+});
+
+test('copyPart builds a large file from ranges of another file', async () => {
+  const text = 'a'.repeat(1200) + 'b'.repeat(1200);
+  const src = await put('cp/src', text);
+  const large = await c.startLargeFile({ bucketId: bucket.bucketId, fileName: 'cp/large' });
+  const p1 = await c.copyPart({ sourceFileId: src.fileId!, largeFileId: large.fileId!, partNumber: 1, range: { start: 0, end: 1199 } });
+  const p2 = await c.copyPart({ sourceFileId: src.fileId!, largeFileId: large.fileId!, partNumber: 2, range: { start: 1200, end: 2399 } });
+  assert.equal(p1.contentSha1, sha1Hex('a'.repeat(1200)));
+  const done = await c.finishLargeFile(large.fileId!, [p1.contentSha1, p2.contentSha1]);
+  assert.equal(done.contentLength, 2400);
+});
+
+test('buckets: list, get, update, delete; getBucket of a missing name is NotFoundError', async () => {
+  const b = await c.createBucket({ bucketName: bucketName('bk'), bucketType: 'allPrivate' });
+  const all = await c.listBuckets();
+  assert.ok(all.some((x) => x.bucketId === b.bucketId));
+  assert.equal((await c.getBucket(b.bucketName)).bucketId, b.bucketId);
+  const up = await c.updateBucket({ bucketId: b.bucketId, bucketType: 'allPublic', ifRevisionIs: b.revision });
+  assert.equal(up.bucketType, 'allPublic');
+  await assert.rejects(c.updateBucket({ bucketId: b.bucketId, bucketInfo: { a: 'b' }, ifRevisionIs: b.revision }), (e) => e instanceof B2Error && e.status === 409);
+  await c.deleteBucket(b.bucketId);
+  await assert.rejects(c.getBucket(b.bucketName), (e) => e instanceof NotFoundError && e.message.includes(b.bucketName));
+});
+
+test('getBucket with a bucket-restricted key names the buckets the key may access', async () => {
+  const key = await c.createKey({ keyName: 'scoped', capabilities: ['listBuckets', 'listFiles', 'readFiles'], bucketIds: [bucket.bucketId] });
+  const scoped = makeClient(emu, { applicationKeyId: key.applicationKeyId, applicationKey: key.applicationKey });
+  try {
+    const acct = await scoped.account();
+    assert.deepEqual(acct.allowed.buckets?.map((b) => b.id), [bucket.bucketId]);
+    const listed = await scoped.listBuckets();
+    assert.deepEqual(listed.map((b) => b.bucketName), [bucket.bucketName]);
+    assert.equal((await scoped.getBucket(bucket.bucketName)).bucketId, bucket.bucketId);
+    await assert.rejects(
+      scoped.getBucket('some-other-bucket'),
+      (e) => e instanceof NotFoundError && e.message.includes('some-other-bucket') && e.message.includes(bucket.bucketName),
+    );
+  } finally {
+    await scoped.close();
+  }
+});

@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { walkLocal, localPathFor } from '../../src/sync/remotes/local.js';
+import { compareUtf8 } from '../../src/wire/names.js';
+
+async function tree(files: string[], dirs: string[] = []): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'b2sync-walk-'));
+  for (const d of dirs) await mkdir(join(root, d), { recursive: true });
+  for (const f of files) {
+    await mkdir(join(root, f, '..'), { recursive: true });
+    await writeFile(join(root, f), f);
+  }
+  return root;
+}
+
+async function paths(root: string, opts: Parameters<typeof walkLocal>[1] = {}): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of walkLocal(root, opts)) out.push(e.path);
+  return out;
+}
+
+test('local walk yields full-path UTF-8 byte order, not per-directory name order', async () => {
+  const files = ['a-b', 'a/b', 'a/c/d', 'a0', 'a.txt', 'b', 'z\uFFFD', 'z😀', 'A', 'a b/x', 'é'];
+  const root = await tree(files);
+  try {
+    const got = await paths(root);
+    const want = [...files].sort(compareUtf8);
+    assert.deepEqual(got, want);
+    assert.deepEqual(got.slice(0, 3), ['A', 'a b/x', 'a-b']);
+    assert.ok(got.indexOf('a-b') < got.indexOf('a/b') && got.indexOf('a/b') < got.indexOf('a0'));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('local walk gives sizes, whole-ms mtimes and on-disk paths', async () => {
+  const root = await tree(['d/file.txt']);
+  try {
+    const es = [];
+    for await (const e of walkLocal(root)) es.push(e);
+    assert.equal(es.length, 1);
+    assert.equal(es[0].size, 'd/file.txt'.length);
+    assert.ok(Number.isInteger(es[0].mtimeMs));
+    assert.equal(es[0].localPath, join(root, 'd', 'file.txt'));
+    assert.equal(typeof es[0].ino, 'number');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('NFD names on disk become NFC paths, sorted by their NFC form; the disk name is kept for I/O', async () => {
+  const nfd = 'cafe\u0301.txt';
+  const root = await tree([nfd, 'cafe.txt', 'cafz.txt']);
+  try {
+    const es = [];
+    for await (const e of walkLocal(root)) es.push(e);
+    assert.deepEqual(
+      es.map((e) => e.path),
+      ['cafe.txt', 'caf\u00e9.txt', 'cafz.txt'].sort(compareUtf8),
+    );
+    const cafe = es.find((e) => e.path === 'caf\u00e9.txt')!;
+    assert.equal(cafe.localPath, join(root, nfd));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('two names with the same NFC form: the second is skipped with a warning', async () => {
+  const root = await tree(['caf\u00e9', 'cafe\u0301']);
+  try {
+    const warnings: string[] = [];
+    const got = await paths(root, { onWarning: (item, m) => warnings.push(`${item}: ${m}`) });
+    assert.deepEqual(got, ['caf\u00e9']);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /same NFC form/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('symlinks are skipped with a warning unless copyLinks; loops are cut', async () => {
+  const root = await tree(['real/f.txt', 'g.txt']);
+  try {
+    await symlink(join(root, 'real'), join(root, 'link'));
+    await symlink(join(root, 'g.txt'), join(root, 'h.txt'));
+    await symlink(root, join(root, 'real', 'loop'));
+    const warnings: string[] = [];
+    assert.deepEqual(await paths(root, { onWarning: (i, m) => warnings.push(`${i}: ${m}`) }), ['g.txt', 'real/f.txt']);
+    assert.equal(warnings.filter((w) => /symlink skipped/.test(w)).length, 3);
+    const w2: string[] = [];
+    const followed = await paths(root, { copyLinks: true, onWarning: (i, m) => w2.push(`${i}: ${m}`) });
+    assert.deepEqual(followed, ['g.txt', 'h.txt', 'link/f.txt', 'real/f.txt'], 'link/loop and real/loop point at an ancestor');
+    assert.ok(w2.some((w) => /loop/.test(w)));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('empty directories yield .bzEmpty markers only when asked; a missing root yields nothing', async () => {
+  const root = await tree(['a/x'], ['e1', 'a/e2', 'a/e2/../e3']);
+  try {
+    assert.deepEqual(await paths(root), ['a/x']);
+    assert.deepEqual(await paths(root, { emptyDirMarkers: true }), ['a/e2/.bzEmpty', 'a/e3/.bzEmpty', 'a/x', 'e1/.bzEmpty']);
+    assert.deepEqual(await paths(join(root, 'nope')), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('temporary download files are not listed', async () => {
+  const root = await tree(['a.txt', 'b.txt.b2sync-tmp']);
+  try {
+    assert.deepEqual(await paths(root), ['a.txt']);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('localPathFor refuses names that would escape or be ambiguous on disk', () => {
+  assert.ok('path' in localPathFor('/r', 'a/b c/d'));
+  assert.ok('problem' in localPathFor('/r', '../x'));
+  assert.ok('problem' in localPathFor('/r', 'a//b'));
+  assert.ok('problem' in localPathFor('/r', 'a/./b'));
+  assert.ok('problem' in localPathFor('/r', 'dir/'));
+});

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { B2Client } from '../../src/client/b2-client.js';
+import { IntegrityError } from '../../src/core/errors.js';
+import type { RunningEmulator } from '../../src/emulator/api.js';
+import { downloadRange, downloadToFile, tempPathFor, TEMP_SUFFIX, uploadLocalFile, type Progress } from '../../src/transfer/index.js';
+import { data, makeBucket, makeClient, readAll, spyDownloads, startTestEmulator, tempDir, writeData } from './fixture.js';
+
+describe('downloadToFile and downloadRange', () => {
+  let emu: RunningEmulator;
+  let client: B2Client;
+  let bucket: { bucketId: string; bucketName: string };
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let small: { fileId: string; bytes: Buffer };
+  let large: { fileId: string; bytes: Buffer };
+  let big: { fileId: string; bytes: Buffer };
+  const noParallel = { downloadParallelCutoff: 1e12 };
+
+  before(async () => {
+    emu = await startTestEmulator();
+    client = makeClient(emu);
+    bucket = await makeBucket(client, 'dl');
+    tmp = await tempDir();
+    const bytes = data(50_000);
+    const fv = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'small.bin', body: bytes, contentLength: bytes.length, info: { src_last_modified_millis: '1500000000000' } });
+    small = { fileId: fv.fileId!, bytes };
+    const src = join(tmp.dir, 'large-src');
+    const lb = await writeData(src, 30_000);
+    const whole = createHash('sha1').update(lb).digest('hex');
+    const lf = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'large.bin', localPath: src, info: { large_file_sha1: whole }, tuning: { largeFileCutoff: 10_000, partSize: 5000 } });
+    assert.equal(lf.contentSha1, 'none');
+    large = { fileId: lf.fileId!, bytes: lb };
+    const bb = data(3_000_000);
+    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'big.bin', body: bb, contentLength: bb.length });
+    big = { fileId: up.fileId!, bytes: bb };
+  });
+  after(async () => {
+    await client?.close();
+    await emu?.close();
+    await tmp?.cleanup();
+  });
+  beforeEach(() => {
+    emu.controls.clearFaults();
+    emu.controls.resetCounters();
+  });
+
+  async function temps(): Promise<string[]> {
+    return (await readdir(tmp.dir)).filter((n) => n.endsWith(TEMP_SUFFIX));
+  }
+
+  test('by name: bytes land at the target, SHA-1 verified, mtime from src_last_modified_millis, no temp left', async () => {
+    const target = join(tmp.dir, 'out', 'small.bin');
+    const seen: Progress[] = [];
+    const r = await downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: noParallel, onProgress: (p) => seen.push(p) });
+    assert.deepEqual(await readFile(target), small.bytes);
+    assert.equal(r.bytes, 50_000);
+    assert.equal(r.sha1Verified, true);
+    assert.equal(r.fileVersion.fileId, small.fileId);
+    assert.equal((await stat(target)).mtimeMs, 1_500_000_000_000);
+    assert.deepEqual(seen.at(-1), { bytes: 50_000, totalBytes: 50_000 });
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('a large file is verified against large_file_sha1', async () => {
+    const target = join(tmp.dir, 'large.bin');
+    const r = await downloadToFile(client, { source: { fileId: large.fileId }, localPath: target, tuning: noParallel });
+    assert.equal(r.fileVersion.contentSha1, 'none');
+    assert.equal(r.sha1Verified, true);
+    assert.deepEqual(await readFile(target), large.bytes);
+  });
+
+  test('a corrupted body is an IntegrityError and the existing target is untouched', async () => {
+    const target = join(tmp.dir, 'corrupt.bin');
+    await writeFile(target, 'old contents');
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
+    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    assert.equal(await readFile(target, 'utf8'), 'old contents');
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('a corrupted body in a parallel download is caught too', async () => {
+    const target = join(tmp.dir, 'corrupt-par.bin');
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 2 });
+    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 4 } }), IntegrityError);
+    await assert.rejects(stat(target), /ENOENT/);
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('a partial temp file is resumed with a Range request from its length', async () => {
+    const target = join(tmp.dir, 'resumed.bin');
+    await writeFile(tempPathFor(target, small.fileId), small.bytes.subarray(0, 20_000));
+    const spy = spyDownloads(client);
+    const seen: Progress[] = [];
+    const r = await downloadToFile(spy.client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: noParallel, onProgress: (p) => seen.push(p) });
+    assert.deepEqual(spy.ranges, [{ start: 20_000 }]);
+    assert.equal(r.sha1Verified, true);
+    assert.deepEqual(await readFile(target), small.bytes);
+    assert.equal(seen[0].bytes, 20_000, 'the kept bytes count as done');
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('the kept bytes of a resumed download are part of the verification', async () => {
+    const target = join(tmp.dir, 'resumed-bad.bin');
+    const wrong = Buffer.from(small.bytes.subarray(0, 20_000));
+    wrong[5] ^= 0xff;
+    await writeFile(tempPathFor(target, small.fileId), wrong);
+    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('an interrupted download keeps its temp file and the next attempt finishes it', async () => {
+    const target = join(tmp.dir, 'interrupted.bin');
+    const ac = new AbortController();
+    await assert.rejects(downloadToFile(client, {
+      source: { fileId: big.fileId }, localPath: target, tuning: noParallel, signal: ac.signal,
+      onProgress: (p) => {
+        if (p.bytes > 0) ac.abort();
+      },
+    }), (e: unknown) => (e as Error).name === 'AbortError');
+    const kept = await temps();
+    assert.equal(kept.length, 1);
+    const have = (await stat(join(tmp.dir, kept[0]))).size;
+    assert.ok(have > 0 && have < big.bytes.length, `kept ${have} bytes`);
+    const spy = spyDownloads(client);
+    await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    assert.deepEqual(spy.ranges, [{ start: have }]);
+    assert.deepEqual(await readFile(target), big.bytes);
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('a body dropped mid-download is continued with a Range request', async () => {
+    const target = join(tmp.dir, 'dropped.bin');
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+    const spy = spyDownloads(client);
+    await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    assert.equal(spy.ranges.length, 2);
+    const again = spy.ranges[1];
+    assert.ok(again !== undefined && again.start > 0 && again.start <= 1_500_000 && again.end === 2_999_999, JSON.stringify(spy.ranges));
+    assert.deepEqual(await readFile(target), big.bytes);
+  });
+
+  test('a file above the parallel cutoff is fetched as several ranged streams and verified', async () => {
+    const target = join(tmp.dir, 'parallel.bin');
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 4 } });
+    assert.deepEqual(spy.ranges, [undefined, { start: 12_500, end: 24_999 }, { start: 25_000, end: 37_499 }, { start: 37_500, end: 49_999 }]);
+    assert.equal(r.sha1Verified, true);
+    assert.deepEqual(await readFile(target), small.bytes);
+    assert.equal((await stat(target)).mtimeMs, 1_500_000_000_000);
+  });
+
+  test('a parallel download survives a dropped stream', async () => {
+    const target = join(tmp.dir, 'parallel-drop.bin');
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 2 });
+    await downloadToFile(client, { source: { fileId: large.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3 } });
+    assert.deepEqual(await readFile(target), large.bytes);
+  });
+
+  test('a missing file is a 404 and leaves nothing behind', async () => {
+    const target = join(tmp.dir, 'missing.bin');
+    await assert.rejects(downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'nope' }, localPath: target }), (e: unknown) => (e as { status?: number }).status === 404);
+    await assert.rejects(stat(target), /ENOENT/);
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('downloadRange returns a byte range, the whole file verified, and nothing past the end', async () => {
+    const part = await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 100, count: 50 }));
+    assert.deepEqual(part, small.bytes.subarray(100, 150));
+    const tail = await readAll(await downloadRange(client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, offset: 49_990 }));
+    assert.deepEqual(tail, small.bytes.subarray(49_990));
+    const all = await readAll(await downloadRange(client, { source: { fileId: small.fileId } }));
+    assert.deepEqual(all, small.bytes);
+    assert.equal((await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 60_000 }))).length, 0);
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
+    await assert.rejects(readAll(await downloadRange(client, { source: { fileId: small.fileId } })), IntegrityError);
+  });
+});
