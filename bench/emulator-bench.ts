@@ -96,23 +96,39 @@ async function sha1File(path: string): Promise<string> {
 
 const BUCKET = 'bench-emulator';
 
-interface Timings {
-  curlUp: number[];
-  curlDown: number[];
-  rcloneUp: number[];
-  rcloneDown: number[];
+const OPS = ['curlUp', 'curlDown', 'rcloneUp', 'rcloneDown'] as const;
+type Op = (typeof OPS)[number];
+
+/** One timed client command: wall-clock ms, and CPU seconds the server process spent meanwhile. */
+interface Sample {
+  ms: number;
+  serverCpu: number;
 }
+
+type Samples = Record<Op, Sample[]>;
 
 interface SizeReport {
   size: number;
-  mode: 'data' | 'memory' | 'sink';
-  timings: Timings;
+  server: 'data' | 'memory' | 'sink';
+  samples: Samples;
   idleRss: number;
   peakRss: number;
 }
 
+function emptySamples(): Samples {
+  return { curlUp: [], curlDown: [], rcloneUp: [], rcloneDown: [] };
+}
+
+/** Time `fn` (which returns its own wall-clock ms) and the server's CPU use over it. */
+async function measure(samples: Samples, op: Op, cpu: () => number, fn: () => Promise<number>): Promise<void> {
+  const c0 = cpu();
+  const ms = await fn();
+  samples[op].push({ ms, serverCpu: cpu() - c0 });
+}
+
 async function curlUpload(b2: RawB2, bucketId: string, file: string, name: string, sha1: string, size: number): Promise<number> {
   const up = await b2.getUploadUrl(bucketId);
+  // -T streams the file (--data-binary @file would read it all into curl's memory first)
   const r = await run('curl', [
     '-sS', '-X', 'POST', '-T', file, '-o', '-', '-w', '\n%{http_code}',
     '-H', 'Expect:',
@@ -122,91 +138,93 @@ async function curlUpload(b2: RawB2, bucketId: string, file: string, name: strin
     '-H', `X-Bz-Content-Sha1: ${sha1}`,
     up.uploadUrl,
   ]);
-  const [body, status] = [r.stdout.slice(0, r.stdout.lastIndexOf('\n')), r.stdout.slice(r.stdout.lastIndexOf('\n') + 1)];
+  const nl = r.stdout.lastIndexOf('\n');
+  const [body, status] = [r.stdout.slice(0, nl), r.stdout.slice(nl + 1)];
   if (r.code !== 0 || status !== '200') throw new Error(`curl upload failed (${r.code}, HTTP ${status}): ${body} ${r.stderr}`);
-  const file0 = JSON.parse(body);
-  if (file0.contentSha1 !== sha1 || file0.contentLength !== size) throw new Error(`upload answered ${body}`);
+  const answer = JSON.parse(body);
+  if (answer.contentSha1 !== sha1 || answer.contentLength !== size) throw new Error(`upload answered ${body}`);
   return r.ms;
 }
 
-async function curlDownload(b2: RawB2, name: string, size: number): Promise<number> {
-  const r = await run('curl', [
-    '-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}',
-    '-H', `Authorization: ${b2.token}`,
-    b2.fileUrl(BUCKET, name),
-  ]);
+async function curlDownload(url: string, authorization: string | undefined, size: number): Promise<number> {
+  const auth = authorization ? ['-H', `Authorization: ${authorization}`] : [];
+  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...auth, url]);
   if (r.code !== 0 || r.stdout !== `200 ${size}`) throw new Error(`curl download failed (${r.code}): ${r.stdout} ${r.stderr}`);
   return r.ms;
 }
 
-async function benchOne(args: Args, size: number, file: string, sha1: string, mode: 'data' | 'memory', runs: number, withRclone: boolean): Promise<SizeReport> {
+function runLine(size: number, label: string, s: Samples, i: number, extra: string): string {
+  const parts = OPS.filter((op) => s[op][i]).map((op) => `${op} ${mbPerSecond(size, s[op][i].ms).toFixed(0)}`);
+  return `  ${formatBytes(size)} ${label} run ${i + 1}: ${parts.join(', ')} MB/s${extra}`;
+}
+
+async function benchEmulator(args: Args, size: number, file: string, sha1: string, mode: 'data' | 'memory', runs: number, withRclone: boolean): Promise<SizeReport> {
   const dataDir = mode === 'data' ? mkdtempSync(join(args.dir, 'b2sync-bench-data-')) : undefined;
   const child = await spawnEmulator(dataDir ? { dataDir } : {});
-  const emu = { ...child.info, memory: child.memory };
-  const timings: Timings = { curlUp: [], curlDown: [], rcloneUp: [], rcloneDown: [] };
+  const { url, keyId, applicationKey } = child.info;
+  const samples = emptySamples();
   try {
-    const idleRss = emu.memory()?.rss ?? NaN;
-    const b2 = await RawB2.authorize(emu.url, emu.keyId, emu.applicationKey);
+    const idleRss = child.memory()?.rss ?? NaN;
+    const b2 = await RawB2.authorize(url, keyId, applicationKey);
     const bucketId = await b2.createBucket(BUCKET);
-    const target = { endpoint: emu.url, keyId: emu.keyId, applicationKey: emu.applicationKey };
+    const target = { endpoint: url, keyId, applicationKey };
     const downloaded = join(args.dir, `b2sync-bench-down-${process.pid}.bin`);
+    const flags = ['--retries', '1', '--low-level-retries', '1'];
+    const rclone = async (cmd: string[]) => {
+      const r = await runRclone(target, [...cmd, ...flags], { timeoutMs: 900_000 });
+      if (r.code !== 0) throw new Error(describeRun(r));
+      return r.durationMs;
+    };
     for (let i = 0; i < runs; i++) {
-      timings.curlUp.push(await curlUpload(b2, bucketId, file, 'curl.bin', sha1, size));
-      timings.curlDown.push(await curlDownload(b2, 'curl.bin', size));
+      await measure(samples, 'curlUp', child.cpuSeconds, () => curlUpload(b2, bucketId, file, 'curl.bin', sha1, size));
+      await measure(samples, 'curlDown', child.cpuSeconds, () => curlDownload(b2.fileUrl(BUCKET, 'curl.bin'), b2.token, size));
       if (withRclone) {
-        const flags = ['--retries', '1', '--low-level-retries', '1'];
-        const up = await runRclone(target, ['copyto', ...flags, file, `emu:${BUCKET}/rclone.bin`], { timeoutMs: 600_000 });
-        if (up.code !== 0) throw new Error(describeRun(up));
-        timings.rcloneUp.push(up.durationMs);
-        const down = await runRclone(target, ['copyto', ...flags, `emu:${BUCKET}/rclone.bin`, downloaded], { timeoutMs: 600_000 });
-        if (down.code !== 0) throw new Error(describeRun(down));
-        timings.rcloneDown.push(down.durationMs);
+        await measure(samples, 'rcloneUp', child.cpuSeconds, () => rclone(['copyto', file, `emu:${BUCKET}/rclone.bin`]));
+        await measure(samples, 'rcloneDown', child.cpuSeconds, () => rclone(['copyto', `emu:${BUCKET}/rclone.bin`, downloaded]));
         rmSync(downloaded, { force: true });
       }
       await b2.emptyBucket(BUCKET); // keep the data dir (and memory mode) from accumulating runs
-      const line = [
-        `  ${formatBytes(size)} ${mode} run ${i + 1}:`,
-        `curl up ${mbPerSecond(size, timings.curlUp[i]).toFixed(0)}`,
-        `down ${mbPerSecond(size, timings.curlDown[i]).toFixed(0)}`,
-        withRclone ? `| rclone up ${mbPerSecond(size, timings.rcloneUp[i]).toFixed(0)}` : '',
-        withRclone ? `down ${mbPerSecond(size, timings.rcloneDown[i]).toFixed(0)}` : '',
-        `MB/s | emulator peak RSS so far ${formatBytes(emu.memory()?.peakRss ?? NaN)}`,
-      ];
-      console.log(line.filter(Boolean).join(' '));
+      console.log(runLine(size, `emulator (${mode})`, samples, i, `; emulator peak RSS so far ${formatBytes(child.memory()?.peakRss ?? NaN)}`));
     }
-    const peakRss = emu.memory()?.peakRss ?? NaN;
-    return { size, mode, timings, idleRss, peakRss };
+    return { size, server: mode, samples, idleRss, peakRss: child.memory()?.peakRss ?? NaN };
   } finally {
     await child.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** curl against the reference sink: the ceiling for a Node HTTP server hashing uploads on this machine. */
-async function benchSink(size: number, file: string, sha1: string, runs: number): Promise<Timings> {
+/** curl against the reference sink: what a bare Node HTTP server (hashing uploads) manages on this machine. */
+async function benchSink(size: number, file: string, sha1: string, runs: number): Promise<SizeReport> {
   const sink = await spawnSink(file);
-  const timings: Timings = { curlUp: [], curlDown: [], rcloneUp: [], rcloneDown: [] };
+  const samples = emptySamples();
   try {
     for (let i = 0; i < runs; i++) {
-      const up = await run('curl', ['-sS', '-X', 'POST', '-T', file, '-H', 'Expect:', '-o', '-', sink.info.url]);
-      if (up.code !== 0 || JSON.parse(up.stdout).contentSha1 !== sha1) throw new Error(`sink upload: ${up.stdout} ${up.stderr}`);
-      timings.curlUp.push(up.ms);
-      const down = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', sink.info.url]);
-      if (down.code !== 0 || down.stdout !== String(size)) throw new Error(`sink download: ${down.stdout} ${down.stderr}`);
-      timings.curlDown.push(down.ms);
+      await measure(samples, 'curlUp', sink.cpuSeconds, async () => {
+        const up = await run('curl', ['-sS', '-X', 'POST', '-T', file, '-H', 'Expect:', '-o', '-', sink.info.url]);
+        if (up.code !== 0 || JSON.parse(up.stdout).contentSha1 !== sha1) throw new Error(`sink upload: ${up.stdout} ${up.stderr}`);
+        return up.ms;
+      });
+      await measure(samples, 'curlDown', sink.cpuSeconds, () => curlDownload(sink.info.url, undefined, size));
+      console.log(runLine(size, 'reference sink', samples, i, ''));
     }
+    return { size, server: 'sink', samples, idleRss: NaN, peakRss: sink.memory()?.peakRss ?? NaN };
   } finally {
     await sink.stop();
   }
-  console.log(`  ${formatBytes(size)} reference sink: curl up ${fmtMed(size, timings.curlUp)} down ${fmtMed(size, timings.curlDown)} MB/s (median)`);
-  return timings;
 }
 
-const STORE_LABEL = { data: 'emulator --data', memory: 'emulator, memory', sink: 'reference sink' } as const;
+const SERVER_LABEL = { data: 'emulator --data', memory: 'emulator (memory)', sink: 'reference sink' } as const;
 
-function fmtMed(size: number, ms: number[]): string {
-  if (ms.length === 0) return '—';
-  return mbPerSecond(size, median(ms)).toFixed(0);
+/** Median MB/s of a column, or a dash. */
+function fmtRate(size: number, xs: Sample[]): string {
+  return xs.length ? mbPerSecond(size, median(xs.map((x) => x.ms))).toFixed(0) : '—';
+}
+
+/** Median server CPU seconds per GiB moved, or a dash. */
+function fmtCpu(size: number, xs: Sample[]): string {
+  if (!xs.length) return '—';
+  const perGiB = median(xs.map((x) => x.serverCpu)) / (size / 2 ** 30);
+  return Number.isFinite(perGiB) ? perGiB.toFixed(2) : '—';
 }
 
 function fmtRss(n: number): string {
@@ -228,21 +246,22 @@ async function main(): Promise<void> {
     try {
       makeFile(file, size);
       const sha1 = await sha1File(file);
-      reports.push({ size, mode: 'sink', timings: await benchSink(size, file, sha1, args.runs), idleRss: NaN, peakRss: NaN });
-      reports.push(await benchOne(args, size, file, sha1, 'data', args.runs, !!rclone));
-      if (args.memory) reports.push(await benchOne(args, size, file, sha1, 'memory', 1, false));
+      reports.push(await benchSink(size, file, sha1, args.runs));
+      reports.push(await benchEmulator(args, size, file, sha1, 'data', args.runs, !!rclone));
+      if (args.memory) reports.push(await benchEmulator(args, size, file, sha1, 'memory', 1, false));
     } finally {
       rmSync(file, { force: true });
     }
   }
 
-  console.log('\nMedians (MB/s, decimal) and emulator memory:');
-  console.log('| size | server | runs | curl up | curl down | rclone up | rclone down | RSS idle | peak RSS (VmHWM) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\nMedians: client throughput in MB/s (10^6 B/s), then the server\'s own CPU seconds per GiB moved');
+  console.log('| size | server | runs | curl up | curl down | rclone up | rclone down | server CPU s/GiB (curl up / curl down / rclone up / rclone down) | RSS idle | peak RSS (VmHWM) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of reports) {
-    const t = r.timings;
+    const s = r.samples;
+    const cpu = OPS.map((op) => fmtCpu(r.size, s[op])).join(' / ');
     console.log(
-      `| ${formatBytes(r.size)} | ${STORE_LABEL[r.mode]} | ${t.curlUp.length} | ${fmtMed(r.size, t.curlUp)} | ${fmtMed(r.size, t.curlDown)} | ${fmtMed(r.size, t.rcloneUp)} | ${fmtMed(r.size, t.rcloneDown)} | ${fmtRss(r.idleRss)} | ${fmtRss(r.peakRss)} |`,
+      `| ${formatBytes(r.size)} | ${SERVER_LABEL[r.server]} | ${s.curlUp.length} | ${fmtRate(r.size, s.curlUp)} | ${fmtRate(r.size, s.curlDown)} | ${fmtRate(r.size, s.rcloneUp)} | ${fmtRate(r.size, s.rcloneDown)} | ${cpu} | ${fmtRss(r.idleRss)} | ${fmtRss(r.peakRss)} |`,
     );
   }
 }

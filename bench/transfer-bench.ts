@@ -5,7 +5,8 @@
  *   node --import tsx bench/transfer-bench.ts [--size 1G,4G] [--runs 3] [--dir /tmp] [--no-rclone]
  *
  * b2sync runs as a bundled child process (bench/transfer-run.ts, bundled with esbuild so no TypeScript
- * loader is counted) with default tuning. Times are wall-clock per process (start-up included, for
+ * loader is counted) with default tuning. Both tools download the file rclone uploaded (it carries
+ * large_file_sha1, so both verify the SHA-1); without rclone, b2sync downloads its own upload. Times are wall-clock per process (start-up included, for
  * both tools); MB/s are 10^6 bytes per second; medians over the runs. Peak RSS from /usr/bin/time
  * (%M) when present, else b2sync's own process.resourceUsage().maxRSS.
  */
@@ -119,18 +120,19 @@ async function main(): Promise<void> {
         const up = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })], process.env, scratch);
         const upOut = JSON.parse(up.stdout) as { fileId: string; maxRssKiB: number };
         res.b2Up.push({ ms: up.ms, rssKiB: up.rssKiB ?? upOut.maxRssKiB });
+        const rname = `rclone-${size.label}-${run}`;
+        if (useRclone) res.rcUp.push(await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch));
         const dst = join(scratch, `dst-${name}`);
-        const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'download', localPath: dst })], process.env, scratch);
+        const downName = useRclone ? rname : name;
+        const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })], process.env, scratch);
         const downOut = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean };
         res.b2Down.push({ ms: down.ms, rssKiB: down.rssKiB ?? downOut.maxRssKiB });
         await rm(dst, { force: true });
 
         if (useRclone) {
-          const rname = `rclone-${size.label}-${run}`;
-          res.rcUp.push(await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch));
+          // Both tools download rclone's upload: it carries large_file_sha1, so both verify the SHA-1.
           const rdst = join(scratch, `dst-${rname}`);
-          // rclone downloads the file b2sync uploaded too (same bytes, same large-file layout).
-          res.rcDown.push(await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${name}`, rdst], rEnv, scratch));
+          res.rcDown.push(await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${rname}`, rdst], rEnv, scratch));
           await rm(rdst, { force: true });
           await deleteAll(client, bucket.bucketId, rname);
         }

@@ -7,13 +7,15 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorOptions } from '../../src/emulator/api.js';
-import { readProcMemory, type ProcMemory } from './proc-status.js';
+import { readProcCpuSeconds, readProcMemory, type ProcMemory } from './proc-status.js';
 
 export interface ChildServer<T> {
   /** The JSON line the child printed. */
   info: T;
   pid: number;
   memory(): ProcMemory | undefined;
+  /** CPU seconds (user + system) used so far; NaN where unknown. */
+  cpuSeconds(): number;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function spawnChildServer<T>(script: string, args: string[]): Promi
     info: JSON.parse(first) as T,
     pid,
     memory: () => readProcMemory(pid),
+    cpuSeconds: () => readProcCpuSeconds(pid) ?? NaN,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

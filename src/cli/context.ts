@@ -19,6 +19,7 @@ export interface GlobalOptions {
   verbose?: boolean;
   logFile?: string;
   configDir?: string;
+  retries?: number;
 }
 
 export interface Io {
@@ -86,6 +87,7 @@ export class CliContext {
           tokenCache: { kind: 'file', dir: this.configDir },
           onCall: (e: CallLogEntry) => this.logCall(e),
           signal: this.abort.signal,
+          retry: this.globals.retries !== undefined ? { retries: this.globals.retries } : undefined,
         });
         return { client, creds };
       })();

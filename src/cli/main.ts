@@ -13,6 +13,7 @@ import { registerManage } from './commands/manage.js';
 import { registerSync } from './commands/sync.js';
 import { registerTransfer } from './commands/transfer.js';
 import { makeChalk } from './output/output.js';
+import { intOption } from './options.js';
 import { scrub } from './output/secrets.js';
 import { Runtime, processIo } from './runtime.js';
 import type { Io } from './context.js';
@@ -36,6 +37,7 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
     .option('--json', 'machine-readable output: one JSON object per line (NDJSON)')
     .option('-q, --quiet', 'no progress bars or notices; errors only')
     .option('-v, --verbose', 'log each B2 call (tokens and keys redacted) and show stack traces')
+    .addOption(new Option('--retries <n>', 'retries of a failed B2 call (with backoff)').argParser(intOption(0, 20)).default(5))
     .option('--log-file <file>', 'append a log of calls, notices and errors to this file')
     .addOption(new Option('--config-dir <dir>', 'configuration folder (default $XDG_CONFIG_HOME/b2sync or ~/.config/b2sync)').env('B2SYNC_CONFIG_DIR'))
     .showHelpAfterError('(add --help for usage)')

@@ -141,10 +141,13 @@ export function createEmulatorServer(emu: Emulator): Server {
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT'
           ? 'request timed out'
           : `malformed HTTP request (${err.code ?? 'parse error'})`;
-    // A response still being produced on this connection goes out first.
     const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-    if (pending && !pending.writableFinished) pending.once('finish', () => rawError(socket, 400, 'Bad Request', message));
-    else rawError(socket, 400, 'Bad Request', message);
+    if (pending && !pending.writableFinished) {
+      // The client ended the connection mid-request: cut it, so the request in progress sees the abort.
+      if (err.code === 'HPE_INVALID_EOF_STATE') socket.destroy();
+      // Bytes past the end of a request: the response in progress goes out first, then the error.
+      else pending.once('finish', () => rawError(socket, 400, 'Bad Request', message));
+    } else rawError(socket, 400, 'Bad Request', message);
   });
   return server;
 }

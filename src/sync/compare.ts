@@ -69,7 +69,10 @@ export async function decide(pair: MarchPair, o: CompareOptions, hashes?: HashSo
     case 'checksum': {
       if (src.size !== dst.size) return item(o.transferAction, src, 'changed size', pair);
       if (!hashes) return bySizeAndTime(src, dst, o, pair);
-      const [hs, hd] = await Promise.all([hashes.src(src), hashes.dst(dst)]);
+      // A B2 entry (no localPath) knows its SHA-1 from the listing or not at all: when it does not,
+      // fall back at once instead of reading the local file for nothing.
+      const unknown = (x: Entry) => x.localPath === undefined && x.sha1 === undefined;
+      const [hs, hd] = unknown(src) || unknown(dst) ? [unknown(src) ? undefined : 'n/a', unknown(dst) ? undefined : 'n/a'] : await Promise.all([hashes.src(src), hashes.dst(dst)]);
       if (hs === undefined || hd === undefined) {
         const side = hs === undefined ? 'source' : 'destination';
         hashes.onFallback?.(src.path, `no SHA-1 known on the ${side} (large file without large_file_sha1): compared by size and time`);

@@ -76,7 +76,7 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
       return r.bytes;
     }
     case 'copy': {
-      const s = b2(cx.src);
+      b2(cx.src);
       const d = b2(cx.dst);
       const fileName = d.prefix + path;
       if (src.kind === 'marker') {
@@ -88,7 +88,6 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
       const replace = src.hasSrcMtime
         ? undefined
         : { contentType: src.contentType ?? 'b2/x-auto', info: { ...(src.info ?? {}), [INFO_SRC_MTIME]: String(src.mtimeMs) } };
-      void s;
       await copyFile(d.client, {
         sourceFileId: src.fileId!,
         sourceSize: src.size,

@@ -9,7 +9,9 @@
  * 3. Execute (not in a dry run): transfers (and, with deleteMode 'during', deletions) with `transfers`
  *    in flight; then, with deleteMode 'after', deletions — only when every transfer succeeded.
  */
+import { mkdir } from 'node:fs/promises';
 import pLimit from 'p-limit';
+import { DEFAULTS, type TransferTuning } from '../transfer/index.js';
 import { AbortError, isAbortError } from '../core/errors.js';
 import { decide, DEFAULT_MODIFY_WINDOW_MS, type CompareOptions, type HashSources, type PlanItem } from './compare.js';
 import { SafetyStopError } from './errors.js';
@@ -19,23 +21,26 @@ import { LocalHasher } from './hash-cache.js';
 import { march } from './march.js';
 import { orderedMap } from './ordered-map.js';
 import { PlanSpool } from './plan-spool.js';
-import { listB2 } from './remotes/b2.js';
+import { LIST_PAGE_SIZE, listB2 } from './remotes/b2.js';
+import { readAhead } from './read-ahead.js';
 import { walkLocal } from './remotes/local.js';
 import { checkDirection, describe, missingSource, resolveSide, type Side } from './sides.js';
 import type { Entry, PlanAction, SyncEndpoint, SyncEvent, SyncOptions, SyncSummary } from './types.js';
 
 export const DEFAULT_TRANSFERS = 16;
 export const DEFAULT_CHECKERS = 16;
+/** Local entries read ahead of the march (B2 listings read one page ahead). */
+const LOCAL_READ_AHEAD = 2000;
 
 function listSide(side: Side, opts: SyncOptions, emit: (e: SyncEvent) => void): AsyncIterable<Entry> {
   if (side.kind === 'local')
-    return walkLocal(side.root, {
+    return readAhead(walkLocal(side.root, {
       copyLinks: opts.copyLinks,
       emptyDirMarkers: opts.createEmptySrcDirs,
       signal: opts.signal,
       onWarning: (item, message) => emit({ type: 'warning', item, message }),
-    });
-  return listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal });
+    }), LOCAL_READ_AHEAD);
+  return readAhead(listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal }), LIST_PAGE_SIZE);
 }
 
 async function* filtered(it: AsyncIterable<Entry>, filter: Filter, counter: { n: number }): AsyncGenerator<Entry> {
@@ -45,6 +50,13 @@ async function* filtered(it: AsyncIterable<Entry>, filter: Filter, counter: { n:
     counter.n++;
     yield e;
   }
+}
+
+/** Size from which a transfer runs several parts (or streams) at once. */
+function largeCutoffFor(action: 'upload' | 'download' | 'copy', tuning?: TransferTuning & { largeCopyCutoff?: number }): number {
+  if (action === 'upload') return tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff;
+  if (action === 'download') return tuning?.downloadParallelCutoff ?? DEFAULTS.downloadParallelCutoff;
+  return tuning?.largeCopyCutoff ?? DEFAULTS.largeCopyCutoff;
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -107,9 +119,24 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
   let planned = false;
   try {
     const pairs = march(filtered(listSide(src, opts, emit), filter, counts.src), filtered(listSide(dst, opts, emit), filter, counts.dst));
-    const decisions = orderedMap(pairs, checkers, async (pair) => ({ pair, item: await decide(pair, cmp, hashes) }));
-    for await (const { pair, item } of decisions) {
+    // A pair whose comparison fails (an unreadable file while hashing) is reported and left alone.
+    const decisions = orderedMap(pairs, checkers, async (pair) => {
+      try {
+        return { pair, item: await decide(pair, cmp, hashes) };
+      } catch (e) {
+        if (signal?.aborted || isAbortError(e)) throw e;
+        return { pair, item: undefined, error: e };
+      }
+    });
+    for await (const { pair, item, error } of decisions) {
       throwIfAborted(signal);
+      if (error !== undefined) {
+        const path = (pair.src ?? pair.dst)!.path;
+        const message = `compare: ${error instanceof Error ? error.message : String(error)}`;
+        summary.errors.push({ item: path, message });
+        emit({ type: 'error', item: path, message });
+        continue;
+      }
       if (hasher) {
         const localEntry = src.kind === 'local' ? pair.src : pair.dst;
         if (localEntry?.sha1) hasher.record(localEntry, localEntry.sha1);
@@ -140,7 +167,7 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
       const dstFiles = counts.dst.n;
       if (srcMissing || counts.src.n === 0)
         throw new SafetyStopError(
-          `refusing to sync: the source ${describe(srcEp)} is ${srcMissing ? 'missing' : 'empty'}, so every one of the ${dstFiles} files on the destination would be deleted; use --force to do it anyway`,
+          `refusing to sync: the source ${describe(srcEp)} is ${srcMissing ? 'missing' : filter.empty ? 'empty' : 'empty (after filters)'}, so every one of the ${dstFiles} files on the destination would be deleted; use --force to do it anyway`,
           deletions,
           dstFiles,
         );
@@ -167,10 +194,14 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
       onProgress: (path, p) => emit({ type: 'progress', path, bytes: p.bytes, totalBytes: p.totalBytes }),
     };
     if (dst.kind === 'local' && spool.count > 0) {
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(dst.root, { recursive: true });
     }
     const limit = pLimit(transfers);
+    // Large files run their own parts in parallel (tuning.partConcurrency, default 4): bound how many
+    // run at once so that parts in flight over all files stay within max(transfers, partConcurrency).
+    const partConcurrency = Math.max(1, opts.tuning?.partConcurrency ?? DEFAULTS.partConcurrency);
+    const largeLimit = pLimit(Math.max(1, Math.floor(Math.max(transfers, partConcurrency) / partConcurrency)));
+    const largeCutoff = largeCutoffFor(transferAction, opts.tuning);
     const inFlight = new Set<Promise<void>>();
     let transferFailures = 0;
     let deletesStarted = 0;
@@ -187,7 +218,9 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
     const schedule = async (it: PlanItem) => {
       // Bounded queue: at most 2 × transfers items scheduled at once.
       while (inFlight.size >= transfers * 2) await Promise.race(inFlight);
-      const p: Promise<void> = limit(async () => {
+      const isLarge = it.action.action !== 'delete' && (it.action.size ?? 0) >= largeCutoff;
+      const run = (fn: () => Promise<void>) => (isLarge ? largeLimit(() => limit(fn)) : limit(fn));
+      const p: Promise<void> = run(async () => {
         if (signal?.aborted) return;
         emit({ type: 'start', action: it.action });
         try {

@@ -11,6 +11,7 @@
  *   resumed (its temp file has holes) and is removed.
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
  *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
+ *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
@@ -220,25 +221,26 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   const parallel = offset === 0 && streams > 1 && total >= parallelCutoff && total >= streams;
 
   let fh: FileHandle | undefined;
-  let digest: string;
+  let digest: string | undefined;
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
+    // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
+    const hash = expected !== undefined ? createHash('sha1') : undefined;
     if (parallel) {
-      digest = await fetchParallel(client, fileId, fh, total, streams, first.body, progress, p.signal);
+      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, hash, p.signal);
     } else {
-      const hash = createHash('sha1');
       if (offset > 0) {
-        await hashPrefix(fh, offset, hash, p.signal);
+        if (hash) await hashPrefix(fh, offset, hash, p.signal);
         progress.addBytes(offset);
       }
       const cur = { pos: offset };
       await fetchInto(client, fileId, fh, cur, total, first.body, (bufs, n) => {
-        for (const b of bufs) hash.update(b);
+        if (hash) for (const b of bufs) hash.update(b);
         progress.addBytes(n);
       }, p.signal);
       await fh.truncate(total);
-      digest = hash.digest('hex');
     }
+    digest = hash?.digest('hex');
     await fh.close();
     fh = undefined;
     if (expected !== undefined && digest !== expected) {
@@ -262,7 +264,7 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   return { bytes: total, sha1Verified: expected !== undefined, fileVersion: meta };
 }
 
-/** Fetch [0,total) as `streams` ranged streams; returns the SHA-1, hashed in order as the prefix fills. */
+/** Fetch [0,total) as `streams` ranged streams; `hash` (if given) is fed in order as the prefix fills. */
 async function fetchParallel(
   client: B2Api,
   fileId: string,
@@ -271,8 +273,9 @@ async function fetchParallel(
   streams: number,
   firstBody: Readable,
   progress: ProgressTracker,
+  hash: Hash | undefined,
   outer: AbortSignal | undefined,
-): Promise<string> {
+): Promise<void> {
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
   const seg = Math.ceil(total / streams);
@@ -301,8 +304,8 @@ async function fetchParallel(
     }, signal).catch(fail),
   );
   if (segments.length === 0) firstBody.destroy();
-  const hash = createHash('sha1');
   const hasher = (async () => {
+    if (!hash) return;
     const buf = Buffer.allocUnsafe(Math.min(HASH_READ, total));
     let hashed = 0;
     while (hashed < total) {
@@ -322,7 +325,6 @@ async function fetchParallel(
   signal.removeEventListener('abort', notify);
   if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
   throwIfAborted(outer);
-  return hash.digest('hex');
 }
 
 /** Hashes a whole-file body and fails at the end if it does not match. */

@@ -115,12 +115,19 @@ async function uploadLarge(
     const { match: found, stale: others } = await findResumable(client, p.bucketId, p.fileName, info, p.signal);
     stale = others;
     if (found) {
-      fileId = found.fileId;
-      existing = found.parts;
       // Keep the earlier attempt's cut so its parts line up with ours.
-      const first = existing.get(1)?.contentLength;
+      const first = found.parts.get(1)?.contentLength;
       if (first !== undefined && first >= minimum && first <= LIMITS.maxPartBytes && first < size && Math.ceil(size / first) <= LIMITS.maxParts) {
         partSize = first;
+      }
+      // Parts past the end of this cut could not be finished: start afresh instead (and drop that one).
+      const highest = Math.max(0, ...found.parts.keys());
+      if (highest <= Math.ceil(size / partSize)) {
+        fileId = found.fileId;
+        existing = found.parts;
+      } else {
+        stale.push(found.fileId);
+        partSize = plannedPartSize;
       }
     }
   }

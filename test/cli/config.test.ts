@@ -68,7 +68,7 @@ test('profiles are used by PROFILE:bucket paths, by --profile, and as the defaul
   // a named profile beats the environment: a broken env key is not used
   expectCode(await fx.run(['ls', `emu:${B}`], { env: { B2_APPLICATION_KEY: 'broken-env-key' } }), 0);
   // --endpoint overrides the profile's endpoint
-  const wrong = await fx.run(['--endpoint', 'http://127.0.0.1:9', 'ls', `emu:${B}`], noEnv);
+  const wrong = await fx.run(['--retries', '0', '--endpoint', 'http://127.0.0.1:9', 'ls', `emu:${B}`], noEnv);
   expectCode(wrong, 1);
 });
 
@@ -162,7 +162,19 @@ test('the key is stored in, read from and deleted from a real Secret Service (gn
     `${probe}`,
   ].join('\n');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, '.local/share'), B2SYNC_ENDPOINT: fx.emu.url, NODE_PATH: join(ROOT, 'node_modules'), NO_COLOR: '1' };
-  const r = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], { env, cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  // async: the emulator runs in this process and must keep answering
+  const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], { env, cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill(), 30_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+  });
   const out = `${r.stdout}\n${r.stderr}`;
   if (/Failed to connect|Could not connect|dbus-daemon.*not found/i.test(out) && !/ADD=/.test(out)) return t.skip(`no session bus: ${out.slice(0, 200)}`);
   assert.match(r.stdout, /ADD=0/, out);

@@ -86,7 +86,7 @@ export async function makeFixture(): Promise<Fixture> {
     env,
     secrets,
     async run(args, opts = {}) {
-      const e = { ...env, ...opts.env };
+      const e: NodeJS.ProcessEnv = { ...env, ...opts.env };
       if (opts.noCredentials) {
         delete e.B2_APPLICATION_KEY_ID;
         delete e.B2_APPLICATION_KEY;
@@ -117,7 +117,7 @@ export async function makeFixture(): Promise<Fixture> {
       const tokens = await cachedTokens(configDir);
       for (const o of outputs) assertNoSecrets(o, tokens, 'an output (account token)');
       await emu.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
   return fx;

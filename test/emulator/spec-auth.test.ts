@@ -7,7 +7,9 @@ import {
   assertError,
   authorizeRaw,
   b2Encode,
+  byIdUrl,
   call,
+  fetchRaw,
   getUploadUrl,
   makeBucket,
   ok,
@@ -15,6 +17,7 @@ import {
   session,
   sha1,
   sleep,
+  upload,
   start,
   uploadTo,
   type Json,
@@ -233,7 +236,7 @@ describe('spec: authorize and tokens', () => {
       data.length,
       data.subarray(0, 100),
     );
-    await sleep(150);
+    await sleep(300);
     const second = await uploadTo(t, 'concurrent.bin', 'hello');
     assertError(second, 400, 'auth_token_limit');
     const done = await first.finish(data.subarray(100));
@@ -253,7 +256,7 @@ describe('spec: authorize and tokens', () => {
       data.length,
       data.subarray(0, 10),
     );
-    await sleep(150);
+    await sleep(300);
     const r = await fetch(pu.uploadUrl, {
       method: 'POST',
       headers: { Authorization: pu.authorizationToken, 'X-Bz-Part-Number': '2', 'X-Bz-Content-Sha1': sha1('zz') },
@@ -267,14 +270,19 @@ describe('spec: authorize and tokens', () => {
     await ok(s, 'b2_cancel_large_file', { fileId: lf.fileId });
   });
 
-  it('account tokens expire after tokenTtlSeconds with 401 expired_auth_token; re-authorizing works', async () => {
+  it('account tokens expire after tokenTtlSeconds (JSON calls and downloads: 401 expired_auth_token); re-authorizing works', async () => {
     const e2 = await start({ tokenTtlSeconds: 1 });
     try {
       const s2 = await session(e2);
       await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
+      const b = await makeBucket(s2);
+      const f = await upload(s2, b.bucketId, 'ttl.txt', 'x');
       await sleep(1600);
       const r = await call(s2, 'b2_list_buckets', { accountId: s2.accountId });
       assertError(r, 401, 'expired_auth_token');
+      const d = await fetchRaw(byIdUrl(s2, f.fileId), { headers: { Authorization: s2.token } });
+      assert.equal(d.status, 401);
+      assert.equal(d.body?.code, 'expired_auth_token');
       const s3 = await session(e2);
       await ok(s3, 'b2_list_buckets', { accountId: s3.accountId });
     } finally {

@@ -41,6 +41,17 @@ describe('spec: buckets', () => {
     assert.equal(typeof b.revision, 'number');
   });
 
+  it('lifecycleRules and corsRules given on create come back as given, and update replaces them', async () => {
+    const lifecycleRules = [{ fileNamePrefix: 'logs/', daysFromUploadingToHiding: 3, daysFromHidingToDeleting: 1 }];
+    const corsRules = [{ corsRuleName: 'r1', allowedOrigins: ['*'], allowedOperations: ['b2_download_file_by_name'], maxAgeSeconds: 10 }];
+    const b = await makeBucket(s, 'allPrivate', bucketName(), { lifecycleRules, corsRules });
+    assert.deepEqual(b.lifecycleRules, lifecycleRules);
+    assert.deepEqual(b.corsRules, corsRules);
+    const u = await ok(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, lifecycleRules: [] });
+    assert.deepEqual(u.lifecycleRules, []);
+    assert.deepEqual(u.corsRules, corsRules);
+  });
+
   it('list_buckets returns buckets sorted by name', async () => {
     const e2 = await start();
     try {

@@ -235,6 +235,18 @@ describe('spec: test controls', () => {
       assert.ok((await timed()) < 300);
     });
 
+    it('latency also delays uploads and downloads', async () => {
+      emu.controls.setLatency(300);
+      let t0 = performance.now();
+      const d = await fetchRaw(byIdUrl(s, file.fileId), { headers: { Authorization: s.token } });
+      assert.equal(d.status, 200);
+      assert.ok(performance.now() - t0 >= 280, 'download not delayed');
+      const t = await getUploadUrl(s, bucket.bucketId);
+      t0 = performance.now();
+      assert.equal((await uploadTo(t, 'ctl/slow.txt', 'x')).status, 200);
+      assert.ok(performance.now() - t0 >= 280, 'upload not delayed');
+    });
+
     it('POST /__b2sync__/latency sets the delay over HTTP', async () => {
       const c = await control('POST', '/latency', { ms: 400 });
       assert.deepEqual(c.body, { ok: true });
@@ -295,8 +307,6 @@ describe('spec: test controls', () => {
     it('counters() counts calls per name and transactions per class; listings bill ceil(returned/1000), minimum 1', async () => {
       emu.controls.resetCounters();
       assert.deepEqual(emu.controls.counters(), { calls: {}, classes: { A: 0, B: 0, C: 0 } });
-      await ok(s, 'b2_list_buckets', { accountId: s.accountId }); // C 1
-      await ok(s, 'b2_list_buckets', { accountId: s.accountId }); // C 1
       const t = await getUploadUrl(s, cb.bucketId); // A 1
       const f = (await uploadTo(t, 'z/one.txt', 'one')).body; // A 1
       await ok(s, 'b2_get_file_info', { fileId: f.fileId }); // B 1
@@ -310,7 +320,6 @@ describe('spec: test controls', () => {
       assert.equal(none.files.length, 0);
       await ok(s, 'b2_hide_file', { bucketId: cb.bucketId, fileName: 'z/one.txt' }); // A 1
       const c = emu.controls.counters();
-      assert.equal(c.calls.b2_list_buckets, 2);
       assert.equal(c.calls.b2_get_upload_url, 1);
       assert.equal(c.calls.b2_upload_file, 1);
       assert.equal(c.calls.b2_get_file_info, 1);
@@ -321,13 +330,18 @@ describe('spec: test controls', () => {
       assert.equal(c.calls.b2_hide_file, 1);
       assert.equal(c.classes.A, 3);
       assert.equal(c.classes.B, 3);
-      assert.equal(c.classes.C, 2 + 2 + 1 + 1);
+      // only calls whose class b2-api.md §15 confirms are made here
+      assert.equal(c.classes.C, 2 + 1 + 1);
     });
 
-    it('authorize is counted as a call', async () => {
+    it('every call is counted by name, including authorize', async () => {
       emu.controls.resetCounters();
-      await session(emu);
-      assert.equal(emu.controls.counters().calls.b2_authorize_account, 1);
+      const s2 = await session(emu);
+      await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
+      await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
+      const c = emu.controls.counters();
+      assert.equal(c.calls.b2_authorize_account, 1);
+      assert.equal(c.calls.b2_list_buckets, 2);
     });
 
     it('GET /__b2sync__/counters matches counters(); POST /__b2sync__/counters/reset zeroes them', async () => {
@@ -380,6 +394,47 @@ describe('spec: test controls', () => {
         const r = await control('POST', '/reset');
         assert.deepEqual(r.body, { ok: true });
       });
+    });
+  });
+
+  describe('X-Bz-Test-Mode (§17.9)', () => {
+    it('fail_some_uploads makes some uploads answer 503 and lets others through', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const t = await getUploadUrl(s, bucket.bucketId);
+        const r = await uploadTo(t, 'ctl/testmode.txt', 'x', { headers: { 'X-Bz-Test-Mode': 'fail_some_uploads' } });
+        if (r.status !== 200) assertError(r, 503);
+        statuses.push(r.status);
+      }
+      assert.ok(statuses.includes(503), 'no upload failed');
+      assert.ok(statuses.includes(200), 'every upload failed');
+    });
+
+    it('expire_some_account_authorization_tokens makes some calls answer 401 expired_auth_token', async () => {
+      const s2 = await session(emu);
+      const codes: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await fetch(`${s2.apiUrl}/b2api/v4/b2_list_buckets`, {
+          method: 'POST',
+          headers: { Authorization: s2.token, 'Content-Type': 'application/json', 'X-Bz-Test-Mode': 'expire_some_account_authorization_tokens' },
+          body: JSON.stringify({ accountId: s2.accountId }),
+        });
+        const body = (await r.json()) as Json;
+        codes.push(r.status === 200 ? 'ok' : `${r.status}:${body.code}`);
+      }
+      assert.ok(codes.includes('401:expired_auth_token'), codes.join(','));
+    });
+
+    it('force_cap_exceeded answers 403', async () => {
+      const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, {
+        method: 'POST',
+        headers: { Authorization: s.token, 'Content-Type': 'application/json', 'X-Bz-Test-Mode': 'force_cap_exceeded' },
+        body: JSON.stringify({ accountId: s.accountId }),
+      });
+      assert.equal(r.status, 403);
+      const body = (await r.json()) as Json;
+      assert.equal(body.status, 403);
+      assert.match(body.code, /cap_exceeded$/);
     });
   });
 

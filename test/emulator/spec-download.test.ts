@@ -339,6 +339,16 @@ describe('spec: downloads', () => {
       assertError(await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '' }), 400, 'bad_request');
     });
 
+    it('b2ContentDisposition with a * parameter name answers 400 (RFC 6266, no * names)', async () => {
+      await dlAuth({ fileNamePrefix: '', validDurationInSeconds: 5, b2ContentDisposition: 'attachment; filename="a.txt"' });
+      const accepted: string[] = [];
+      for (const v of ['attachment; filename*=x', "attachment; filename*=UTF-8''x"]) {
+        const r = await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '', validDurationInSeconds: 5, b2ContentDisposition: v });
+        if (r.status !== 400) accepted.push(`${v} → ${r.status}`);
+      }
+      assert.deepEqual(accepted, []);
+    });
+
     it('a token minted with b2ContentDisposition requires the same value on the download', async () => {
       const { authorizationToken: tok } = await dlAuth({ fileNamePrefix: 'share/', validDurationInSeconds: 60, b2ContentDisposition: 'attachment; filename="s.txt"' });
       const q = (extra: Record<string, string>) => new URLSearchParams({ Authorization: tok, ...extra }).toString();

@@ -154,6 +154,21 @@ describe('spec: application keys', () => {
     assert.equal(d.body?.code, 'unauthorized');
   });
 
+  it('v1: an unfiltered b2_list_buckets with a bucket-restricted key returns just that bucket (2018 workaround)', async () => {
+    const { ks } = await keySession({ capabilities: ['listBuckets'], bucketId: b1.bucketId });
+    const r = await ok(ks, 'b2_list_buckets', { accountId: ks.accountId }, { version: 'v1' });
+    assert.deepEqual(r.buckets.map((x: Json) => x.bucketId), [b1.bucketId]);
+  });
+
+  it('v1: listings with a prefix-restricted key are silently filtered to the key prefix (2018 workaround)', async () => {
+    const { ks } = await keySession({ capabilities: ['listFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
+    const all = await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId }, { version: 'v1' });
+    assert.ok(all.files.length > 0);
+    assert.ok(all.files.every((f: Json) => f.fileName.startsWith('only/')), JSON.stringify(all.files.map((f: Json) => f.fileName)));
+    const out = await ok(ks, 'b2_list_file_versions', { bucketId: b1.bucketId, prefix: 'out' }, { version: 'v1' });
+    assert.deepEqual(out.files, []);
+  });
+
   it('a prefix-restricted key lists only with a prefix inside its namePrefix (else 401 unauthorized)', async () => {
     const { ks } = await keySession({ capabilities: ['listFiles', 'writeFiles', 'readFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
     const inside = await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId, prefix: 'only/' });
@@ -215,6 +230,21 @@ describe('spec: application keys', () => {
     const r = await authorizeRaw(emu.url, key.applicationKeyId, key.applicationKey);
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.apiInfo.storageApi.allowed.buckets, [{ id: gone.bucketId, name: null }]);
+  });
+
+  it('a prefix-restricted key gets 401 unauthorized for out-of-prefix files by id (download, delete, copy, share)', async () => {
+    const outF = await upload(s, b1.bucketId, 'out-by-id.txt', 'o');
+    const inF = await upload(s, b1.bucketId, 'only/by-id.txt', 'i');
+    const { ks } = await keySession({ capabilities: ['listFiles', 'readFiles', 'writeFiles', 'deleteFiles', 'shareFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
+    const d = await fetchRaw(`${ks.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(outF.fileId)}`, { headers: { Authorization: ks.token } });
+    assert.equal(d.status, 401);
+    assert.equal(d.body?.code, 'unauthorized');
+    assertError(await call(ks, 'b2_delete_file_version', { fileId: outF.fileId, fileName: outF.fileName }), 401, 'unauthorized');
+    assertError(await call(ks, 'b2_copy_file', { sourceFileId: outF.fileId, fileName: 'only/copied.txt' }), 401, 'unauthorized');
+    assertError(await call(ks, 'b2_copy_file', { sourceFileId: inF.fileId, fileName: 'elsewhere.txt' }), 401, 'unauthorized');
+    assertError(await call(ks, 'b2_get_download_authorization', { bucketId: b1.bucketId, fileNamePrefix: 'out', validDurationInSeconds: 5 }), 401, 'unauthorized');
+    await ok(ks, 'b2_get_download_authorization', { bucketId: b1.bucketId, fileNamePrefix: 'only/x', validDurationInSeconds: 5 });
+    await ok(ks, 'b2_copy_file', { sourceFileId: inF.fileId, fileName: 'only/copied.txt' });
   });
 
   it('list_keys lists created keys without their secrets and pages with nextApplicationKeyId', async () => {

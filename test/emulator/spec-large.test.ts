@@ -72,6 +72,19 @@ describe('spec: large files', () => {
     assert.equal(f.contentType, 'video/mp4');
   });
 
+  it('start_large_file fileInfo names follow the info-name rules (characters, 1..50 bytes) and are stored lower-cased', async () => {
+    for (const fileInfo of [{ 'a b': 'x' }, { 'a/b': 'x' }, { 'é': 'x' }, { ['k'.repeat(51)]: 'x' }, { '': 'x' }]) {
+      assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'large/info-rules.bin', contentType: 'b2/x-auto', fileInfo }), 400);
+    }
+    const f = await startLarge('large/info-case.bin', { fileInfo: { MixedCase: 'v' } });
+    assert.deepEqual(f.fileInfo, { mixedcase: 'v' });
+  });
+
+  it('start_large_file rejects an unknown b2-* info key and an over-budget fileInfo (400)', async () => {
+    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x', contentType: 'b2/x-auto', fileInfo: { 'b2-nope': 'x' } }), 400);
+    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x', contentType: 'b2/x-auto', fileInfo: { a: 'x'.repeat(7200) } }), 400);
+  });
+
   it('start_large_file of an unknown bucket answers 400 bad_bucket_id', async () => {
     const r = await call(s, 'b2_start_large_file', { bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa', fileName: 'x', contentType: 'b2/x-auto' });
     assertError(r, 400, 'bad_bucket_id');

@@ -19,10 +19,10 @@ import {
   type Session,
 } from './spec-helpers.js';
 
-const N = 3200;
+const N = 3100;
 const pad = (i: number) => `f/${String(i).padStart(5, '0')}`;
-const isHidden = (i: number) => i % 25 === 0;
-const hasTwo = (i: number) => i % 10 === 0;
+const isHidden = (i: number) => i % 50 === 0;
+const hasTwo = (i: number) => i % 20 === 0;
 
 describe('spec: listings', () => {
   let emu: RunningEmulator;
@@ -63,10 +63,11 @@ describe('spec: listings', () => {
     return out;
   };
 
-  for (const size of [1000, 7, 999]) {
+  for (const size of [1000, 37, 999]) {
     it(`list_file_names pages of ${size} return every visible name exactly once, in order`, async () => {
       const { files, pages } = await listAll(s, 'b2_list_file_names', { bucketId: big.bucketId }, size);
       const names = files.map((f: Json) => f.fileName);
+      assert.ok(names.length > 3000, 'the fixture must hold thousands of names');
       assert.equal(names.length, visibleNames().length);
       assert.deepEqual(names, visibleNames());
       const full = Math.ceil(names.length / size);
@@ -145,7 +146,7 @@ describe('spec: listings', () => {
   });
 
   it('names whose newest version is a hide marker are omitted from names but present in versions', async () => {
-    const hidden = pad(50); // two versions + hide
+    const hidden = pad(100); // two versions + hide
     const names = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: hidden });
     assert.deepEqual(names.files, []);
     const versions = await ok(s, 'b2_list_file_versions', { bucketId: big.bucketId, prefix: hidden });
@@ -154,9 +155,9 @@ describe('spec: listings', () => {
   });
 
   it('list_file_names returns the newest version of each name', async () => {
-    const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: pad(30) });
-    assert.deepEqual(r.files.map((f: Json) => f.fileId), [versionsOf.get(pad(30))![0]]);
-    assert.equal(r.files[0].contentLength, `v2-30`.length);
+    const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: pad(40) });
+    assert.deepEqual(r.files.map((f: Json) => f.fileId), [versionsOf.get(pad(40))![0]]);
+    assert.equal(r.files[0].contentLength, `v2-40`.length);
   });
 
   it('listing an unknown bucket answers 400', async () => {
@@ -194,6 +195,25 @@ describe('spec: listings', () => {
       for (const n of ['photos/a.jpg', 'photos/cats/x.jpg', 'photos/cats/y.jpg', 'photos/dogs/z.jpg', 'photos/m.jpg', 'top.txt', 'photos-x.txt', 'zz/deep/er.txt']) {
         await upload(s, b.bucketId, n, n);
       }
+      const targets = await Promise.all([getUploadUrl(s, b.bucketId), getUploadUrl(s, b.bucketId)]);
+      await bulkUpload(targets, Array.from({ length: 150 }, (_, i) => `zz/many/${String(i).padStart(3, '0')}`), () => 'm');
+    });
+
+    it('a page ending on a folder continues after everything beneath it', async () => {
+      for (const name of ['b2_list_file_names', 'b2_list_file_versions'] as const) {
+        const { files } = await listAll(s, name, { bucketId: b.bucketId, prefix: 'zz/', delimiter: '/' }, 1);
+        assert.deepEqual(files.map((f: Json) => [f.action, f.fileName]), [['folder', 'zz/deep/'], ['folder', 'zz/many/']], name);
+        const top = await listAll(s, name, { bucketId: b.bucketId, delimiter: '/' }, 1);
+        assert.deepEqual(top.files.map((f: Json) => f.fileName), ['photos-x.txt', 'photos/', 'top.txt', 'zz/'], name);
+      }
+    });
+
+    it('a prefix that is not a whole segment folds after the prefix', async () => {
+      const r = await ok(s, 'b2_list_file_names', { bucketId: b.bucketId, prefix: 'photos', delimiter: '/' });
+      assert.deepEqual(r.files.map((f: Json) => [f.action, f.fileName]), [
+        ['upload', 'photos-x.txt'],
+        ['folder', 'photos/'],
+      ]);
     });
 
     it('folds names below the prefix into folder entries, each listed once (§9.2 example)', async () => {

@@ -225,6 +225,53 @@ describe('spec: robustness', () => {
     assert.equal(((await r.json()) as Json).status, 401);
   });
 
+  it('an unparsable request (bad Content-Length, garbage request line) answers 400 with a JSON body', async () => {
+    for (const raw of [
+      `POST /b2api/v4/b2_list_buckets HTTP/1.1\r\nHost: ${host}\r\nContent-Length: abc\r\n\r\n`,
+      'GARBAGE\r\n\r\n',
+    ]) {
+      const r = await rawHttp(s.apiUrl, raw);
+      assert.equal(r.status, 400, JSON.stringify(raw));
+      assert.equal(JSON.parse(r.body).status, 400);
+    }
+    await stillServing();
+  });
+
+  it('an upload or part declaring more than 5 GiB answers 400 at once, without waiting for the body', async () => {
+    const t = await getUploadUrl(s, bucket.bucketId);
+    const u = new URL(t.uploadUrl);
+    const t0 = Date.now();
+    const r = await rawHttp(
+      t.uploadUrl,
+      `POST ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: ${t.authorizationToken}\r\nX-Bz-File-Name: huge.bin\r\n` +
+        `Content-Type: b2/x-auto\r\nX-Bz-Content-Sha1: do_not_verify\r\nContent-Length: ${5 * 1024 ** 3 + 1}\r\n\r\nabc`,
+      { waitMs: 2500 },
+    );
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.body).status, 400);
+    assert.ok(Date.now() - t0 < 2000);
+    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'huge-part.bin', contentType: 'b2/x-auto' });
+    const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
+    const pu2 = new URL(pu.uploadUrl);
+    const p = await rawHttp(
+      pu.uploadUrl,
+      `POST ${pu2.pathname}${pu2.search} HTTP/1.1\r\nHost: ${pu2.host}\r\nAuthorization: ${pu.authorizationToken}\r\nX-Bz-Part-Number: 1\r\n` +
+        `X-Bz-Content-Sha1: ${sha1('x')}\r\nContent-Length: ${5 * 1024 ** 3 + 1}\r\n\r\nabc`,
+      { waitMs: 2500 },
+    );
+    assert.equal(p.status, 400);
+    assert.equal(JSON.parse(p.body).status, 400);
+  });
+
+  it('JSON calls may be made as GET with query parameters, writes included', async () => {
+    const name = `get-made-${Date.now().toString(36)}`;
+    const b = await ok(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: name, bucketType: 'allPrivate' }, { method: 'GET' });
+    assert.equal(b.bucketName, name);
+    const u = await ok(s, 'b2_get_upload_url', { bucketId: b.bucketId }, { method: 'GET' });
+    assert.equal(u.bucketId, b.bucketId);
+    await ok(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }, { method: 'GET' });
+  });
+
   it('many bad requests in a row do not disturb the server', async () => {
     const bad = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   assertError,
+  b2Decode,
+  b2Encode,
   byIdUrl,
   call,
   fetchRaw,
@@ -149,6 +151,12 @@ describe('spec: simple upload', () => {
     assert.ok(!(await names('chunked')).length);
   });
 
+  it('upload without Content-Type answers 400', async () => {
+    const r = await fetch(t.uploadUrl, { method: 'POST', headers: { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'notype.txt', 'X-Bz-Content-Sha1': sha1('a') }, body: Buffer.from('a') });
+    assert.equal(r.status, 400);
+    assert.equal(((await r.json()) as Json).status, 400);
+  });
+
   it('upload without X-Bz-File-Name or X-Bz-Content-Sha1 answers 400', async () => {
     const r1 = await fetch(t.uploadUrl, { method: 'POST', headers: { Authorization: t.authorizationToken, 'Content-Type': 'text/plain', 'X-Bz-Content-Sha1': sha1('a') }, body: 'a' });
     assert.equal(r1.status, 400);
@@ -171,6 +179,26 @@ describe('spec: simple upload', () => {
     }
     const listed = await names('dec/');
     for (const [, want] of cases) assert.ok(listed.includes(want), `${want} not listed`);
+  });
+
+  it('names with URL-special characters round-trip through upload, listing and download by name', async () => {
+    const special = ['url/what?.txt', 'url/hash#.txt', 'url/pct%41.txt', 'url/amp&eq=.txt', 'url/trail ', 'url/semi;colon(1).txt'];
+    for (const n of special) {
+      const f = await uploadOk(t, n, n);
+      assert.equal(f.fileName, n);
+      const d = await fetchRaw(`${s.downloadUrl}/file/${bucket.bucketName}/${b2Encode(n)}`, { headers: { Authorization: s.token } });
+      assert.equal(d.status, 200, n);
+      assert.equal(d.bytes.toString(), n);
+      assert.equal(b2Decode(d.headers.get('x-bz-file-name') ?? ''), n);
+    }
+    assert.deepEqual(await names('url/'), [...special].sort());
+  });
+
+  it('only the current name rules are enforced: leading /, //, trailing /, backslash and 251-byte segments are accepted', async () => {
+    for (const n of ['/lead.txt', 'old//double.txt', 'old/ends/', 'old/back\\slash', 'old/' + 'x'.repeat(251)]) {
+      const f = await uploadOk(t, n, 'x');
+      assert.equal(f.fileName, n);
+    }
   });
 
   it('a name of exactly 1024 UTF-8 bytes is accepted; 1025 bytes answers 400', async () => {
@@ -205,9 +233,18 @@ describe('spec: simple upload', () => {
     assertError(r, 400);
   });
 
-  it('info values are percent-decoded UTF-8', async () => {
+  it('b2-* info headers count toward the 10-header limit (9 + 2 answers 400)', async () => {
+    const info: Record<string, string> = {};
+    for (let i = 0; i < 9; i++) info[`k${i}`] = 'v';
+    const r = await uploadTo(t, 'info/nine-plus-two.txt', 'x', { info: { ...info, 'b2-cache-control': 'no-cache', 'b2-content-language': 'en' } });
+    assertError(r, 400);
+  });
+
+  it('info values are percent-decoded UTF-8, with + as a space', async () => {
     const f = await uploadOk(t, 'info/utf8.txt', 'x', { info: { note: 'café ☕ 100% + more' } });
     assert.equal(f.fileInfo.note, 'café ☕ 100% + more');
+    const g = await uploadOk(t, 'info/plus.txt', 'x', { headers: { 'X-Bz-Info-note': 'a+b%2Bc' } });
+    assert.equal(g.fileInfo.note, 'a b+c');
   });
 
   it('an info name longer than 50 bytes answers 400', async () => {
@@ -252,6 +289,41 @@ describe('spec: simple upload', () => {
     assertError(r, 400);
   });
 
+  /** Upload with one b2-* info value; answers the status. */
+  async function b2InfoStatus(key: string, value: string): Promise<number> {
+    return (await uploadTo(t, 'b2info/grammar.txt', 'x', { info: { [key]: value } })).status;
+  }
+  async function assertGrammar(key: string, good: string[], bad: string[]): Promise<void> {
+    for (const v of good) assert.equal(await b2InfoStatus(key, v), 200, `${key}: ${JSON.stringify(v)} should be accepted`);
+    const accepted: string[] = [];
+    for (const v of bad) if ((await b2InfoStatus(key, v)) !== 400) accepted.push(v);
+    assert.deepEqual(accepted, [], `${key}: invalid values accepted (want 400)`);
+  }
+
+  it('b2-content-disposition must be RFC 6266 without continuations; filename* only UTF-8 with empty language', async () => {
+    await assertGrammar(
+      'b2-content-disposition',
+      ['inline', 'attachment; filename="a b.txt"', "attachment; filename*=UTF-8''%E2%82%AC.txt"],
+      ["attachment; filename*=ISO-8859-1''x", "attachment; filename*=UTF-8'en'x", 'attachment; filename*0="a"; filename*1="b"', 'attachment; filename="unterminated', '; ;'],
+    );
+  });
+
+  it('b2-expires must be an RFC 2616 HTTP-date', async () => {
+    await assertGrammar('b2-expires', ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT'], ['2037-01-01', 'tomorrow', '1700000000']);
+  });
+
+  it('b2-content-language must be RFC 2616 language tags', async () => {
+    await assertGrammar('b2-content-language', ['en', 'en-US', 'de, fr'], ['en_US', 'verylonglanguage', 'en US']);
+  });
+
+  it('b2-content-encoding must be RFC 2616 content-codings', async () => {
+    await assertGrammar('b2-content-encoding', ['gzip', 'gzip, identity'], ['gz ip', 'gzip;;', '"gzip"']);
+  });
+
+  it('b2-cache-control must be RFC 2616 cache directives', async () => {
+    await assertGrammar('b2-cache-control', ['max-age=60', 'no-cache, no-store', 'private="x"'], ['max-age="unbalanced', 'a b c', ',,=']);
+  });
+
   it('Content-Disposition and other forbidden headers on the upload request answer 400', async () => {
     for (const [h, v] of [['Content-Disposition', 'attachment'], ['Content-Language', 'en'], ['Expires', 'Wed, 21 Oct 2037 07:28:00 GMT']]) {
       const r = await uploadTo(t, 'forbidden.txt', 'x', { headers: { [h]: v } });
@@ -279,6 +351,16 @@ describe('spec: simple upload', () => {
     assert.equal(info.fileInfo.src_last_modified_millis, '1600000000000');
     const d = await fetchRaw(byIdUrl(s, f.fileId), { headers: { Authorization: s.token } });
     assert.equal(d.headers.get('x-bz-info-src_last_modified_millis'), '1600000000000');
+  });
+
+  it('concurrent uploads of one name through separate upload URLs each become a version', async () => {
+    const targets = await Promise.all(Array.from({ length: 8 }, () => getUploadUrl(s, bucket.bucketId)));
+    const res = await Promise.all(targets.map((u, i) => uploadTo(u, 'race/same.txt', `v${i}`)));
+    assert.deepEqual(res.map((r) => r.status), Array(8).fill(200));
+    const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'race/' });
+    assert.deepEqual(new Set(v.files.map((f: Json) => f.fileId)), new Set(res.map((r) => r.body.fileId)));
+    const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'race/' });
+    assert.equal(n.files[0].fileId, v.files[0].fileId);
   });
 
   it('many serial uploads reuse one upload URL', async () => {

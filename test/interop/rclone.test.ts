@@ -37,16 +37,18 @@ interface Ctx {
   /** rclone with BASE_FLAGS (flags in `args` override them); asserts exit 0 unless expectFail. */
   rc(args: string[], opts?: RcloneRunOptions & { expectFail?: boolean }): Promise<RcloneResult>;
   rcBytes(args: string[]): Promise<Buffer>;
+  /** rclone with BASE_FLAGS and other credentials; no assertion on the exit code. */
+  rcAs(keyId: string, applicationKey: string, args: string[]): Promise<RcloneResult>;
   calls(name: string): number;
 }
 
 /** Run `fn` with a fresh emulator and rclone pointed at it; skips the test when rclone is missing. */
-async function withRclone(t: TestContext, fn: (c: Ctx) => Promise<void>, opts: { minPartSize?: number } = {}): Promise<void> {
+async function withRclone(t: TestContext, fn: (c: Ctx) => Promise<void>): Promise<void> {
   if (!RCLONE) {
     t.skip(SKIP_REASON);
     return;
   }
-  const emu = await startEmulator({ port: 0, minPartSize: opts.minPartSize });
+  const emu = await startEmulator({ port: 0 });
   const target = { endpoint: emu.url, keyId: emu.keyId, applicationKey: emu.applicationKey };
   try {
     const raw = await RawB2.authorize(emu.url, emu.keyId, emu.applicationKey);
@@ -64,6 +66,7 @@ async function withRclone(t: TestContext, fn: (c: Ctx) => Promise<void>, opts: {
         assert.equal(r.code, 0, describeRun(r));
         return r.stdoutBytes;
       },
+      rcAs: (keyId, applicationKey, args) => runRclone({ ...target, keyId, applicationKey }, [...BASE_FLAGS, ...args]),
       calls: (name) => emu.controls.counters().calls[name] ?? 0,
     };
     await fn(c);
@@ -281,7 +284,7 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
     });
   });
 
-  it('delete hides files (or removes them with --b2-hard-delete); cleanup removes hide markers and old versions but keeps a fresh unfinished large file; purge removes the bucket', async (t) => {
+  it('delete hides files (or removes them with --b2-hard-delete); cleanup removes hide markers and old versions but keeps a fresh unfinished large file; purge removes everything and the bucket', async (t) => {
     await withRclone(t, async ({ emu, rc, raw, calls }) => {
       const local = makeTree();
       await rc(['mkdir', 'emu:interop-clean']);
@@ -320,7 +323,7 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       );
       assertNoDifferences(await rc(['check', '--exclude', 'ünïcødé/**', '--exclude', 'dir/**', local, 'emu:interop-clean']));
 
-      await raw.cancelLargeFile(unfinishedId);
+      // purge deletes every version it lists, the unfinished large file ("start" entry) included, then the bucket
       await rc(['purge', 'emu:interop-clean']);
       assert.deepEqual(await raw.bucketNames(), []);
     });
@@ -366,19 +369,42 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
     });
   });
 
+  it('a key restricted to one bucket (allowed.bucketName in the v1 authorize answer) works there and is refused elsewhere', async (t) => {
+    await withRclone(t, async ({ rc, rcAs, raw }) => {
+      const file = makeFile('mine.txt', 100);
+      await rc(['mkdir', 'emu:interop-mine']);
+      await rc(['mkdir', 'emu:interop-theirs']);
+      const key = await raw.call('b2_create_key', {
+        accountId: raw.accountId,
+        keyName: 'interop-restricted',
+        capabilities: ['listBuckets', 'listFiles', 'readFiles', 'writeFiles', 'deleteFiles'],
+        bucketId: await raw.bucketId('interop-mine'),
+      });
+      const up = await rcAs(key.applicationKeyId, key.applicationKey, ['copy', file.dir, 'emu:interop-mine']);
+      assert.equal(up.code, 0, describeRun(up));
+      const ls = await rcAs(key.applicationKeyId, key.applicationKey, ['lsf', 'emu:interop-mine']);
+      assert.equal(ls.code, 0, describeRun(ls));
+      assert.equal(ls.stdout, 'mine.txt\n');
+      const other = await rcAs(key.applicationKeyId, key.applicationKey, ['lsf', 'emu:interop-theirs']);
+      assert.notEqual(other.code, 0, describeRun(other));
+      assert.match(other.stderr, /you must use bucket "?interop-mine"? with this application key/, describeRun(other));
+      assert.deepEqual(names(await raw.fileNames('interop-theirs')), []);
+    });
+  });
+
   it('rclone rides out injected 503s on b2_upload_file and b2_upload_part, a dropped part upload and a 500 on listing; the counters show the retries', async (t) => {
     await withRclone(t, async ({ emu, rc, raw, calls }) => {
       const local = makeTree({ 'big.bin': randomBytes(11 * MiB) });
       await rc(['mkdir', 'emu:interop-faults']);
       emu.controls.resetCounters();
-      emu.controls.injectFault({ call: 'b2_upload_file', status: 503, code: 'service_unavailable', count: 3 });
-      emu.controls.injectFault({ call: 'b2_upload_part', status: 503, code: 'service_unavailable', count: 2 });
+      emu.controls.injectFault({ call: 'b2_upload_file', status: 503, code: 'service_unavailable', count: 2 });
+      emu.controls.injectFault({ call: 'b2_upload_part', status: 503, code: 'service_unavailable', count: 1 });
       emu.controls.injectFault({ call: 'b2_upload_part', kind: 'drop', after: 1, count: 1 });
       emu.controls.injectFault({ call: 'b2_list_file_names', status: 500, code: 'internal_error', count: 1 });
       const r = await rc(['copy', local, 'emu:interop-faults', ...CHUNKED]);
       const small = Object.keys(TREE).length;
-      assert.equal(calls('b2_upload_file'), small + 3, 'three failed simple uploads were retried');
-      assert.equal(calls('b2_upload_part'), 3 + 2 + 1, 'two 503s and one dropped connection were retried');
+      assert.equal(calls('b2_upload_file'), small + 2, 'two failed simple uploads were retried');
+      assert.equal(calls('b2_upload_part'), 3 + 1 + 1, 'a 503 and a dropped connection were retried');
       assert.equal(calls('b2_finish_large_file'), 1);
       assert.ok(calls('b2_get_upload_url') >= 2, 'a fresh upload URL after a failed upload');
       assert.match(r.stderr, /service_unavailable|503/, 'rclone saw the 503s');

@@ -139,3 +139,33 @@ test('a download sync aborted mid-way leaves no partial files under their names;
     await cleanup(src, dst);
   }
 });
+
+test('a sync aborted during a large upload resumes that large file on the re-run', async () => {
+  const big = Array.from({ length: 10 }, (_, i) => String(i).repeat(1000)).join('');
+  const src = await makeTree({ 'big.bin': big });
+  const { bucketName, bucketId } = await newBucket(client, 'abortlarge');
+  const tuning = { largeFileCutoff: 2000, partSize: 1000, partConcurrency: 1 };
+  try {
+    const ac = new AbortController();
+    await assert.rejects(
+      runSync(local(src), remote(client, bucketName), {
+        mode: 'sync',
+        tuning,
+        signal: ac.signal,
+        onEvent: (e) => {
+          if (e.type === 'progress' && e.bytes >= 3000) ac.abort();
+        },
+      }),
+      (e) => isAbortError(e),
+    );
+    assert.deepEqual(await readBucket(client, bucketId), {});
+    emu.controls.resetCounters();
+    const s = await runSync(local(src), remote(client, bucketName), { mode: 'sync', tuning });
+    assert.deepEqual(s.errors, []);
+    assert.equal(calls(emu, 'b2_start_large_file'), 0, 'the unfinished large file was continued');
+    assert.ok(calls(emu, 'b2_upload_part') < 10, `parts uploaded on the re-run: ${calls(emu, 'b2_upload_part')}`);
+    assert.deepEqual(await readBucket(client, bucketId), { 'big.bin': big });
+  } finally {
+    await cleanup(src);
+  }
+});

@@ -1,5 +1,6 @@
 /** Shared set-up for sync scenario tests: an in-process emulator, clients, buckets, local trees. */
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { B2Client } from '../../src/client/b2-client.js';
@@ -33,9 +34,12 @@ export async function newBucket(client: B2Api, tag: string): Promise<{ bucketNam
 
 export const T0 = 1_700_000_000_000;
 
+/** Scratch space: tmpfs (/dev/shm) when there is one, since creating many files on disk is slow here. */
+export const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
 /** Write files ({path: content}); each gets mtime T0 + index seconds unless given. */
 export async function makeTree(files: Record<string, string | { content: string; mtimeMs?: number }>, root?: string): Promise<string> {
-  const dir = root ?? (await mkdtemp(join(tmpdir(), 'b2sync-sync-')));
+  const dir = root ?? (await mkdtemp(join(SCRATCH, 'b2sync-sync-')));
   let i = 0;
   for (const [p, v] of Object.entries(files)) {
     const content = typeof v === 'string' ? v : v.content;
@@ -50,7 +54,7 @@ export async function makeTree(files: Record<string, string | { content: string;
 }
 
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'b2sync-sync-'));
+  return mkdtemp(join(SCRATCH, 'b2sync-sync-'));
 }
 
 /** path → content of every file under root ('/'-separated, names as on disk). */

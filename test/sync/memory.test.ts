@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
@@ -26,11 +26,10 @@ let client: B2Client;
 before(async () => {
   root = await tempDir();
   for (let d = 0; d < DIRS; d++) {
+    // Empty files, created synchronously (much faster than 50,000 promise-based writes).
     const dir = join(root, `dir${String(d).padStart(3, '0')}`);
-    await mkdir(dir);
-    const jobs = [];
-    for (let i = 0; i < PER_DIR; i++) jobs.push(writeFile(join(dir, `file-${String(i).padStart(4, '0')}.txt`), 'x'));
-    await Promise.all(jobs);
+    mkdirSync(dir);
+    for (let i = 0; i < PER_DIR; i++) closeSync(openSync(join(dir, `file-${String(i).padStart(4, '0')}.txt`), 'w'));
   }
   emu = await startTestEmulator();
   client = makeClient(emu);

@@ -72,6 +72,19 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await readFile(target), large.bytes);
   });
 
+  test('a large file without large_file_sha1 downloads unverified (and says so)', async () => {
+    const src = join(tmp.dir, 'nosha-src');
+    const bytes = await writeData(src, 12_000);
+    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'nosha', localPath: src, tuning: { largeFileCutoff: 10_000, partSize: 5000 } });
+    assert.equal(fv.fileInfo.large_file_sha1, undefined);
+    for (const tuning of [noParallel, { downloadParallelCutoff: 1000, downloadStreams: 3 }]) {
+      const target = join(tmp.dir, 'nosha.out');
+      const r = await downloadToFile(client, { source: { fileId: fv.fileId! }, localPath: target, tuning });
+      assert.equal(r.sha1Verified, false);
+      assert.deepEqual(await readFile(target), bytes);
+    }
+  });
+
   test('a corrupted body is an IntegrityError and the existing target is untouched', async () => {
     const target = join(tmp.dir, 'corrupt.bin');
     await writeFile(target, 'old contents');

@@ -295,6 +295,25 @@ describe('uploadLocalFile', () => {
     assert.deepEqual(await downloaded('resume2'), bytes);
   });
 
+  test('a resumed upload keeps the part size of the interrupted attempt even when tuning changed', async () => {
+    const path = join(tmp.dir, 'recut');
+    const bytes = await writeData(path, 12_000); // 6 parts of 2000
+    const ac = new AbortController();
+    await assert.rejects(uploadLocalFile(client, {
+      bucketId: bucket.bucketId, fileName: 'recut', localPath: path, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal,
+      onProgress: (p) => {
+        if ((p.partsDone ?? 0) >= 3) ac.abort();
+      },
+    }));
+    const [u] = await collect(client.listUnfinishedLargeFiles(bucket.bucketId, { namePrefix: 'recut' }));
+    const kept = (await collect(client.listParts(u.fileId!))).length;
+    emu.controls.resetCounters();
+    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'recut', localPath: path, tuning: { ...tuning, partSize: 5000 } });
+    assert.equal(fv.fileId, u.fileId);
+    assert.equal(calls(emu, 'b2_upload_part'), 6 - kept);
+    assert.deepEqual(await downloaded('recut'), bytes);
+  });
+
   test('with resume off, an abort cancels the large file', async () => {
     const path = join(tmp.dir, 'noresume');
     await writeData(path, 12_000);

@@ -86,7 +86,10 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
   const onEvent = (e: SyncEvent): void => {
     switch (e.type) {
       case 'plan':
-        out.result({ type: 'plan', ...e.action }, o.dryRun ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined);
+        out.result(
+          { type: 'plan', ...e.action },
+          o.dryRun && (e.action.action !== 'skip' || out.verbose) ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined,
+        );
         break;
       case 'start':
         if (out.json) out.result({ type: 'start', ...e.action });

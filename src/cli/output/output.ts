@@ -33,6 +33,8 @@ export class Output {
   readonly verbose: boolean;
   readonly color: ChalkInstance;
   private readonly o: OutputOptions;
+  /** Erases the progress bars before other text is written (they are redrawn on the next tick). */
+  private eraseBars: (() => void) | undefined;
 
   constructor(o: OutputOptions) {
     this.o = o;
@@ -54,31 +56,41 @@ export class Output {
     return Boolean(this.o.stderr.isTTY) && !this.quiet && !this.json;
   }
 
+  /** Called by Progress: how to erase its bars before other output. */
+  setBarEraser(fn: (() => void) | undefined): void {
+    this.eraseBars = fn;
+  }
+
   /** A result: one NDJSON object with --json, else the human line (skipped when human is undefined). */
   result(record: object, human?: string): void {
+    this.eraseBars?.();
     if (this.json) this.o.stdout.write(scrub(JSON.stringify(record)) + '\n');
     else if (human !== undefined) this.o.stdout.write(scrub(human) + '\n');
   }
 
   /** Human-only stdout text (nothing with --json). */
   text(line: string): void {
+    this.eraseBars?.();
     if (!this.json) this.o.stdout.write(scrub(line) + '\n');
   }
 
   /** A notice for people (stderr); hidden by --quiet. */
   notice(line: string): void {
+    this.eraseBars?.();
     this.o.logFile?.write('NOTE', line);
     if (!this.quiet) this.o.stderr.write(scrub(`b2sync: ${line}`) + '\n');
   }
 
   /** A warning (stderr), shown even with --quiet. */
   warn(line: string): void {
+    this.eraseBars?.();
     this.o.logFile?.write('WARN', line);
     this.o.stderr.write(scrub(this.color.yellow(`b2sync: ${line}`)) + '\n');
   }
 
   /** An item that failed (stderr, always). */
   failed(item: string, err: unknown): void {
+    this.eraseBars?.();
     const msg = err instanceof Error ? err.message : String(err);
     this.o.logFile?.write('ERROR', `${item}: ${msg}`);
     this.o.stderr.write(scrub(this.color.red(`b2sync: failed: ${item}: ${msg}`)) + '\n');
@@ -86,6 +98,7 @@ export class Output {
 
   /** Verbose detail (stderr with -v; always to --log-file). */
   debug(line: string): void {
+    this.eraseBars?.();
     this.o.logFile?.write('DEBUG', line);
     if (this.verbose) this.o.stderr.write(scrub(this.color.dim(`b2sync: ${line}`)) + '\n');
   }

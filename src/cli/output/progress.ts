@@ -34,6 +34,7 @@ export class Progress {
     if (this.enabled) {
       this.timer = setInterval(() => this.draw(), 100);
       this.timer.unref();
+      out.setBarEraser(() => this.clear());
     }
   }
 
@@ -66,19 +67,21 @@ export class Progress {
 
   private draw(): void {
     const lines: string[] = [];
-    const width = Math.max(40, ((this.out.stderr as { columns?: number }).columns ?? 80) - 1);
+    const columns = (this.out.stderr as { columns?: number }).columns;
+    const width = Math.max(40, (columns && columns > 0 ? columns : 80) - 1);
     const active = [...this.files.values()].slice(0, 8);
     for (const f of active) {
       const pct = f.total ? f.bytes / f.total : 0;
       const label = f.name.length > 30 ? `…${f.name.slice(-29)}` : f.name.padEnd(30);
-      lines.push(`${label} ${bar(pct)} ${formatBytes(f.bytes)}${f.total ? ` / ${formatBytes(f.total)}` : ''}`.slice(0, width));
+      lines.push(`${label} ${formatBytes(f.bytes)}${f.total ? ` / ${formatBytes(f.total)} ${bar(pct)}` : ''}`.slice(0, width));
     }
     const elapsed = (Date.now() - this.started) / 1000;
     const done = this.transferred();
     const speed = elapsed > 0 ? done / elapsed : 0;
     const eta = this.totalBytes && speed > 0 ? (this.totalBytes - done) / speed : NaN;
-    const total = this.totalBytes ? ` / ${formatBytes(this.totalBytes)} ${bar(done / this.totalBytes)}` : '';
-    lines.push(`Total ${formatBytes(done)}${total} ${formatSpeed(speed)} ETA ${formatDuration(eta)}`.slice(0, width));
+    const total = this.totalBytes ? ` / ${formatBytes(this.totalBytes)}` : '';
+    const totalBar = this.totalBytes ? ` ${bar(done / this.totalBytes)}` : '';
+    lines.push(`Total ${formatBytes(done)}${total}, ${formatSpeed(speed)}, ETA ${formatDuration(eta)}${totalBar}`.slice(0, width));
     this.clear();
     this.out.rawErr(lines.join('\n') + '\n');
     this.drawnLines = lines.length;
@@ -93,6 +96,9 @@ export class Progress {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.enabled) this.clear();
+    if (this.enabled) {
+      this.clear();
+      this.out.setBarEraser(undefined);
+    }
   }
 }
