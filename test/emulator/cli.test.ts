@@ -23,6 +23,7 @@ function b2sync(args: string[]): Run {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -42,7 +43,9 @@ async function firstLine(run: Run): Promise<string> {
 }
 
 const dirs: string[] = [];
+const children: ChildProcess[] = [];
 after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

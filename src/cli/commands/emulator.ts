@@ -80,8 +80,9 @@ export function registerEmulator(program: Command): void {
     .option('--latency <ms>', 'delay every B2 response by this many milliseconds', integer('--latency', 0))
     .option('--token-ttl <seconds>', 'account token lifetime (default 86400)', integer('--token-ttl', 1))
     .option('--min-part-size <bytes>', 'smallest large-file part (except the last) (default 5000000)', bytes)
-    .option('--json', 'print {"endpoint","keyId","applicationKey"} as one JSON line')
-    .action(async (opts: EmulatorCommandOptions) => {
-      await runEmulator(opts);
+    .addHelpText('after', '\nWith the global --json, the line is one JSON object {"endpoint","keyId","applicationKey"}.')
+    .action(async (_opts: EmulatorCommandOptions, cmd: Command) => {
+      // --json is a program-wide option; read it together with this command's own options.
+      await runEmulator(cmd.optsWithGlobals<EmulatorCommandOptions>());
     });
 }
