@@ -57,11 +57,12 @@ async function handleB2(emu: Emulator, req: IncomingMessage, res: ServerResponse
   controls.count(name);
   if (controls.latencyMs > 0) await sleep(controls.latencyMs);
   const testMode = typeof req.headers['x-bz-test-mode'] === 'string' ? req.headers['x-bz-test-mode'].trim() : undefined;
-  const fault = controls.takeFault(name, route.kind);
+  // A HEAD download has no body to cut or corrupt: it takes faults like a JSON call.
+  const fault = controls.takeFault(name, route.kind === 'download' && method === 'HEAD' ? 'json' : route.kind);
   if (fault?.kind === 'error') {
     throw b2FailWith(fault.status, fault.code, fault.message, fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
   }
-  if (fault?.kind === 'drop' && route.kind === 'json') {
+  if (fault?.kind === 'drop' && (route.kind === 'json' || method === 'HEAD')) {
     req.socket.destroy();
     return;
   }

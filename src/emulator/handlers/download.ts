@@ -9,6 +9,7 @@ import { B2_INFO_HEADERS, DOWNLOAD_OVERRIDES } from '../../wire/headers.js';
 import { b2Fail, ConnectionDropped } from '../errors.js';
 import type { Call } from '../emulator.js';
 import { readSegments } from '../store/blobs.js';
+import { checkOverride } from '../file-info.js';
 import { currentVersion } from '../store/meta-store.js';
 import type { StoredBucket, StoredFile } from '../store/records.js';
 
@@ -121,6 +122,7 @@ function headersFor(call: Call, f: StoredFile, bucket: StoredBucket): Record<str
   for (const [param, std] of Object.entries(DOWNLOAD_OVERRIDES)) {
     const v = call.query.get(param);
     if (v === null) continue;
+    checkOverride(param, v);
     if (std === 'content-type') h['Content-Type'] = v;
     else h[std] = v;
   }

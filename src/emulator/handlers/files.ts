@@ -6,6 +6,7 @@ import { b2Fail } from '../errors.js';
 import type { Call } from '../emulator.js';
 import { newFileId, randomHex } from '../ids.js';
 import { fileShape } from '../shapes.js';
+import { checkOverride } from '../file-info.js';
 import { currentVersion } from '../store/meta-store.js';
 import type { StoredFile } from '../store/records.js';
 
@@ -103,7 +104,9 @@ export function getDownloadAuthorization(call: Call): unknown {
   const pins: Record<string, string> = {};
   for (const name of Object.keys(DOWNLOAD_OVERRIDES)) {
     const v = params.str(name);
-    if (v !== undefined) pins[name] = v;
+    if (v === undefined) continue;
+    checkOverride(name, v);
+    pins[name] = v;
   }
   const authorizationToken = emu.tokens.issue(emu.accountId, {
     kind: 'download',

@@ -143,8 +143,12 @@ async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ing
 
 function splitRest(call: Call): [string, string] {
   const parts = call.pathRest.split('/');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw b2Fail('not_found', `no such upload URL: ${call.req.url ?? ''}`);
-  return [decodeURIComponent(parts[0]), parts[1]];
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw b2Fail('not_found', 'no such upload URL');
+  try {
+    return [decodeURIComponent(parts[0]), parts[1]];
+  } catch {
+    throw b2Fail('not_found', 'no such upload URL');
+  }
 }
 
 function decodeHeader(value: string, what: string): string {
