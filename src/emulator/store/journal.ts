@@ -17,6 +17,8 @@ export class Journal<E> {
   private pending: string[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private running: Promise<void> | undefined;
+  /** True while run() is draining `pending`; cleared in the same tick the loop sees it empty. */
+  private active = false;
   private lines = 0;
   private closed = false;
 
@@ -77,10 +79,14 @@ export class Journal<E> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
     this.pending.push(JSON.stringify(entry) + '\n');
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.running) this.running = this.run().finally(() => (this.running = undefined));
+    if (!this.active) {
+      this.active = true;
+      this.running = this.run();
+    }
     return p;
   }
 
+  /** Write batches until nothing is pending. Never throws; `active` drops in the tick the queue is seen empty. */
   private async run(): Promise<void> {
     while (this.pending.length) {
       const batch = this.pending;
@@ -102,6 +108,7 @@ export class Journal<E> {
         }
       }
     }
+    this.active = false;
   }
 
   /** Flush what is queued, write a final snapshot and close. */

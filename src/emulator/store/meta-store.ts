@@ -110,7 +110,7 @@ export class MetaStore {
   constructor(private readonly blobs: BlobStore) {}
 
   /** Open a --data directory: load snapshot + journal, start a fresh journal, drop unreferenced blobs. */
-  async openDir(dir: string): Promise<void> {
+  async openDir(dir: string, compactAfterLines = 20_000): Promise<void> {
     const { snapshot, entries } = await Journal.read<MetaEntry>(dir);
     this.live = false;
     if (snapshot) this.loadSnapshot(snapshot as Snapshot);
@@ -119,7 +119,7 @@ export class MetaStore {
     this.journal = await Journal.start<MetaEntry>(
       dir,
       () => this.snapshot(),
-      () => Math.max(20_000, this.files.size),
+      () => Math.max(compactAfterLines, this.files.size),
     );
     await this.blobs.sweep(new Set(this.refs.keys()));
   }
