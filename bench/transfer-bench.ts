@@ -10,11 +10,11 @@
  * both tools); MB/s are 10^6 bytes per second; medians over the runs. Peak RSS from /usr/bin/time
  * (%M) when present, else b2sync's own process.resourceUsage().maxRSS.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
@@ -51,6 +51,9 @@ function median(xs: number[]): number {
 
 /** Run a command, timing it wall-clock and (with /usr/bin/time) capturing its peak RSS. */
 async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv, scratch: string): Promise<Measure & { stdout: string }> {
+  // Start each measurement with no dirty pages left by the previous one (its writeback would land on
+  // whoever runs next).
+  spawnSync('sync');
   const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
   const [c, a] = TIME ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
   const t0 = performance.now();
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
   const rEnv = rcloneEnv({ endpoint: target.url, keyId: target.keyId, applicationKey: target.applicationKey });
 
   console.log(`transfer benchmark: ${runs} run(s) per size, emulator --data ${dataDir}, ${useRclone ? rcloneVersion() : 'rclone not run'}`);
+  console.log(`node ${process.version}, ${cpus().length} CPU(s), load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const report: string[] = [];
   try {
     for (const size of sizes) {
@@ -116,30 +120,47 @@ async function main(): Promise<void> {
         res.sha1sum.push(await timed('sha1sum', [src], process.env, scratch));
 
         const name = `b2sync-${size.label}-${run}`;
-        const common = { ...target, bucketId: bucket.bucketId, bucketName: bucket.bucketName, fileName: name };
-        const up = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })], process.env, scratch);
-        const upOut = JSON.parse(up.stdout) as { fileId: string; maxRssKiB: number };
-        res.b2Up.push({ ms: up.ms, rssKiB: up.rssKiB ?? upOut.maxRssKiB });
         const rname = `rclone-${size.label}-${run}`;
-        if (useRclone) res.rcUp.push(await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch));
-        const dst = join(scratch, `dst-${name}`);
+        const common = { ...target, bucketId: bucket.bucketId, bucketName: bucket.bucketName, fileName: name };
+        let verified = false;
+        const b2Up = async () => {
+          const up = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })], process.env, scratch);
+          res.b2Up.push({ ms: up.ms, rssKiB: up.rssKiB ?? (JSON.parse(up.stdout) as { maxRssKiB: number }).maxRssKiB });
+        };
+        const rcUp = async () => {
+          res.rcUp.push(await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch));
+        };
+        // Both tools download rclone's upload when rclone runs: it carries large_file_sha1, so both verify the SHA-1.
         const downName = useRclone ? rname : name;
-        const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })], process.env, scratch);
-        const downOut = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean };
-        res.b2Down.push({ ms: down.ms, rssKiB: down.rssKiB ?? downOut.maxRssKiB });
-        await rm(dst, { force: true });
-
-        if (useRclone) {
-          // Both tools download rclone's upload: it carries large_file_sha1, so both verify the SHA-1.
+        const b2Down = async () => {
+          const dst = join(scratch, `dst-${name}`);
+          const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })], process.env, scratch);
+          const out = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean };
+          verified = out.sha1Verified;
+          res.b2Down.push({ ms: down.ms, rssKiB: down.rssKiB ?? out.maxRssKiB });
+          await rm(dst, { force: true });
+        };
+        const rcDown = async () => {
           const rdst = join(scratch, `dst-${rname}`);
-          res.rcDown.push(await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${rname}`, rdst], rEnv, scratch));
+          res.rcDown.push(await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${downName}`, rdst], rEnv, scratch));
           await rm(rdst, { force: true });
-          await deleteAll(client, bucket.bucketId, rname);
+        };
+        // Alternate which tool goes first, so neither always meets the other's leftovers.
+        const pairs: [() => Promise<void>, () => Promise<void>][] = useRclone ? [[b2Up, rcUp], [b2Down, rcDown]] : [[b2Up, async () => {}], [b2Down, async () => {}]];
+        for (const [mine, theirs] of pairs) {
+          if (run % 2 === 0) {
+            await mine();
+            await theirs();
+          } else {
+            await theirs();
+            await mine();
+          }
         }
+        if (useRclone) await deleteAll(client, bucket.bucketId, rname);
         await deleteAll(client, bucket.bucketId, name);
         const fmt = (m: Measure) => `${(mb / (m.ms / 1000)).toFixed(0)} MB/s${m.rssKiB ? ` ${(m.rssKiB / 1024).toFixed(0)} MiB` : ''}`;
         console.log(
-          `  ${size.label} run ${run + 1}: sha1sum ${fmt(res.sha1sum[run])} | b2sync up ${fmt(res.b2Up[run])}, down ${fmt(res.b2Down[run])} (sha1 verified: ${downOut.sha1Verified})` +
+          `  ${size.label} run ${run + 1}: sha1sum ${fmt(res.sha1sum[run])} | b2sync up ${fmt(res.b2Up[run])}, down ${fmt(res.b2Down[run])} (sha1 verified: ${verified})` +
             (useRclone ? ` | rclone up ${fmt(res.rcUp[run])}, down ${fmt(res.rcDown[run])}` : ''),
         );
       }
@@ -160,7 +181,7 @@ async function main(): Promise<void> {
     await once(emu, 'exit');
     await rm(scratch, { recursive: true, force: true });
   }
-  console.log(`\nmedians of ${runs} run(s); MB = 10^6 bytes; RSS = peak over the runs\n`);
+  console.log(`\nmedians of ${runs} run(s); MB = 10^6 bytes; RSS = peak over the runs; load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
   console.log('| size | direction | b2sync MB/s | rclone MB/s | b2sync/rclone | sha1sum MB/s | b2sync vs sha1sum | b2sync peak RSS MiB | rclone peak RSS MiB |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of report) console.log(r);

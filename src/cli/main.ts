@@ -81,7 +81,8 @@ function explain(err: B2Error): string {
 /** Map any error to an exit code, writing one clear line to stderr. */
 export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' || err.exitCode === 0) return EXIT.ok;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+    // commander.help with a non-zero code: a command group or the program run without a command
     // commander already printed its message
     return EXIT.usage;
   }
@@ -108,7 +109,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const onSigint = () => {
     const ctx = rt.current;
     if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(new Error('interrupted'));
-    else process.exit(130);
+    else if (ctx || process.listenerCount('SIGINT') <= 1) process.exit(130); // a second Ctrl-C, or nobody else listening (e.g. the emulator's own handler)
   };
   process.on('SIGINT', onSigint);
   let code: number;

@@ -22,6 +22,8 @@ export interface PlanItem {
   action: PlanAction;
   src?: Entry;
   dst?: Entry;
+  /** A local deletion that must happen before the transfers (a file becomes a folder or back). */
+  early?: boolean;
 }
 
 export interface HashSources {

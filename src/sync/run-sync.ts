@@ -23,6 +23,7 @@ import { orderedMap } from './ordered-map.js';
 import { PlanSpool } from './plan-spool.js';
 import { LIST_PAGE_SIZE, listB2 } from './remotes/b2.js';
 import { readAhead } from './read-ahead.js';
+import { TypeChangeDetector } from './type-change.js';
 import { walkLocal } from './remotes/local.js';
 import { checkDirection, describe, missingSource, resolveSide, type Side } from './sides.js';
 import type { Entry, PlanAction, SyncEndpoint, SyncEvent, SyncOptions, SyncSummary } from './types.js';
@@ -32,13 +33,14 @@ export const DEFAULT_CHECKERS = 16;
 /** Local entries read ahead of the march (B2 listings read one page ahead). */
 const LOCAL_READ_AHEAD = 2000;
 
-function listSide(side: Side, opts: SyncOptions, emit: (e: SyncEvent) => void): AsyncIterable<Entry> {
+function listSide(side: Side, opts: SyncOptions, emit: (e: SyncEvent) => void, onError: (item: string, message: string) => void): AsyncIterable<Entry> {
   if (side.kind === 'local')
     return readAhead(walkLocal(side.root, {
       copyLinks: opts.copyLinks,
       emptyDirMarkers: opts.createEmptySrcDirs,
       signal: opts.signal,
       onWarning: (item, message) => emit({ type: 'warning', item, message }),
+      onError,
     }), LOCAL_READ_AHEAD);
   return readAhead(listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal }), LIST_PAGE_SIZE);
 }
@@ -116,9 +118,20 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
   const spool = new PlanSpool();
   const counts = { src: { n: 0 }, dst: { n: 0 } };
   let deletions = 0;
+  /** Source entries that could not be read: their destination copies would look like extras. */
+  let srcIncomplete = 0;
   let planned = false;
+  const typeChanges = dst.kind === 'local' ? new TypeChangeDetector((it) => spool.push(it)) : undefined;
   try {
-    const pairs = march(filtered(listSide(src, opts, emit), filter, counts.src), filtered(listSide(dst, opts, emit), filter, counts.dst));
+    const listingError = (side: 'source' | 'destination') => (item: string, message: string) => {
+      if (side === 'source') srcIncomplete++;
+      summary.errors.push({ item, message: `list ${side}: ${message}` });
+      emit({ type: 'error', item, message: `list ${side}: ${message}` });
+    };
+    const pairs = march(
+      filtered(listSide(src, opts, emit, listingError('source')), filter, counts.src),
+      filtered(listSide(dst, opts, emit, listingError('destination')), filter, counts.dst),
+    );
     // A pair whose comparison fails (an unreadable file while hashing) is reported and left alone.
     const decisions = orderedMap(pairs, checkers, async (pair) => {
       try {
@@ -150,8 +163,11 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
       }
       if (item.action.action === 'delete') deletions++;
       if (keepPlan) summary.plan!.push(item.action);
-      if (!opts.dryRun) await spool.push(item);
+      if (opts.dryRun) continue;
+      if (typeChanges) await typeChanges.add(item);
+      else await spool.push(item);
     }
+    await typeChanges?.flush();
     planned = true;
   } catch (e) {
     await spool.dispose();
@@ -251,24 +267,47 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
     };
 
     const deleteDuring = (opts.deleteMode ?? 'after') === 'during';
+    // Part of the source could not be read: its destination copies would look like extras, so no
+    // deletion is done at all (type-change deletions included).
+    const deletionsBlocked = srcIncomplete > 0 && deletions > 0;
+    if (deletionsBlocked) {
+      const message = `${deletions} deletion(s) not done because ${srcIncomplete} source item(s) could not be read`;
+      summary.errors.push({ item: describe(srcEp), message });
+      emit({ type: 'warning', message });
+    }
+    if (!deletionsBlocked && typeChanges && typeChanges.earlyCount > 0 && dst.kind === 'local') {
+      // File ↔ folder changes: clear the way before any transfer.
+      const early: string[] = [];
+      for await (const it of spool.items()) {
+        if (signal?.aborted) break;
+        if (it.early) {
+          await scheduleDelete(it);
+          if (it.dst?.localPath && early.length < 100_000) early.push(it.dst.localPath);
+        }
+      }
+      await Promise.all(inFlight);
+      throwIfAborted(signal);
+      for (const p of early) await pruneEmptyDirs(dst.root, p);
+    }
     for await (const it of spool.items()) {
       if (signal?.aborted) break;
       if (it.action.action === 'delete') {
-        if (deleteDuring) await scheduleDelete(it);
+        if (deleteDuring && !it.early && !deletionsBlocked) await scheduleDelete(it);
       } else await schedule(it);
     }
     await Promise.all(inFlight);
     throwIfAborted(signal);
 
-    if (sync && !deleteDuring && deletions > 0) {
+    const lateDeletions = deletions - (typeChanges?.earlyCount ?? 0);
+    if (sync && !deleteDuring && lateDeletions > 0 && !deletionsBlocked) {
       if (transferFailures > 0) {
-        const message = `${deletions} deletion(s) not done because ${transferFailures} transfer(s) failed (deletions happen only after every transfer succeeded)`;
+        const message = `${lateDeletions} deletion(s) not done because ${transferFailures} transfer(s) failed (deletions happen only after every transfer succeeded)`;
         summary.errors.push({ item: describe(dstEp), message });
         emit({ type: 'warning', message });
       } else {
         for await (const it of spool.items()) {
           if (signal?.aborted) break;
-          if (it.action.action === 'delete') await scheduleDelete(it);
+          if (it.action.action === 'delete' && !it.early) await scheduleDelete(it);
         }
         await Promise.all(inFlight);
         throwIfAborted(signal);

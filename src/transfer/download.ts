@@ -6,9 +6,11 @@
  *   first). Bytes are hashed only after they are written, so the kept prefix and the hash agree.
  * - A body cut short is continued with a Range request from the last byte written (a few times).
  * - Files at or above downloadParallelCutoff are fetched as downloadStreams ranged streams written at
- *   their positions; the SHA-1 is computed in file order by reading back the contiguous prefix as it
- *   grows (overlapping the transfer), not in a second pass. An interrupted parallel download is not
- *   resumed (its temp file has holes) and is removed.
+ *   their positions. An interrupted parallel download is not resumed (its temp file has holes) and is
+ *   removed.
+ * - Hashing: for parallel downloads and single-stream ones of 16 MiB or more, a worker thread reads
+ *   the contiguous prefix of the temp file back as it grows and hashes it in order (overlapping the
+ *   transfer, off the event loop, not a second pass after it). Smaller ones hash inline as written.
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
  *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
@@ -21,6 +23,7 @@ import type { B2Api, DownloadResponse } from '../client/api.js';
 import { B2Error, IntegrityError, NotFoundError, isAbortError } from '../core/errors.js';
 import { isSha1Hex, normalizeSha1 } from '../core/sha1.js';
 import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
+import { startFileHasher, type FileHasher } from './file-hasher.js';
 import { ProgressTracker } from './progress.js';
 import { abortError, linkedSignal, sleep, throwIfAborted } from './signals.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
@@ -29,6 +32,8 @@ import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } fro
 export const TEMP_SUFFIX = '.b2sync-tmp';
 
 const WRITE_BATCH = 1024 * 1024;
+/** Single-stream downloads from this size on are hashed on a worker thread. */
+const WORKER_HASH_MIN = 16 * 1024 * 1024;
 const HASH_READ = 4 * 1024 * 1024;
 const BODY_RETRIES = 5;
 
@@ -164,6 +169,7 @@ async function fetchInto(
     if (failures > BODY_RETRIES) throw error ?? new Error(`download of ${fileId} ended at byte ${cur.pos} of ${end}`);
     await sleep(Math.min(50 * 2 ** failures, 2000), signal);
   }
+  body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
 }
 
 async function hashPrefix(fh: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
@@ -222,25 +228,34 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
 
   let fh: FileHandle | undefined;
   let digest: string | undefined;
+  let hasher: FileHasher | undefined;
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
     // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
-    const hash = expected !== undefined ? createHash('sha1') : undefined;
+    // Big or parallel downloads are hashed on a worker thread reading the completed prefix back;
+    // small single-stream ones inline, as the bytes are written.
+    if (expected !== undefined && (parallel || total - offset >= WORKER_HASH_MIN)) {
+      hasher = startFileHasher(temp, total);
+    }
+    const inline = expected !== undefined && !hasher ? createHash('sha1') : undefined;
     if (parallel) {
-      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, hash, p.signal);
+      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, (upto) => hasher?.advance(upto), p.signal);
     } else {
       if (offset > 0) {
-        if (hash) await hashPrefix(fh, offset, hash, p.signal);
+        if (inline) await hashPrefix(fh, offset, inline, p.signal);
+        hasher?.advance(offset);
         progress.addBytes(offset);
       }
       const cur = { pos: offset };
       await fetchInto(client, fileId, fh, cur, total, first.body, (bufs, n) => {
-        if (hash) for (const b of bufs) hash.update(b);
+        if (inline) for (const b of bufs) inline.update(b);
+        hasher?.advance(cur.pos);
         progress.addBytes(n);
       }, p.signal);
       await fh.truncate(total);
     }
-    digest = hash?.digest('hex');
+    hasher?.advance(total);
+    digest = inline ? inline.digest('hex') : await hasher?.digest();
     await fh.close();
     fh = undefined;
     if (expected !== undefined && digest !== expected) {
@@ -253,6 +268,7 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
     await rename(temp, target);
   } catch (err) {
     first.body.destroy();
+    hasher?.stop();
     await fh?.close().catch(() => undefined);
     // Keep a single-stream temp file with bytes in it for the next attempt; drop anything else.
     const keep = !parallel && !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
@@ -264,7 +280,7 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   return { bytes: total, sha1Verified: expected !== undefined, fileVersion: meta };
 }
 
-/** Fetch [0,total) as `streams` ranged streams; `hash` (if given) is fed in order as the prefix fills. */
+/** Fetch [0,total) as `streams` ranged streams; `onPrefix` hears how far the file is complete from 0. */
 async function fetchParallel(
   client: B2Api,
   fileId: string,
@@ -273,7 +289,7 @@ async function fetchParallel(
   streams: number,
   firstBody: Readable,
   progress: ProgressTracker,
-  hash: Hash | undefined,
+  onPrefix: (upto: number) => void,
   outer: AbortSignal | undefined,
 ): Promise<void> {
   const controller = new AbortController();
@@ -281,48 +297,22 @@ async function fetchParallel(
   const seg = Math.ceil(total / streams);
   const segments = Array.from({ length: streams }, (_, i) => ({ start: i * seg, end: Math.min(total, (i + 1) * seg) })).filter((s) => s.start < s.end);
   const cursors = segments.map((s) => ({ pos: s.start }));
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  signal.addEventListener('abort', notify, { once: true });
-  const frontier = () => {
+  const prefix = () => {
     for (let i = 0; i < segments.length; i++) if (cursors[i].pos < segments[i].end) return cursors[i].pos;
     return total;
   };
   const errors: unknown[] = [];
-  const fail = (err: unknown) => {
-    errors.push(err);
-    controller.abort();
-  };
   const tasks = segments.map((s, i) =>
     fetchInto(client, fileId, fh, cursors[i], s.end, i === 0 ? firstBody : undefined, (_b, n) => {
       progress.addBytes(n);
-      notify();
-    }, signal).catch(fail),
+      onPrefix(prefix());
+    }, signal).catch((err: unknown) => {
+      errors.push(err);
+      controller.abort();
+    }),
   );
   if (segments.length === 0) firstBody.destroy();
-  const hasher = (async () => {
-    if (!hash) return;
-    const buf = Buffer.allocUnsafe(Math.min(HASH_READ, total));
-    let hashed = 0;
-    while (hashed < total) {
-      throwIfAborted(signal);
-      const upto = frontier();
-      if (upto > hashed) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upto - hashed), hashed);
-        if (bytesRead === 0) throw new Error('temp file shorter than written');
-        hash.update(buf.subarray(0, bytesRead));
-        hashed += bytesRead;
-      } else {
-        await new Promise<void>((res) => (wake = res));
-      }
-    }
-  })().catch(fail);
-  await Promise.all([...tasks, hasher]);
-  signal.removeEventListener('abort', notify);
+  await Promise.all(tasks);
   if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
   throwIfAborted(outer);
 }

@@ -164,12 +164,19 @@ test('the key is stored in, read from and deleted from a real Secret Service (gn
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, '.local/share'), B2SYNC_ENDPOINT: fx.emu.url, NODE_PATH: join(ROOT, 'node_modules'), NO_COLOR: '1' };
   // async: the emulator runs in this process and must keep answering
   const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], { env, cwd: ROOT });
+    // its own process group, so a timeout ends the bus and the keyring daemon too
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], { env, cwd: ROOT, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill(), 30_000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, 30_000);
     child.on('close', () => {
       clearTimeout(timer);
       resolve({ stdout, stderr });

@@ -106,6 +106,15 @@ test('wrong option values exit 2 through commander', async () => {
     expectCode(r, 2);
     assert.match(r.stderr, /error: /, args.join(' '));
   }
+  // no command at all, or a command group without its subcommand: help on stderr, exit 2
+  for (const args of [[], ['bucket']]) {
+    const r = await runInProcess(args);
+    expectCode(r, 2);
+    assert.match(r.stderr, /Usage: b2sync/, args.join(' '));
+  }
+  const v = await runInProcess(['versions']);
+  expectCode(v, 2);
+  assert.match(v.stderr, /missing required argument 'remote'/);
 });
 
 test('a missing local file or remote file exits 3', async () => {

@@ -57,8 +57,15 @@ describe('buckets and folders', () => {
     expectCode(await fx.run(['mkdir', `b2://${B}/empty-dir`]), 0);
     assert.match((await fx.run(['ls', `b2://${B}/empty-dir/`])).stdout, /\.bzEmpty/);
     assert.match((await fx.run(['lsd', `b2://${B}`])).stdout, /^empty-dir\/$/m);
-    expectCode(await fx.run(['rmdir', `b2://${B}/empty-dir`]), 0);
+    // a hidden file does not make the folder non-empty; rmdir removes only the placeholder
+    await fx.run(['put', '-', `b2://${B}/empty-dir/gone.txt`], { input: 'gone' });
+    await fx.run(['rm', `b2://${B}/empty-dir/gone.txt`]);
+    const r = await fx.json(['rmdir', `b2://${B}/empty-dir`]);
+    expectCode({ code: r.code, stderr: r.stderr }, 0);
+    assert.deepEqual(r.records.map((x) => x.name), ['empty-dir/.bzEmpty']);
     expectCode(await fx.run(['ls', `b2://${B}/empty-dir/`]), 3);
+    assert.equal((await fx.json(['ls', '--versions', `b2://${B}/empty-dir/`])).records.length, 2, 'the hidden file keeps its versions');
+    expectCode(await fx.run(['rmdir', `b2://${B}/empty-dir`]), 3);
   });
 });
 

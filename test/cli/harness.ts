@@ -115,6 +115,7 @@ export async function makeFixture(): Promise<Fixture> {
     async close() {
       // The account tokens issued to the CLI sit in its token cache: none may appear in any output.
       const tokens = await cachedTokens(configDir);
+      assert.ok(tokens.length > 0, 'the CLI cached its account token in the config dir (so the leak check below is real)');
       for (const o of outputs) assertNoSecrets(o, tokens, 'an output (account token)');
       await emu.close();
       await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });

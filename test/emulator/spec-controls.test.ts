@@ -255,6 +255,14 @@ describe('spec: test controls', () => {
       assert.ok((await timed()) < 300);
     });
 
+    it('control requests get no latency', async () => {
+      emu.controls.setLatency(600);
+      const t0 = performance.now();
+      const c = await control('GET', '/counters');
+      assert.equal(c.status, 200);
+      assert.ok(performance.now() - t0 < 400, 'a control request was delayed');
+    });
+
     it('the latencyMs start option delays responses', async () => {
       const e2 = await start({ latencyMs: 200 });
       try {
@@ -334,14 +342,19 @@ describe('spec: test controls', () => {
       assert.equal(c.classes.C, 2 + 1 + 1);
     });
 
-    it('every call is counted by name, including authorize', async () => {
+    it('every call is counted by name, including authorize and failed calls; HEAD downloads count as class B', async () => {
       emu.controls.resetCounters();
       const s2 = await session(emu);
       await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
       await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
+      await call(s2, 'b2_list_buckets', {}); // 400: still a call (docs/emulator.md)
       const c = emu.controls.counters();
       assert.equal(c.calls.b2_authorize_account, 1);
-      assert.equal(c.calls.b2_list_buckets, 2);
+      assert.equal(c.calls.b2_list_buckets, 3);
+      emu.controls.resetCounters();
+      const h = await fetchRaw(byIdUrl(s2, file.fileId), { method: 'HEAD', headers: { Authorization: s2.token } });
+      assert.equal(h.status, 200);
+      assert.deepEqual(emu.controls.counters(), { calls: { b2_download_file_by_id: 1 }, classes: { A: 0, B: 1, C: 0 } });
     });
 
     it('GET /__b2sync__/counters matches counters(); POST /__b2sync__/counters/reset zeroes them', async () => {

@@ -7,14 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import {
   MASTER_KEY,
   MASTER_KEY_ID,
+  assertError,
   authorizeRaw,
   byIdUrl,
   byNameUrl,
+  call,
   fetchRaw,
   makeBucket,
   ok,
   session,
+  partialPost,
   sha1,
+  sleep,
   start,
   upload,
   uploadPart,
@@ -141,6 +145,37 @@ describe('spec: --data persistence', () => {
     assert.notEqual(f.fileId, saved.v1.fileId);
     const d = await fetchRaw(byIdUrl(s, f.fileId));
     assert.equal(d.bytes.toString(), 'after restart');
+  });
+
+  it('an upload cut off mid-body leaves no file, before or after a restart', async () => {
+    const t = await ok(s, 'b2_get_upload_url', { bucketId: saved.pub.bucketId });
+    const data = Buffer.alloc(200_000, 9);
+    const p = partialPost(
+      t.uploadUrl,
+      { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'cut/off.bin', 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1(data) },
+      data.length,
+      data.subarray(0, 100_000),
+    );
+    await sleep(150);
+    p.abort();
+    await p.reply;
+    await sleep(50);
+    const before = await ok(s, 'b2_list_file_versions', { bucketId: saved.pub.bucketId, prefix: 'cut/' });
+    assert.deepEqual(before.files, []);
+    await emu.close();
+    emu = await start({ dataDir: dir, minPartSize: MIN });
+    s = await session(emu);
+    const after = await ok(s, 'b2_list_file_versions', { bucketId: saved.pub.bucketId, prefix: 'cut/' });
+    assert.deepEqual(after.files, []);
+  });
+
+  it('account tokens issued before a restart answer 401 bad_auth_token afterwards (docs/emulator.md choice)', async () => {
+    const before = await session(emu);
+    await emu.close();
+    emu = await start({ dataDir: dir, minPartSize: MIN });
+    s = await session(emu);
+    const r = await call(s, 'b2_list_buckets', { accountId: s.accountId }, { token: before.token });
+    assertError(r, 401, 'bad_auth_token');
   });
 
   it('a deletion made after a restart persists across another restart', async () => {

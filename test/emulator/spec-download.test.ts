@@ -216,6 +216,41 @@ describe('spec: downloads', () => {
     assert.equal(d.headers.get('content-range'), 'bytes 7-9/10');
   });
 
+  it('a suffix Range is served (206); several ranges are ignored (200); any Range on an empty file answers 416', async () => {
+    const suffix = await fetchRaw(byIdUrl(s, ten.fileId), { headers: { ...auth(), Range: 'bytes=-3' } });
+    assert.equal(suffix.status, 206);
+    assert.equal(suffix.bytes.toString(), '789');
+    assert.equal(suffix.headers.get('content-range'), 'bytes 7-9/10');
+    const multi = await fetchRaw(byIdUrl(s, ten.fileId), { headers: { ...auth(), Range: 'bytes=0-1,3-4' } });
+    assert.equal(multi.status, 200);
+    assert.equal(multi.bytes.toString(), TEN);
+    const empty = await upload(s, priv.bucketId, 'dl/empty.bin', Buffer.alloc(0));
+    const e = await fetchRaw(byIdUrl(s, empty.fileId), { headers: { ...auth(), Range: 'bytes=0-0' } });
+    assert.equal(e.status, 416);
+    const whole = await fetchRaw(byIdUrl(s, empty.fileId), { headers: auth() });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-length'), '0');
+  });
+
+  it('the Authorization query parameter also works for downloads by id with an account token (docs/emulator.md choice)', async () => {
+    const d = await fetchRaw(byIdUrl(s, ten.fileId, 'v4', `Authorization=${encodeURIComponent(s.token)}`));
+    assert.equal(d.status, 200);
+    assert.equal(d.bytes.toString(), TEN);
+  });
+
+  it('downloading a hide marker by id answers 404 not_found', async () => {
+    await upload(s, priv.bucketId, 'dl/to-hide.txt', 'h');
+    const h = await ok(s, 'b2_hide_file', { bucketId: priv.bucketId, fileName: 'dl/to-hide.txt' });
+    const d = await fetchRaw(byIdUrl(s, h.fileId), { headers: auth() });
+    assert.equal(d.status, 404);
+    assert.equal(d.body?.code, 'not_found');
+  });
+
+  it('without b2-cache-control or a bucket Cache-Control a download carries no Cache-Control', async () => {
+    const d = await fetchRaw(byNameUrl(s, pub.bucketName, 'open/file.txt'));
+    assert.equal(d.headers.get('cache-control'), null);
+  });
+
   it('HEAD with a partial Range answers 206 headers without a body', async () => {
     const d = await fetchRaw(byIdUrl(s, ten.fileId), { method: 'HEAD', headers: { ...auth(), Range: 'bytes=2-3' } });
     assert.equal(d.status, 206);

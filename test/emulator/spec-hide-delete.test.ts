@@ -88,6 +88,16 @@ describe('spec: hide, delete, file info', () => {
     assert.deepEqual(r.files.map((f: Json) => f.fileId), [f2.fileId]);
   });
 
+  it('with a delimiter, list_file_names shows no folder whose files are all hidden; list_file_versions still does', async () => {
+    await upload(s, bucket.bucketId, 'fold/hid/a.txt', 'a');
+    await ok(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'fold/hid/a.txt' });
+    await upload(s, bucket.bucketId, 'fold/vis/b.txt', 'b');
+    const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'fold/', delimiter: '/' });
+    assert.deepEqual(n.files.map((f: Json) => f.fileName), ['fold/vis/']);
+    const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'fold/', delimiter: '/' });
+    assert.deepEqual(v.files.map((f: Json) => f.fileName), ['fold/hid/', 'fold/vis/']);
+  });
+
   it('delete_file_version returns {fileId, fileName} and removes that version', async () => {
     const f = await upload(s, bucket.bucketId, 'd/one.txt', 'x');
     const r = await ok(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: 'd/one.txt' });

@@ -167,18 +167,50 @@ describe('spec: large files', () => {
     assert.equal(listed.files[0].contentSha1, 'none');
   });
 
-  it('a non-last part smaller than absoluteMinimumPartSize makes the large file fail (400)', async () => {
+  it('a non-last part smaller than absoluteMinimumPartSize is accepted on upload and fails finish (400)', async () => {
     const parts = [bytes(MIN - 1, 20), bytes(MIN, 21)];
     const f = await startLarge('large/small-first.bin');
     const t = await partUrl(f.fileId);
-    const r1 = await uploadPart(t, 1, parts[0]);
-    const r2 = await uploadPart(t, 2, parts[1]);
-    if (r1.status === 200 && r2.status === 200) {
-      const fin = await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: parts.map((p) => sha1(p)) });
-      assertError(fin, 400);
-    } else {
-      assertError(r1.status !== 200 ? r1 : r2, 400);
-    }
+    await partOk(t, 1, parts[0]);
+    await partOk(t, 2, parts[1]);
+    const fin = await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: parts.map((p) => sha1(p)) });
+    assertError(fin, 400);
+  });
+
+  it('partSha1Array must cover every uploaded part (400 bad_request)', async () => {
+    const a = bytes(MIN, 22);
+    const b = bytes(MIN, 23);
+    const f = await startLarge('large/uncovered.bin');
+    const t = await partUrl(f.fileId);
+    await partOk(t, 1, a);
+    await partOk(t, 2, b);
+    assertError(await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(a)] }), 400, 'bad_request');
+  });
+
+  it('list_file_versions shows unfinished large files as action start; they never hide an earlier upload', async () => {
+    const first = await ok(s, 'b2_get_upload_url', { bucketId: bucket.bucketId });
+    const up = await fetch(first.uploadUrl, {
+      method: 'POST',
+      headers: { Authorization: first.authorizationToken, 'X-Bz-File-Name': 'large/shadow.bin', 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1('old') },
+      body: 'old',
+    });
+    const old = (await up.json()) as Json;
+    const f = await startLarge('large/shadow.bin');
+    const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'large/shadow.bin' });
+    assert.deepEqual(v.files.map((x: Json) => [x.action, x.fileId]), [['start', f.fileId], ['upload', old.fileId]]);
+    const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'large/shadow.bin' });
+    assert.deepEqual(n.files.map((x: Json) => x.fileId), [old.fileId]);
+  });
+
+  it('downloading an unfinished large file by id answers 404 not_found', async () => {
+    const f = await startLarge('large/not-yet.bin');
+    const d = await fetchRaw(byIdUrl(s, f.fileId), { headers: { Authorization: s.token } });
+    assert.equal(d.status, 404);
+    assert.equal(d.body?.code, 'not_found');
+  });
+
+  it('list_unfinished_large_files rejects maxFileCount above 100 (400)', async () => {
+    assertError(await call(s, 'b2_list_unfinished_large_files', { bucketId: bucket.bucketId, maxFileCount: 101 }), 400);
   });
 
   it('re-uploading a part number replaces the earlier part', async () => {

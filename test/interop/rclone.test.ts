@@ -1,17 +1,23 @@
 /**
  * Interop: the real rclone binary (Debian's rclone 1.60, B2 API v1) against the emulator over loopback.
- * Each test starts its own emulator in-process on port 0 and drives rclone as a child process with a
- * throwaway configuration (bench/lib/rclone.ts). Where rclone is not installed every test reports
- * itself skipped with the reason.
+ * Each test starts its own emulator in-process on port 0 (the last one runs `b2sync emulator` as users
+ * do) and drives rclone as a child process with a throwaway configuration (bench/lib/rclone.ts); what
+ * rclone leaves behind is checked through the emulator's own B2 API (bench/lib/b2-raw.ts) and its call
+ * counters. Where rclone cannot be run every test reports itself skipped with the reason
+ * ($B2SYNC_RCLONE_BIN picks another rclone binary).
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it, type TestContext } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.js';
-import type { RunningEmulator } from '../../src/emulator/api.js';
+import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/api.js';
 import { describeRun, RCLONE_BIN, rcloneVersion, runRclone, type RcloneResult, type RcloneRunOptions } from '../../bench/lib/rclone.js';
 import { RawB2, type RawFile } from '../../bench/lib/b2-raw.js';
 
@@ -43,12 +49,12 @@ interface Ctx {
 }
 
 /** Run `fn` with a fresh emulator and rclone pointed at it; skips the test when rclone is missing. */
-async function withRclone(t: TestContext, fn: (c: Ctx) => Promise<void>): Promise<void> {
+async function withRclone(t: TestContext, fn: (c: Ctx) => Promise<void>, options: EmulatorOptions = {}): Promise<void> {
   if (!RCLONE) {
     t.skip(SKIP_REASON);
     return;
   }
-  const emu = await startEmulator({ port: 0 });
+  const emu = await startEmulator({ port: 0, ...options });
   const target = { endpoint: emu.url, keyId: emu.keyId, applicationKey: emu.applicationKey };
   try {
     const raw = await RawB2.authorize(emu.url, emu.keyId, emu.applicationKey);
@@ -178,7 +184,6 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       }
     });
   });
-
 
   it('a file above --b2-upload-cutoff takes the large-file path (start, 3 parts, finish); cat returns the same bytes, whole and by range', async (t) => {
     await withRclone(t, async ({ rc, rcBytes, raw, calls }) => {
@@ -392,6 +397,77 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
     });
   });
 
+  it('with --data, what rclone uploads (simple and chunked) survives an emulator restart byte for byte', async (t) => {
+    const dataDir = join(scratch, `data-${++treeSeq}`);
+    const local = makeTree({ 'big.bin': randomBytes(11 * MiB) });
+    await withRclone(
+      t,
+      async ({ rc }) => {
+        await rc(['mkdir', 'emu:interop-disk']);
+        await rc(['copy', local, 'emu:interop-disk', ...CHUNKED]);
+        assertNoDifferences(await rc(['check', local, 'emu:interop-disk']));
+      },
+      { dataDir },
+    );
+    if (!RCLONE) return;
+    // a new emulator process on the same directory (new port, same master key from the directory)
+    await withRclone(
+      t,
+      async ({ rc, raw }) => {
+        assert.deepEqual(await raw.bucketNames(), ['interop-disk']);
+        assertNoDifferences(await rc(['check', '--download', local, 'emu:interop-disk']));
+      },
+      { dataDir },
+    );
+  });
+
+  it("rclone's own --b2-test-mode hooks work: fail_some_uploads and expire_some_account_authorization_tokens are ridden out, force_cap_exceeded stops it", async (t) => {
+    await withRclone(t, async ({ emu, rc, raw, calls }) => {
+      const tree = makeTree();
+      await rc(['mkdir', 'emu:interop-testmode']);
+      const files = { 'a.txt': Buffer.from('a'), 'b.txt': Buffer.from('bb'), 'c.txt': Buffer.from('ccc') };
+      const small = join(scratch, `testmode-${++treeSeq}`);
+      mkdirSync(small);
+      for (const [n, d] of Object.entries(files)) writeFileSync(join(small, n), d);
+
+      emu.controls.resetCounters();
+      const failing = await rc(['copy', '--b2-test-mode', 'fail_some_uploads', small, 'emu:interop-testmode/fail']);
+      assert.ok(calls('b2_upload_file') > 3, `some uploads failed and were retried (${calls('b2_upload_file')} calls for 3 files)`);
+      assert.match(failing.stderr, /503 service_unavailable/);
+      assert.deepEqual(names(await raw.fileNames('interop-testmode', 'fail/')), ['fail/a.txt', 'fail/b.txt', 'fail/c.txt']);
+
+      emu.controls.resetCounters();
+      const expiring = await rc(['copy', '--b2-test-mode', 'expire_some_account_authorization_tokens', tree, 'emu:interop-testmode/expire']);
+      assert.ok(calls('b2_authorize_account') >= 2, `re-authorized (${calls('b2_authorize_account')} authorize calls)`);
+      assert.match(expiring.stderr, /401 expired_auth_token/);
+      assertNoDifferences(await rc(['check', tree, 'emu:interop-testmode/expire']));
+
+      const capped = await rc(['copy', '--b2-test-mode', 'force_cap_exceeded', small, 'emu:interop-testmode/cap'], { expectFail: true });
+      assert.match(capped.stderr, /403 transaction_cap_exceeded/, describeRun(capped));
+      assert.deepEqual(await raw.fileNames('interop-testmode', 'cap/'), []);
+    });
+  });
+
+  it('listings longer than rclone\'s 1000-entry pages (files, folder entries, recursive --fast-list) come back complete', async (t) => {
+    await withRclone(t, async ({ rc, raw, calls }) => {
+      await rc(['mkdir', 'emu:interop-paging']);
+      const pad = (i: number) => String(i).padStart(4, '0');
+      const flat = Array.from({ length: 1010 }, (_, i) => `flat/f${pad(i)}.txt`);
+      const dirs = Array.from({ length: 1010 }, (_, i) => `dirs/d${pad(i)}/x.txt`);
+      await raw.uploadMany('interop-paging', [...flat, ...dirs].map((n) => [n, Buffer.from(n)] as [string, Buffer]));
+
+      const flatLs = lines((await rc(['lsf', 'emu:interop-paging/flat'])).stdout);
+      assert.deepEqual(flatLs, flat.map((n) => n.slice('flat/'.length)));
+      const dirLs = lines((await rc(['lsf', 'emu:interop-paging/dirs'])).stdout);
+      assert.deepEqual(dirLs, dirs.map((n) => n.slice('dirs/'.length, -'x.txt'.length)), 'one folder entry per directory, across pages');
+
+      const before = calls('b2_list_file_names');
+      const all = lines((await rc(['lsf', '-R', '--files-only', '--fast-list', 'emu:interop-paging'])).stdout);
+      assert.deepEqual(all, [...flat, ...dirs].sort());
+      assert.equal(calls('b2_list_file_names') - before, 3, '2020 names in pages of 1000');
+    });
+  });
+
   it('rclone rides out injected 503s on b2_upload_file and b2_upload_part, a dropped part upload and a 500 on listing; the counters show the retries', async (t) => {
     await withRclone(t, async ({ emu, rc, raw, calls }) => {
       const local = makeTree({ 'big.bin': randomBytes(11 * MiB) });
@@ -489,6 +565,50 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       assertNoDifferences(await rc(['check', local, 'emu:interop-expiry/t']));
       assertNoDifferences(await rc(['check', big.dir, 'emu:interop-expiry/big']));
     });
+  });
+
+  it('`b2sync emulator --port 0 --json --data DIR` prints its endpoint for rclone to use and stops cleanly on SIGTERM', async (t) => {
+    if (!RCLONE) {
+      t.skip(SKIP_REASON);
+      return;
+    }
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const bin = join(root, 'bin', 'b2sync.js');
+    if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+      t.skip('the CLI is not built (dist/cli/main.js missing): run `npm run build` (npm test does)');
+      return;
+    }
+    const dataDir = join(scratch, `cli-data-${++treeSeq}`);
+    const child = spawn(process.execPath, [bin, 'emulator', '--port', '0', '--json', '--data', dataDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    try {
+      const [line] = (await Promise.race([
+        once(createInterface({ input: child.stdout }), 'line'),
+        once(child, 'exit').then(([code]) => {
+          throw new Error(`b2sync emulator exited (${code}) before printing its endpoint: ${stderr}`);
+        }),
+      ])) as [string];
+      const info = JSON.parse(line) as { endpoint: string; keyId: string; applicationKey: string };
+      assert.match(info.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const target = { endpoint: info.endpoint, keyId: info.keyId, applicationKey: info.applicationKey };
+      const local = makeTree();
+      for (const args of [['mkdir', 'emu:interop-cli'], ['copy', local, 'emu:interop-cli'], ['check', local, 'emu:interop-cli']]) {
+        const r = await runRclone(target, [...BASE_FLAGS, ...args]);
+        assert.equal(r.code, 0, describeRun(r));
+        if (args[0] === 'check') assertNoDifferences(r);
+      }
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
+    const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve([child.exitCode, null]);
+    child.kill('SIGTERM');
+    const [code, signal] = (await exited) as [number | null, string | null];
+    assert.equal(code, 0, `exit on SIGTERM: code ${code}, signal ${signal}; stderr: ${stderr}`);
   });
 });
 

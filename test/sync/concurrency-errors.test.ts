@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
@@ -69,5 +70,29 @@ test('checksum: a file that cannot be read while hashing is reported per item an
     assert.deepEqual(Object.keys(await readBucket(client, bucketId)), ['a.txt', 'b.txt', 'c.txt']);
   } finally {
     await cleanup(src);
+  }
+});
+
+test('a source directory that cannot be read is an error, and no deletion is done that run, even with force', async (t) => {
+  const src = await makeTree({ 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3' });
+  // A directory whose absolute path exceeds PATH_MAX (4096 bytes): it is listed by its parent but
+  // cannot be opened itself (ENAMETOOLONG) — an unreadable directory even for root.
+  const mk = spawnSync('bash', ['-c', `cd "${src}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done; echo hi > f.txt`]);
+  if (mk.status !== 0) {
+    spawnSync('rm', ['-rf', src]);
+    return t.skip(`cannot build a tree deeper than PATH_MAX here: ${mk.stderr}`);
+  }
+  const { bucketName, bucketId } = await newBucket(client, 'unreadable');
+  try {
+    await client.uploadFile({ bucketId, fileName: 'old.txt', body: Buffer.from('o'), contentLength: 1 });
+    for (const deleteMode of ['after', 'during'] as const) {
+      const s = await runSync(local(src), remote(client, bucketName), { mode: 'sync', deleteMode, force: true });
+      assert.equal(s.deleted, 0, deleteMode);
+      assert.ok(s.errors.some((e) => /^list source: cannot read directory: .*ENAMETOOLONG/.test(e.message)), JSON.stringify(s.errors));
+      assert.ok(s.errors.some((e) => /1 deletion\(s\) not done because 1 source item\(s\) could not be read/.test(e.message)), JSON.stringify(s.errors));
+    }
+    assert.deepEqual(Object.keys(await readBucket(client, bucketId)), ['k1.txt', 'k2.txt', 'k3.txt', 'old.txt']);
+  } finally {
+    spawnSync('rm', ['-rf', src]);
   }
 });

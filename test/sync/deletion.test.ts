@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync, SafetyStopError, type SyncEvent } from '../../src/sync/index.js';
-import { cleanup, local, makeClient, makeTree, newBucket, readBucket, recorder, remote, startTestEmulator, T0, tempDir } from './fixture.js';
+import { cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, startTestEmulator, T0, tempDir } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
@@ -164,5 +164,22 @@ test('local destination: deleted files leave no empty directories behind', async
     assert.deepEqual((await readdir(dst)).sort(), ['keep']);
   } finally {
     await cleanup(src, dst);
+  }
+});
+
+test('B2 → local: a file that became a folder and a folder that became a file are replaced, in either delete mode', async () => {
+  for (const deleteMode of ['after', 'during'] as const) {
+    const dst = await makeTree({ 'a': 'old file a', 'b/y': 'old y', 'b/z/w': 'old w', 'c': 'c', 'd': 'd', 'e': 'e', 'f': 'f' });
+    const src = await makeTree({ 'a/x': 'new x', 'a-1': 'between', 'b': 'new file b', 'c': 'c', 'd': 'd', 'e': 'e', 'f': 'f' });
+    const { bucketName } = await newBucket(client, `tc${deleteMode}`);
+    try {
+      await runSync(local(src), remote(client, bucketName), { mode: 'sync' });
+      const s = await runSync(remote(client, bucketName), local(dst), { mode: 'sync', deleteMode, force: true, transfers: 4 });
+      assert.deepEqual(s.errors, [], deleteMode);
+      assert.deepEqual(await readTree(dst), { 'a-1': 'between', 'a/x': 'new x', b: 'new file b', c: 'c', d: 'd', e: 'e', f: 'f' });
+      assert.equal(s.deleted, 3);
+    } finally {
+      await cleanup(src, dst);
+    }
   }
 });

@@ -94,6 +94,19 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await temps(), []);
   });
 
+  test('a big single-stream download (hashed on a worker thread) is verified, and corruption caught', async () => {
+    const bytes = data(17 * 1024 * 1024);
+    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'worker.bin', body: bytes, contentLength: bytes.length });
+    const target = join(tmp.dir, 'worker.bin');
+    const r = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel });
+    assert.equal(r.sha1Verified, true);
+    assert.deepEqual(await readFile(target), bytes);
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
+    await assert.rejects(downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel }), IntegrityError);
+    assert.deepEqual(await readFile(target), bytes, 'the earlier download stays in place');
+    assert.deepEqual(await temps(), []);
+  });
+
   test('a corrupted body in a parallel download is caught too', async () => {
     const target = join(tmp.dir, 'corrupt-par.bin');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 2 });
@@ -170,6 +183,15 @@ describe('downloadToFile and downloadRange', () => {
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 2 });
     await downloadToFile(client, { source: { fileId: large.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3 } });
     assert.deepEqual(await readFile(target), large.bytes);
+  });
+
+  test('an empty file downloads to an empty target', async () => {
+    await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'empty', body: Buffer.alloc(0), contentLength: 0 });
+    const target = join(tmp.dir, 'empty.out');
+    const r = await downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'empty' }, localPath: target });
+    assert.equal(r.bytes, 0);
+    assert.equal(r.sha1Verified, true);
+    assert.equal((await readFile(target)).length, 0);
   });
 
   test('a missing file is a 404 and leaves nothing behind', async () => {

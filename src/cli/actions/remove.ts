@@ -107,23 +107,26 @@ export async function rmdirAction(ctx: CliContext, loc: RemoteLocation, o: { rec
   const t = await openTarget(ctx, loc);
   const prefix = folderPrefix(loc.path);
   const versions = await versionsOf(t, { prefix });
-  if (versions.length === 0) throw new NotFoundError(`${formatRemote(loc)}: no such folder`);
-  const content = versions.filter((f) => f.action === 'upload' && f.fileName.slice(prefix.length) !== FOLDER_PLACEHOLDER);
+  const isPlaceholder = (f: FileVersion) => f.fileName === prefix + FOLDER_PLACEHOLDER;
+  // files a listing shows: the newest version of each name is an upload
   const live = new Set<string>();
-  {
-    const seen = new Set<string>();
-    for (const f of versions) {
-      if (seen.has(f.fileName)) continue;
-      seen.add(f.fileName);
-      if (f.action === 'upload' && f.fileName.slice(prefix.length) !== FOLDER_PLACEHOLDER) live.add(f.fileName);
-    }
+  const seen = new Set<string>();
+  for (const f of versions) {
+    if (seen.has(f.fileName)) continue;
+    seen.add(f.fileName);
+    if (f.action === 'upload' && !isPlaceholder(f)) live.add(f.fileName);
   }
-  if (live.size > 0 || content.length > 0) {
-    if (!o.recursive) throw new UsageError(`${formatRemote(loc)} is not empty (${live.size} files): use rmdir --recursive to remove everything under it`);
-    if (!o.force && !o.dryRun) {
-      const ok = await confirm(ctx, `Delete all ${versions.length} versions of ${live.size} files under ${formatRemote({ ...loc, path: prefix })}? [y/N] `);
-      if (!ok) throw new UsageError('not confirmed: nothing deleted (add --force to skip the question)');
-    }
+  const placeholders = versions.filter(isPlaceholder);
+  if (live.size === 0) {
+    // empty: only placeholders (hidden files do not make a folder)
+    if (placeholders.length === 0) throw new NotFoundError(`${formatRemote(loc)}: no such folder`);
+    await deleteVersions(ctx, t, placeholders, o);
+    return;
+  }
+  if (!o.recursive) throw new UsageError(`${formatRemote(loc)} is not empty (${live.size} files): use rmdir --recursive to remove everything under it`);
+  if (!o.force && !o.dryRun) {
+    const ok = await confirm(ctx, `Delete all ${versions.length} versions of ${seen.size} files under ${formatRemote({ ...loc, path: prefix })}? [y/N] `);
+    if (!ok) throw new UsageError('not confirmed: nothing deleted (add --force to skip the question)');
   }
   await deleteVersions(ctx, t, versions, o);
 }

@@ -23,6 +23,8 @@ export interface LocalWalkOptions {
   /** Yield "<dir>/.bzEmpty" marker entries for empty directories. */
   emptyDirMarkers?: boolean;
   onWarning?: (item: string, message: string) => void;
+  /** A directory or file that exists but could not be read: the listing is incomplete. */
+  onError?: (item: string, message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -55,13 +57,19 @@ export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): Asy
   yield* walkDir(root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]), opts, warn);
 }
 
+type Report = (item: string, message: string) => void;
+
+function reportError(opts: LocalWalkOptions, warn: Report): Report {
+  return opts.onError ?? warn;
+}
+
 async function* walkDir(abs: string, rel: string, ancestors: Set<string>, opts: LocalWalkOptions, warn: (item: string, message: string) => void): AsyncGenerator<Entry> {
   opts.signal?.throwIfAborted();
   let dirents: Dirent[];
   try {
     dirents = await readdir(abs, { withFileTypes: true });
   } catch (e) {
-    warn(rel || '.', `cannot read directory: ${(e as Error).message}`);
+    reportError(opts, warn)(rel || '.', `cannot read directory: ${(e as Error).message}`);
     return;
   }
   const items: Item[] = [];
@@ -141,7 +149,8 @@ async function* walkDir(abs: string, rel: string, ancestors: Set<string>, opts: 
         it.stats
           ? Promise.resolve(it.stats)
           : lstat(join(abs, it.name)).catch((e: Error) => {
-              warn(rel + it.nfc, `cannot stat: ${e.message}`);
+              if ((e as NodeJS.ErrnoException).code === 'ENOENT') warn(rel + it.nfc, `vanished while listing: ${e.message}`);
+              else reportError(opts, warn)(rel + it.nfc, `cannot stat: ${e.message}`);
               return undefined;
             }),
       ),
