@@ -91,7 +91,9 @@ export async function copyFile(call: Call): Promise<unknown> {
     uploadTimestamp: now,
     segments,
   };
+  // Hashing may have yielded: the source and the destination bucket must still be there.
   if (!emu.meta.files.has(src.fileId)) throw b2Fail('bad_request', `Invalid sourceFileId: ${src.fileId}`);
+  emu.bucket(destBucketId);
   await emu.meta.commit({ t: 'file', f });
   return fileShape(f, version, emu.accountId, 'copy');
 }
