@@ -2,12 +2,20 @@
 import { LIMITS } from '../../core/limits.js';
 import { normalizeSha1 } from '../../core/sha1.js';
 import { b2Fail } from '../errors.js';
-import type { Call } from '../emulator.js';
+import type { Call, Principal } from '../emulator.js';
 import { checkNameAndInfo, resolveContentType } from '../file-info.js';
 import { newFileId, randomHex } from '../ids.js';
 import { fileShape, partShape } from '../shapes.js';
 import type { Segment } from '../store/blobs.js';
 import type { StoredFile } from '../store/records.js';
+
+/** The caller's unfinished large file `fileId`, with writeFiles checked on its bucket and name. */
+function writableUnfinished(call: Call, fileId: string): { f: StoredFile; p: Principal } {
+  const p = call.emu.accountToken(call);
+  const f = call.emu.unfinished(fileId);
+  call.emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  return { f, p };
+}
 
 export async function startLargeFile(call: Call): Promise<unknown> {
   const { emu, params, version } = call;
@@ -40,9 +48,7 @@ export async function startLargeFile(call: Call): Promise<unknown> {
 export function getUploadPartUrl(call: Call): unknown {
   const { emu, params, version } = call;
   const fileId = params.reqStr('fileId');
-  const p = emu.accountToken(call);
-  const f = emu.unfinished(fileId);
-  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  const { p } = writableUnfinished(call, fileId);
   const opaque = randomHex(12);
   const authorizationToken = emu.tokens.issue(emu.accountId, {
     kind: 'upload',
@@ -60,9 +66,7 @@ export async function finishLargeFile(call: Call): Promise<unknown> {
   const { emu, params, version } = call;
   const fileId = params.reqStr('fileId');
   const sha1s = params.reqStrArray('partSha1Array');
-  const p = emu.accountToken(call);
-  const f = emu.unfinished(fileId);
-  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  const { f } = writableUnfinished(call, fileId);
   if (sha1s.length === 0) throw b2Fail('bad_request', 'partSha1Array must not be empty');
   if (sha1s.length > LIMITS.maxParts) throw b2Fail('bad_request', `a large file has at most ${LIMITS.maxParts} parts`);
   const parts = emu.meta.parts.get(fileId) ?? new Map();
@@ -91,9 +95,7 @@ export async function finishLargeFile(call: Call): Promise<unknown> {
 export async function cancelLargeFile(call: Call): Promise<unknown> {
   const { emu, params } = call;
   const fileId = params.reqStr('fileId');
-  const p = emu.accountToken(call);
-  const f = emu.unfinished(fileId);
-  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  const { f } = writableUnfinished(call, fileId);
   await emu.meta.commit({ t: '-file', id: fileId });
   return { fileId, accountId: emu.accountId, bucketId: f.bucketId, fileName: f.fileName };
 }
@@ -101,9 +103,7 @@ export async function cancelLargeFile(call: Call): Promise<unknown> {
 export function listParts(call: Call): unknown {
   const { emu, params } = call;
   const fileId = params.reqStr('fileId');
-  const p = emu.accountToken(call);
-  const f = emu.unfinished(fileId);
-  emu.allow(p.key, 'writeFiles', { bucketId: f.bucketId, fileName: f.fileName });
+  writableUnfinished(call, fileId);
   const start = params.int('startPartNumber') ?? 1;
   if (start < 1 || start > LIMITS.maxParts) throw b2Fail('bad_request', `startPartNumber must be between 1 and ${LIMITS.maxParts}`);
   const max = params.int('maxPartCount') ?? 100;
