@@ -20,9 +20,11 @@
  * authorization token in its config folder (a temp dir here), so after its first run it does not call
  * b2_authorize_account again; rclone authorizes on every run.
  */
+import { createHash } from 'node:crypto';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatBytes, parseSize } from '../src/core/parse.js';
 import type { Counters } from '../src/emulator/api.js';
 import { RawB2 } from './lib/b2-raw.js';
@@ -378,6 +380,18 @@ function verdicts(rows: Row[], a: Args): string[] {
   return out;
 }
 
+/** SHA-1 over src/ (paths and contents, sorted): names the exact sources measured, committed or not. */
+async function srcFingerprint(): Promise<string> {
+  const root = fileURLToPath(new URL('../src', import.meta.url));
+  const files = (await readdir(root, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? (d as unknown as { path: string }).path, d.name))
+    .sort();
+  const h = createHash('sha1');
+  for (const f of files) h.update(f.slice(root.length)).update('\0').update(await readFile(f)).update('\0');
+  return h.digest('hex').slice(0, 12);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rv = args.rclone ? rcloneVersion() : undefined;
@@ -399,11 +413,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   const rows: Row[] = [];
   const notes: string[] = [];
+  let header = '';
   try {
+    const fingerprint = await srcFingerprint();
     const bin = args.shipped ? SHIPPED_BIN : await buildPrivateCli();
     if (args.cpuProf) await mkdir(args.cpuProf, { recursive: true });
     bench = new Bench(args, scratch, bin);
-    console.log(`sync benchmark ${started.toISOString()}: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${formatBytes(totalmem())} RAM; ${rv ?? 'no rclone'}; b2sync from ${args.shipped ? 'bin/b2sync.js (shipped dist/)' : 'a private tsc build of src/'}`);
+    header = `sync benchmark ${started.toISOString()}: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${formatBytes(totalmem())} RAM; ${rv ?? 'no rclone'}; b2sync from ${args.shipped ? 'bin/b2sync.js (shipped dist/)' : 'a private tsc build of src/'} (src/ fingerprint ${fingerprint})`;
+    console.log(header);
     if (args.jobs.has('a')) await jobA(bench, rows, notes);
     if (args.jobs.has('b')) await jobB(bench, rows, notes);
     if (args.jobs.has('c')) await jobC(bench, rows, notes);
@@ -419,7 +436,7 @@ async function main(): Promise<void> {
   for (const l of v) console.log(l);
   for (const l of notes) console.log(`note: ${l}`);
   if (args.markdown) {
-    await writeFile(args.markdown, [`command: node --import tsx bench/sync-bench.ts ${process.argv.slice(2).join(' ')}`, `started: ${started.toISOString()}`, `${rv ?? 'no rclone'}; node ${process.version}; ${cpus().length} CPUs`, '', ...t, '', ...v.map((l) => `- ${l}`), ...notes.map((l) => `- note: ${l}`), ''].join('\n'));
+    await writeFile(args.markdown, [`command: node --import tsx bench/sync-bench.ts ${process.argv.slice(2).join(' ')}`, header, '', ...t, '', ...v.map((l) => `- ${l}`), ...notes.map((l) => `- note: ${l}`), ''].join('\n'));
   }
 }
 

@@ -2,7 +2,7 @@
 // The demo: the whole product in under a minute, with no B2 account.
 // Starts the embedded emulator, syncs a sample tree up, changes it, syncs again (only changes move),
 // lists, shows versions and a share link, syncs the bucket down to a second folder and verifies it.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +27,14 @@ const env = {
 function step(title) {
   process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n`);
 }
+// Asynchronous on purpose: the emulator runs in this process and must keep serving while the CLI runs.
 function b2sync(...args) {
-  process.stdout.write(`$ b2sync ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [join(root, 'bin/b2sync.js'), ...args], { env, encoding: 'utf8' });
-  if (r.stdout) process.stdout.write(r.stdout);
-  if (r.stderr) process.stdout.write(r.stderr);
-  if (r.status !== 0) throw new Error(`b2sync ${args[0]} exited with ${r.status}`);
-  return r.stdout;
+  process.stdout.write(`$ b2sync ${args.map((a) => (/[\s%#+]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin/b2sync.js'), ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`b2sync ${args[0]} exited with ${code}`))));
+  });
 }
 function write(rel, content) {
   const p = join(src, rel);
@@ -56,7 +57,7 @@ function tree(dir) {
 let failed = false;
 try {
   step(`emulator listening on ${emu.url}`);
-  b2sync('bucket', 'create', 'demo-photos');
+  await b2sync('bucket', 'create', 'demo-photos');
 
   step('a sample tree: 40 files, odd names included');
   for (let i = 0; i < 30; i++) write(`2024/img-${String(i).padStart(3, '0')}.jpg`, `photo ${i} `.repeat(200 + i));
@@ -67,26 +68,26 @@ try {
   for (let i = 0; i < 6; i++) write(`misc/file-${i}.bin`, Buffer.alloc(1000 * (i + 1), i));
 
   step('first sync: everything goes up');
-  b2sync('sync', src, 'b2://demo-photos/photos');
+  await b2sync('sync', src, 'b2://demo-photos/photos');
 
   step('change 1 file, add 2, delete 1; the second sync moves only those');
   write('notes/read me.txt', 'spaces in names are fine, and this file changed\n');
   write('2025/new-1.jpg', 'new photo one');
   write('2025/new-2.jpg', 'new photo two');
   unlinkSync(join(src, 'misc/file-0.bin'));
-  b2sync('sync', src, 'b2://demo-photos/photos');
+  await b2sync('sync', src, 'b2://demo-photos/photos');
 
   step('what is in the bucket');
-  b2sync('ls', '-l', 'b2://demo-photos/photos/notes/');
+  await b2sync('ls', '-l', 'b2://demo-photos/photos/notes/');
 
   step('versions of the changed file');
-  b2sync('versions', 'b2://demo-photos/photos/notes/read me.txt');
+  await b2sync('versions', 'b2://demo-photos/photos/notes/read me.txt');
 
   step('a share link that expires in an hour');
-  b2sync('share', 'b2://demo-photos/photos/notes/read me.txt', '--expires', '1h');
+  await b2sync('share', 'b2://demo-photos/photos/notes/read me.txt', '--expires', '1h');
 
   step('sync the bucket back down to a second folder and compare');
-  b2sync('sync', 'b2://demo-photos/photos', back);
+  await b2sync('sync', 'b2://demo-photos/photos', back);
   const a = tree(src);
   const b = tree(back);
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);

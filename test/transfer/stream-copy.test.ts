@@ -83,6 +83,23 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
     assert.deepEqual(await collect(client.listUnfinishedLargeFiles(bucket.bucketId)), []);
   });
 
+  test('an aborted stream upload stops and leaves no unfinished large file', async () => {
+    const bytes = data(40_000);
+    const ac = new AbortController();
+    await assert.rejects(
+      uploadStream(client, {
+        bucketId: bucket.bucketId, fileName: 'stdin-aborted', stream: pipeLike(bytes), signal: ac.signal, tuning: { ...tuning, partConcurrency: 1 },
+        onProgress: (p) => {
+          if ((p.partsDone ?? 0) >= 2) ac.abort();
+        },
+      }),
+      (e: unknown) => (e as Error).name === 'AbortError',
+    );
+    assert.ok(calls(emu, 'b2_upload_part') < 20, 'stopped before sending every part');
+    assert.equal(calls(emu, 'b2_finish_large_file'), 0);
+    assert.deepEqual(await collect(client.listUnfinishedLargeFiles(bucket.bucketId)), []);
+  });
+
   test('a copy below the large-copy cutoff is one b2_copy_file, across buckets', async () => {
     const bytes = data(5000);
     const src = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'src-small', body: bytes, contentLength: bytes.length, info: { k: 'v' } });

@@ -35,11 +35,13 @@ export interface SyncCliOptions {
   dryRun: boolean;
 }
 
-async function endpoint(ctx: CliContext, loc: Location, side: 'source' | 'destination'): Promise<SyncEndpoint> {
+async function endpoint(ctx: CliContext, loc: Location, side: 'source' | 'destination', force: boolean): Promise<SyncEndpoint> {
   if (loc.kind === 'local') {
     if (side === 'source') {
       const st = await statOrUndefined(loc.path);
-      if (!st) throw new NotFoundError(`source ${loc.path}: no such local folder`);
+      // A missing source is refused here unless --force; with --force the engine treats it as empty.
+      if (!st && !force) throw new NotFoundError(`source ${loc.path}: no such local folder (--force syncs it as empty)`);
+      if (!st) return { kind: 'local', path: loc.path };
       if (!st.isDirectory()) throw new UsageError(`source ${loc.path} is not a folder (use put for one file)`);
     }
     return { kind: 'local', path: loc.path };
@@ -78,8 +80,8 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     minAge: o.minAgeMs,
     maxAge: o.maxAgeMs,
   });
-  const s = await endpoint(ctx, src, 'source');
-  const d = await endpoint(ctx, dst, 'destination');
+  const s = await endpoint(ctx, src, 'source', o.force);
+  const d = await endpoint(ctx, dst, 'destination', o.force);
 
   const out = ctx.out;
   const progress = new Progress(out);
@@ -131,6 +133,7 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     transfers: o.transfers,
     checkers: o.checkers,
     dryRun: o.dryRun,
+    keepPlan: false, // the plan is printed from plan events as it is made; no need to hold it
     hashCacheDir: o.checksum ? join(ctx.configDir, 'hash-cache') : undefined,
     signal: ctx.abort.signal,
     onEvent,
