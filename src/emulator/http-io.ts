@@ -20,7 +20,7 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
 export function sendError(emu: Emulator, req: IncomingMessage, res: ServerResponse, err: unknown): void {
   if (err instanceof ConnectionDropped) return;
   // The client went away (request aborted, socket reset): nobody to answer, nothing to report.
-  if (req.socket.destroyed && !(err instanceof EmulatorError)) return;
+  if (!(err instanceof EmulatorError) && (req.socket.destroyed || req.destroyed || isClientGone(err))) return;
   if (res.headersSent) {
     res.destroy();
     return;
@@ -32,6 +32,12 @@ export function sendError(emu: Emulator, req: IncomingMessage, res: ServerRespon
     e = b2Fail('internal_error', 'internal error');
   }
   sendJson(req, res, e.status, { status: e.status, code: e.code, message: e.message }, e.headers);
+}
+
+/** Node's error for a request body whose client hung up: "aborted" with code ECONNRESET. */
+function isClientGone(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || (err instanceof Error && err.message === 'aborted');
 }
 
 /** Read a JSON request body (empty → {}); 400 bad_json when unparsable or not an object. */
