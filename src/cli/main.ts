@@ -103,6 +103,21 @@ export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.Writa
   return EXIT.runtime;
 }
 
+const pipeWatched = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that goes away (`b2sync ls ... | head`) is not an error: stop quietly, as Unix tools do.
+ * The listener stays for the life of the stream, since EPIPE arrives after the write that caused it.
+ */
+function quietOnClosedPipe(out: NodeJS.WritableStream): void {
+  if (pipeWatched.has(out)) return;
+  pipeWatched.add(out);
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+}
+
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const rt = new Runtime(io);
   const program = buildProgram(rt);
@@ -112,6 +127,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     else if (ctx || process.listenerCount('SIGINT') <= 1) process.exit(130); // a second Ctrl-C, or nobody else listening (e.g. the emulator's own handler)
   };
   process.on('SIGINT', onSigint);
+  quietOnClosedPipe(io.stdout);
   let code: number;
   try {
     await program.parseAsync(argv);

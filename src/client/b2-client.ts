@@ -71,6 +71,8 @@ export class B2Client implements B2Api {
   private readonly retry: ResolvedRetry;
   private readonly uploadUrls = new UploadUrlPool();
   private readonly partUrls = new UploadUrlPool();
+  /** Buckets found by name during this client's life: a CLI run and the engine under it ask once. */
+  private readonly bucketsByName = new Map<string, Bucket>();
   private readonly issuedUploadTokens: string[] = [];
   private closed = false;
 
@@ -210,12 +212,14 @@ export class B2Client implements B2Api {
   }
 
   async getBucket(bucketName: string): Promise<Bucket> {
+    const known = this.bucketsByName.get(bucketName);
+    if (known) return known;
     const account = await this.account();
     const scoped = account.allowed.buckets;
     try {
       const found = await this.listBuckets({ bucketName, bucketTypes: ['all'] });
       const b = found.find((x) => x.bucketName === bucketName);
-      if (b) return b;
+      if (b) return this.rememberBucket(b);
     } catch (err) {
       if (!(err instanceof B2Error && err.status === 401 && err.code === 'unauthorized' && scoped)) throw err;
     }
@@ -234,7 +238,7 @@ export class B2Client implements B2Api {
     const body: Record<string, unknown> = { accountId: account.accountId, bucketName: p.bucketName, bucketType: p.bucketType };
     if (p.bucketInfo) body.bucketInfo = p.bucketInfo;
     if (p.lifecycleRules) body.lifecycleRules = p.lifecycleRules;
-    return this.api<Bucket>('b2_create_bucket', body);
+    return this.rememberBucket(await this.api<Bucket>('b2_create_bucket', body));
   }
 
   async updateBucket(p: { bucketId: string; bucketType?: BucketType; bucketInfo?: Record<string, string>; ifRevisionIs?: number }): Promise<Bucket> {
@@ -243,12 +247,18 @@ export class B2Client implements B2Api {
     if (p.bucketType) body.bucketType = p.bucketType;
     if (p.bucketInfo) body.bucketInfo = p.bucketInfo;
     if (p.ifRevisionIs !== undefined) body.ifRevisionIs = p.ifRevisionIs;
-    return this.api<Bucket>('b2_update_bucket', body);
+    return this.rememberBucket(await this.api<Bucket>('b2_update_bucket', body));
   }
 
   async deleteBucket(bucketId: string): Promise<Bucket> {
     const account = await this.account();
+    for (const [name, b] of this.bucketsByName) if (b.bucketId === bucketId) this.bucketsByName.delete(name);
     return this.api<Bucket>('b2_delete_bucket', { accountId: account.accountId, bucketId });
+  }
+
+  private rememberBucket(b: Bucket): Bucket {
+    this.bucketsByName.set(b.bucketName, b);
+    return b;
   }
 
   // ── uploads ────────────────────────────────────────────────────────────────

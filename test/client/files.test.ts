@@ -114,6 +114,23 @@ test('buckets: list, get, update, delete; getBucket of a missing name is NotFoun
   await assert.rejects(c.getBucket(b.bucketName), (e) => e instanceof NotFoundError && e.message.includes(b.bucketName));
 });
 
+test('getBucket asks B2 once per name for the life of a client; update and delete keep it current', async () => {
+  const b = await c.createBucket({ bucketName: bucketName('once'), bucketType: 'allPrivate' });
+  const other = makeClient(emu);
+  try {
+    emu.controls.resetCounters();
+    for (let i = 0; i < 3; i++) assert.equal((await other.getBucket(b.bucketName)).bucketId, b.bucketId);
+    assert.equal(emu.controls.counters().calls.b2_list_buckets ?? 0, 1);
+    await other.updateBucket({ bucketId: b.bucketId, bucketType: 'allPublic' });
+    assert.equal((await other.getBucket(b.bucketName)).bucketType, 'allPublic');
+    await other.deleteBucket(b.bucketId);
+    await assert.rejects(other.getBucket(b.bucketName), (e) => e instanceof NotFoundError);
+    assert.equal(emu.controls.counters().calls.b2_list_buckets ?? 0, 2);
+  } finally {
+    await other.close();
+  }
+});
+
 test('getBucket with a bucket-restricted key names the buckets the key may access', async () => {
   const key = await c.createKey({ keyName: 'scoped', capabilities: ['listBuckets', 'listFiles', 'readFiles'], bucketIds: [bucket.bucketId] });
   const scoped = makeClient(emu, { applicationKeyId: key.applicationKeyId, applicationKey: key.applicationKey });
