@@ -152,6 +152,17 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     expectCode(await fx.run(['cat', `b2://${B}/moved/a.txt`]), 0);
   });
 
+  test('mv of a file with older versions leaves the source name hidden, not showing the older version', async () => {
+    await fx.run(['put', '-', `b2://${B}/mvv/f.txt`], { input: 'old' });
+    await fx.run(['put', '-', `b2://${B}/mvv/f.txt`], { input: 'newest' });
+    expectCode(await fx.run(['mv', `b2://${B}/mvv/f.txt`, `b2://${B}/mvv/g.txt`]), 0);
+    assert.equal((await fx.run(['cat', `b2://${B}/mvv/g.txt`])).stdout, 'newest');
+    expectCode(await fx.run(['cat', `b2://${B}/mvv/f.txt`]), 3);
+    const v = await fx.json(['versions', `b2://${B}/mvv/f.txt`]);
+    // the moved version is deleted (bytes not kept twice); the older one stays behind a hide marker
+    assert.deepEqual(v.records.map((r) => [r.action, r.size]), [['hide', 0], ['upload', 3]]);
+  });
+
   test('rm hides (versions kept, shown as deleted by ls --versions); rm --versions deletes every version', async () => {
     await fx.run(['put', '-', `b2://${B}/v.txt`], { input: 'one' });
     await fx.run(['put', '-', `b2://${B}/v.txt`], { input: 'two!' });

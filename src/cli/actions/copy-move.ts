@@ -1,6 +1,7 @@
-/** cp and mv between remote paths: server-side copies (never streaming bytes); mv deletes the source version after. */
+/** cp and mv between remote paths: server-side copies (never streaming bytes); mv then removes the source name. */
 import { UsageError } from '../../core/errors.js';
 import { copyFile } from '../../transfer/index.js';
+import type { B2Api } from '../../client/api.js';
 import type { FileVersion } from '../../wire/types.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../output/format.js';
@@ -46,10 +47,27 @@ export async function copyMoveAction(ctx: CliContext, mode: 'cp' | 'mv', src: Re
       fileName: it.name,
       signal: ctx.abort.signal,
     });
-    if (mode === 'mv') await s.client.deleteFileVersion(it.file.fileName, it.file.fileId!);
+    if (mode === 'mv') await removeMovedSource(s.client, s.bucket.bucketId, it.file);
     ctx.out.result(
       { type: verb, from, to, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv), sourceFileId: it.file.fileId },
       ctx.out.quiet ? undefined : `${mode === 'cp' ? 'copied' : 'moved'} ${from} -> ${to} (${formatBytes(fv.contentLength)})`,
     );
   });
+}
+
+/**
+ * After the copy, the source name must be gone, not fall back to an older version: when older
+ * versions exist the name is hidden first (they stay, as B2 keeps history), then the moved version
+ * is deleted so its bytes are not stored twice.
+ */
+async function removeMovedSource(client: B2Api, bucketId: string, file: FileVersion): Promise<void> {
+  let hasOlder = false;
+  for await (const v of client.listFileVersions(bucketId, { prefix: file.fileName, startFileName: file.fileName, startFileId: file.fileId!, pageSize: 2 })) {
+    if (v.fileId !== file.fileId) {
+      hasOlder = v.fileName === file.fileName;
+      break;
+    }
+  }
+  if (hasOlder) await client.hideFile(bucketId, file.fileName);
+  await client.deleteFileVersion(file.fileName, file.fileId!);
 }
