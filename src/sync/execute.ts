@@ -55,6 +55,8 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
         fileName,
         localPath: src.localPath!,
         info: { [INFO_SRC_MTIME]: String(src.mtimeMs) },
+        knownSize: src.size,
+        knownMtimeMs: src.mtimeMs,
         tuning: cx.tuning,
         resume: true,
         signal: cx.signal,

@@ -2,7 +2,6 @@
  * The march: a merge-join of two listings sorted in B2's order. Yields one pair per path, holding the
  * source entry, the destination entry, or both. Only the two current entries are held in memory.
  */
-import { compareUtf8 } from '../wire/names.js';
 import type { Entry } from './types.js';
 
 export interface MarchPair {
@@ -18,38 +17,68 @@ export class ListingOrderError extends Error {
   }
 }
 
-async function* checked(it: AsyncIterable<Entry>, side: string): AsyncGenerator<Entry> {
-  let prev: string | undefined;
-  for await (const e of it) {
-    if (prev !== undefined && compareUtf8(prev, e.path) >= 0) throw new ListingOrderError(side, prev, e.path);
-    prev = e.path;
-    yield e;
+/**
+ * compareUtf8 with a fast path: UTF-16 unit order equals UTF-8 byte (code point) order except where an
+ * astral character (a surrogate unit) meets a BMP character from U+E000 up, so compare units and fix
+ * only that case. Same result as compareUtf8 for well-formed strings.
+ */
+export function compareB2Order(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const ca = a.charCodeAt(i);
+  const cb = b.charCodeAt(i);
+  if (ca >= 0xd800 && cb >= 0xd800) {
+    const sa = ca <= 0xdfff;
+    if (sa !== cb <= 0xdfff) return sa ? 1 : -1;
   }
+  return ca < cb ? -1 : 1;
 }
 
+/** Order checks inline (no generator per side): each listing must be strictly increasing. */
 export async function* march(src: AsyncIterable<Entry>, dst: AsyncIterable<Entry>): AsyncGenerator<MarchPair> {
-  const a = checked(src, 'source')[Symbol.asyncIterator]();
-  const b = checked(dst, 'destination')[Symbol.asyncIterator]();
+  const a = src[Symbol.asyncIterator]();
+  const b = dst[Symbol.asyncIterator]();
+  let prevA: string | undefined;
+  let prevB: string | undefined;
+  const nextA = async (): Promise<Entry | undefined> => {
+    const r = await a.next();
+    if (r.done) return undefined;
+    const p = r.value.path;
+    if (prevA !== undefined && compareB2Order(prevA, p) >= 0) throw new ListingOrderError('source', prevA, p);
+    prevA = p;
+    return r.value;
+  };
+  const nextB = async (): Promise<Entry | undefined> => {
+    const r = await b.next();
+    if (r.done) return undefined;
+    const p = r.value.path;
+    if (prevB !== undefined && compareB2Order(prevB, p) >= 0) throw new ListingOrderError('destination', prevB, p);
+    prevB = p;
+    return r.value;
+  };
   try {
-    let [ra, rb] = await Promise.all([a.next(), b.next()]);
-    while (!ra.done || !rb.done) {
-      if (ra.done) {
-        yield { dst: rb.value as Entry };
-        rb = await b.next();
-      } else if (rb.done) {
-        yield { src: ra.value };
-        ra = await a.next();
+    let [ea, eb] = await Promise.all([nextA(), nextB()]);
+    while (ea !== undefined || eb !== undefined) {
+      if (ea === undefined) {
+        yield { dst: eb };
+        eb = await nextB();
+      } else if (eb === undefined) {
+        yield { src: ea };
+        ea = await nextA();
       } else {
-        const c = compareUtf8(ra.value.path, rb.value.path);
+        const c = compareB2Order(ea.path, eb.path);
         if (c === 0) {
-          yield { src: ra.value, dst: rb.value };
-          [ra, rb] = await Promise.all([a.next(), b.next()]);
+          yield { src: ea, dst: eb };
+          [ea, eb] = await Promise.all([nextA(), nextB()]);
         } else if (c < 0) {
-          yield { src: ra.value };
-          ra = await a.next();
+          yield { src: ea };
+          ea = await nextA();
         } else {
-          yield { dst: rb.value };
-          rb = await b.next();
+          yield { dst: eb };
+          eb = await nextB();
         }
       }
     }

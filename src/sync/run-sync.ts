@@ -30,19 +30,24 @@ import type { Entry, PlanAction, SyncEndpoint, SyncEvent, SyncOptions, SyncSumma
 
 export const DEFAULT_TRANSFERS = 16;
 export const DEFAULT_CHECKERS = 16;
-/** Local entries read ahead of the march (B2 listings read one page ahead). */
-const LOCAL_READ_AHEAD = 2000;
+/**
+ * B2 entries read ahead of the march: half a listing page, so that the next page is requested while
+ * half of the current one is still to be marched, without holding a whole page of entries besides the
+ * page itself. The local walk is not read ahead: it stats synchronously in small batches and yields to
+ * the event loop between them, so the listing's HTTP keeps flowing meanwhile.
+ */
+const B2_READ_AHEAD = LIST_PAGE_SIZE / 2;
 
 function listSide(side: Side, opts: SyncOptions, emit: (e: SyncEvent) => void, onError: (item: string, message: string) => void): AsyncIterable<Entry> {
   if (side.kind === 'local')
-    return readAhead(walkLocal(side.root, {
+    return walkLocal(side.root, {
       copyLinks: opts.copyLinks,
       emptyDirMarkers: opts.createEmptySrcDirs,
       signal: opts.signal,
       onWarning: (item, message) => emit({ type: 'warning', item, message }),
       onError,
-    }), LOCAL_READ_AHEAD);
-  return readAhead(listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal }), LIST_PAGE_SIZE);
+    });
+  return readAhead(listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal }), B2_READ_AHEAD);
 }
 
 async function* filtered(it: AsyncIterable<Entry>, filter: Filter, counter: { n: number }): AsyncGenerator<Entry> {

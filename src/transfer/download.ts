@@ -5,12 +5,14 @@
  *   version finds it and continues with a Range request from its length (the kept bytes are hashed
  *   first). Bytes are hashed only after they are written, so the kept prefix and the hash agree.
  * - A body cut short is continued with a Range request from the last byte written (a few times).
- * - Files at or above downloadParallelCutoff are fetched as downloadStreams ranged streams written at
- *   their positions. An interrupted parallel download is not resumed (its temp file has holes) and is
- *   removed.
- * - Hashing: for parallel downloads and single-stream ones of 16 MiB or more, a worker thread reads
- *   the contiguous prefix of the temp file back as it grows and hashes it in order (overlapping the
- *   transfer, off the event loop, not a second pass after it). Smaller ones hash inline as written.
+ * - Files at or above downloadParallelCutoff are fetched over downloadStreams connections, as pieces
+ *   of up to 32 MiB handed out in file order and written at their positions, so the file fills from
+ *   the front. An interrupted parallel download is not resumed (its temp file has holes) and is removed.
+ * - Hashing (PrefixHasher, on this thread, in file order): a batch written where the hash has got to
+ *   is hashed from the buffers just written; bytes written further on (other streams' pieces, the kept
+ *   prefix of a resumed download) are read back once the file is complete up to them. A single-stream
+ *   download reads nothing back except a kept prefix. (A worker thread reading everything back cost
+ *   ~15 MiB of RSS and more CPU: see docs/performance.md.)
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
  *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
@@ -23,7 +25,7 @@ import type { B2Api, DownloadResponse } from '../client/api.js';
 import { B2Error, IntegrityError, NotFoundError, isAbortError } from '../core/errors.js';
 import { isSha1Hex, normalizeSha1 } from '../core/sha1.js';
 import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
-import { startFileHasher, type FileHasher } from './file-hasher.js';
+import { PrefixHasher } from './prefix-hasher.js';
 import { ProgressTracker } from './progress.js';
 import { abortError, linkedSignal, sleep, throwIfAborted } from './signals.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
@@ -32,9 +34,8 @@ import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } fro
 export const TEMP_SUFFIX = '.b2sync-tmp';
 
 const WRITE_BATCH = 1024 * 1024;
-/** Single-stream downloads from this size on are hashed on a worker thread. */
-const WORKER_HASH_MIN = 16 * 1024 * 1024;
-const HASH_READ = 4 * 1024 * 1024;
+/** Parallel downloads are fetched as pieces of this size (or less), handed out in file order. */
+const PIECE = 32 * 1024 * 1024;
 const BODY_RETRIES = 5;
 
 export interface DownloadToFileParams {
@@ -172,18 +173,6 @@ async function fetchInto(
   body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
 }
 
-async function hashPrefix(fh: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
-  const buf = Buffer.allocUnsafe(Math.min(HASH_READ, Math.max(length, 1)));
-  let pos = 0;
-  while (pos < length) {
-    throwIfAborted(signal);
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - pos), pos);
-    if (bytesRead === 0) throw new Error(`temp file shorter than ${length} bytes`);
-    hash.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
-  }
-}
-
 function openFirst(client: B2Api, source: DownloadSource, fileId: string | undefined, start: number, signal?: AbortSignal): Promise<DownloadResponse> {
   const range = start > 0 ? { start } : undefined;
   if (fileId !== undefined) return client.downloadById(fileId, { range, signal });
@@ -228,34 +217,27 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
 
   let fh: FileHandle | undefined;
   let digest: string | undefined;
-  let hasher: FileHasher | undefined;
+  let hasher: PrefixHasher | undefined;
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
     // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
-    // Big or parallel downloads are hashed on a worker thread reading the completed prefix back;
-    // small single-stream ones inline, as the bytes are written.
-    if (expected !== undefined && (parallel || total - offset >= WORKER_HASH_MIN)) {
-      hasher = startFileHasher(temp, total);
-    }
-    const inline = expected !== undefined && !hasher ? createHash('sha1') : undefined;
+    if (expected !== undefined) hasher = new PrefixHasher(fh, total);
     if (parallel) {
-      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, (upto) => hasher?.advance(upto), p.signal);
+      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, hasher, p.signal);
     } else {
       if (offset > 0) {
-        if (inline) await hashPrefix(fh, offset, inline, p.signal);
-        hasher?.advance(offset);
+        hasher?.advance(offset); // the kept bytes are read back while the rest arrives
         progress.addBytes(offset);
       }
       const cur = { pos: offset };
       await fetchInto(client, fileId, fh, cur, total, first.body, (bufs, n) => {
-        if (inline) for (const b of bufs) inline.update(b);
+        hasher?.written(cur.pos - n, bufs, n);
         hasher?.advance(cur.pos);
         progress.addBytes(n);
       }, p.signal);
       await fh.truncate(total);
     }
-    hasher?.advance(total);
-    digest = inline ? inline.digest('hex') : await hasher?.digest();
+    digest = await hasher?.digest();
     await fh.close();
     fh = undefined;
     if (expected !== undefined && digest !== expected) {
@@ -269,6 +251,7 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   } catch (err) {
     first.body.destroy();
     hasher?.stop();
+    await hasher?.settled();
     await fh?.close().catch(() => undefined);
     // Keep a single-stream temp file with bytes in it for the next attempt; drop anything else.
     const keep = !parallel && !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
@@ -280,7 +263,11 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   return { bytes: total, sha1Verified: expected !== undefined, fileVersion: meta };
 }
 
-/** Fetch [0,total) as `streams` ranged streams; `onPrefix` hears how far the file is complete from 0. */
+/**
+ * Fetch [0,total) over `streams` connections: pieces of up to PIECE bytes are handed out in file order
+ * to whichever stream is free, so the file fills from the front and the hasher (which hashes in file
+ * order) keeps up with the transfer instead of waiting for the end.
+ */
 async function fetchParallel(
   client: B2Api,
   fileId: string,
@@ -289,29 +276,45 @@ async function fetchParallel(
   streams: number,
   firstBody: Readable,
   progress: ProgressTracker,
-  onPrefix: (upto: number) => void,
+  hasher: PrefixHasher | undefined,
   outer: AbortSignal | undefined,
 ): Promise<void> {
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
-  const seg = Math.ceil(total / streams);
-  const segments = Array.from({ length: streams }, (_, i) => ({ start: i * seg, end: Math.min(total, (i + 1) * seg) })).filter((s) => s.start < s.end);
-  const cursors = segments.map((s) => ({ pos: s.start }));
+  const piece = Math.max(1, Math.min(PIECE, Math.ceil(total / streams)));
+  let next = 0; // start of the first piece not handed out yet
+  const active = new Set<Cursor>();
   const prefix = () => {
-    for (let i = 0; i < segments.length; i++) if (cursors[i].pos < segments[i].end) return cursors[i].pos;
-    return total;
+    let upto = next;
+    for (const c of active) if (c.pos < upto) upto = c.pos;
+    return upto;
   };
   const errors: unknown[] = [];
-  const tasks = segments.map((s, i) =>
-    fetchInto(client, fileId, fh, cursors[i], s.end, i === 0 ? firstBody : undefined, (_b, n) => {
-      progress.addBytes(n);
-      onPrefix(prefix());
-    }, signal).catch((err: unknown) => {
+  const run = async (body: Readable | undefined) => {
+    try {
+      while (next < total && !signal.aborted) {
+        const cur = { pos: next };
+        const end = Math.min(total, next + piece);
+        next = end;
+        active.add(cur);
+        await fetchInto(client, fileId, fh, cur, end, body, (bufs, n) => {
+          progress.addBytes(n);
+          hasher?.written(cur.pos - n, bufs, n);
+          hasher?.advance(prefix());
+        }, signal);
+        body = undefined;
+        active.delete(cur);
+        hasher?.advance(prefix());
+      }
+    } catch (err) {
       errors.push(err);
       controller.abort();
-    }),
-  );
-  if (segments.length === 0) firstBody.destroy();
+    } finally {
+      body?.destroy();
+    }
+  };
+  // The first stream starts first, so it takes the piece at 0, which the whole-file body begins with.
+  const tasks = Array.from({ length: Math.min(streams, Math.ceil(total / piece)) }, (_, i) => run(i === 0 ? firstBody : undefined));
   await Promise.all(tasks);
   if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
   throwIfAborted(outer);

@@ -1,5 +1,6 @@
 /** Upload a local file: one b2_upload_file below the cutoff, else a (resumable) large file. */
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
 import type { B2Api } from '../client/api.js';
 import { LIMITS } from '../core/limits.js';
 import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
@@ -23,7 +24,17 @@ export interface UploadLocalFileParams {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /**
+   * The size and mtime (whole ms) the caller already knows (a sync's listing), to save a stat. A small
+   * file is then read into memory in one read and hashed; if it no longer has knownSize bytes the
+   * upload fails (nothing is sent). Both are needed; larger files are stat'ed as usual.
+   */
+  knownSize?: number;
+  knownMtimeMs?: number;
 }
+
+/** Files below this size (and the small-file cutoff) whose size is known are read whole into memory. */
+export const SMALL_READ_MAX = 1024 * 1024;
 
 /**
  * A local mtime as whole milliseconds, rounded to the nearest: utimes() takes seconds as a double, so
@@ -35,6 +46,11 @@ export function localMtimeMillis(mtimeNs: bigint): number {
 
 export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): Promise<FileVersion> {
   throwIfAborted(p.signal);
+  const known = p.knownSize;
+  if (known !== undefined && p.knownMtimeMs !== undefined && Number.isSafeInteger(known) && known >= 0 && known < SMALL_READ_MAX) {
+    const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
+    if (known < cutoff) return uploadSmallBuffered(client, p, known, { [INFO_SRC_LAST_MODIFIED]: String(p.knownMtimeMs), ...p.info });
+  }
   const st = await stat(p.localPath, { bigint: true });
   if (!st.isFile()) throw new Error(`${p.localPath} is not a regular file`);
   const size = Number(st.size);
@@ -58,6 +74,45 @@ async function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number
     fileName: p.fileName,
     body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size),
     contentLength: size,
+    contentType: p.contentType,
+    info,
+    signal: p.signal,
+    onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
+  });
+  progress.partDone(1, size);
+  return res;
+}
+
+/** Read the whole file (expected: `size` bytes) in one read; fail if it now has another size. */
+async function readExactly(path: string, size: number, signal?: AbortSignal): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    // One byte more than expected: a file that grew is caught by the same read.
+    const buf = Buffer.allocUnsafe(size + 1);
+    let got = 0;
+    while (got <= size) {
+      const { bytesRead } = await fh.read(buf, got, size + 1 - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    throwIfAborted(signal);
+    if (got !== size) throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
+    return buf.subarray(0, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A small file whose size is known: one read into memory, SHA-1 over exactly those bytes, one upload. */
+async function uploadSmallBuffered(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
+  const body = await readExactly(p.localPath, size, p.signal);
+  const progress = new ProgressTracker(p.onProgress, size);
+  const res = await client.uploadFile({
+    bucketId: p.bucketId,
+    fileName: p.fileName,
+    body,
+    contentLength: size,
+    sha1: createHash('sha1').update(body).digest('hex'),
     contentType: p.contentType,
     info,
     signal: p.signal,

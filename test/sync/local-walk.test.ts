@@ -126,3 +126,20 @@ test('localPathFor refuses names that would escape or be ambiguous on disk', () 
   assert.ok('problem' in localPathFor('/r', 'a/./b'));
   assert.ok('problem' in localPathFor('/r', 'dir/'));
 });
+
+test('an unreadable directory is reported and gets no empty-directory marker', async (t) => {
+  const root = await tree(['a.txt']);
+  // Deeper than PATH_MAX: listed by its parent, but cannot be opened itself (ENAMETOOLONG), even for root.
+  const { spawnSync } = await import('node:child_process');
+  const mk = spawnSync('bash', ['-c', `cd "${root}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done`]);
+  try {
+    if (mk.status !== 0) return t.skip(`cannot build a tree deeper than PATH_MAX here: ${mk.stderr}`);
+    const errors: string[] = [];
+    const got = await paths(root, { emptyDirMarkers: true, onError: (item, m) => errors.push(`${item}: ${m}`) });
+    assert.deepEqual(got, ['a.txt']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /cannot read directory: .*ENAMETOOLONG/);
+  } finally {
+    spawnSync('rm', ['-rf', root]);
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { march, ListingOrderError } from '../../src/sync/march.js';
+import { compareB2Order, march, ListingOrderError } from '../../src/sync/march.js';
 import type { Entry } from '../../src/sync/types.js';
 import { compareUtf8 } from '../../src/wire/names.js';
 
@@ -75,4 +75,11 @@ test('march over 50,000 synthetic entries per side keeps memory flat', async () 
   const growthMb = (peak - before) / 1e6;
   console.log(`march 50k: heap growth ${growthMb.toFixed(1)} MB, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
   assert.ok(growthMb < 64, `heap grew ${growthMb} MB`);
+});
+
+test('compareB2Order agrees with compareUtf8 (ASCII, BMP above U+E000, astral, prefixes)', () => {
+  const alphabet = ['a', 'b', '/', '-', '0', '\u00e9', '\uE000', '\uFFFD', '\uFFFF', '😀', '\u{10FFFF}', '\u4e00'];
+  const words: string[] = [''];
+  for (const x of alphabet) for (const y of alphabet) words.push(x, x + y, x + 'a' + y);
+  for (const x of words) for (const y of words) assert.equal(Math.sign(compareB2Order(x, y)), Math.sign(compareUtf8(x, y)), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
 });

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
@@ -176,7 +177,8 @@ test('a local file that vanishes between planning and upload is reported per ite
     const s = await runSync(local(src), remote(client, bucketName), {
       mode: 'sync',
       onEvent: (e) => {
-        if (e.type === 'plan' && e.action.path === 'gone.txt') void rm(join(src, 'gone.txt'));
+        // Removed at once (not racing the upload): the file is gone before its upload opens it.
+        if (e.type === 'plan' && e.action.path === 'gone.txt') unlinkSync(join(src, 'gone.txt'));
       },
     });
     assert.equal(s.errors.length, 1);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { IntegrityError } from '../../src/core/errors.js';
 import type { RunningEmulator } from '../../src/emulator/api.js';
+import { PrefixHasher } from '../../src/transfer/prefix-hasher.js';
 import { downloadRange, downloadToFile, tempPathFor, TEMP_SUFFIX, uploadLocalFile, type Progress } from '../../src/transfer/index.js';
 import { data, makeBucket, makeClient, readAll, spyDownloads, startTestEmulator, tempDir, writeData } from './fixture.js';
 
@@ -94,7 +95,7 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await temps(), []);
   });
 
-  test('a big single-stream download (hashed on a worker thread) is verified, and corruption caught', async () => {
+  test('a big single-stream download (hashed in file order as it lands) is verified, and corruption caught', async () => {
     const bytes = data(17 * 1024 * 1024);
     const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'worker.bin', body: bytes, contentLength: bytes.length });
     const target = join(tmp.dir, 'worker.bin');
@@ -211,5 +212,78 @@ describe('downloadToFile and downloadRange', () => {
     assert.equal((await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 60_000 }))).length, 0);
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
     await assert.rejects(readAll(await downloadRange(client, { source: { fileId: small.fileId } })), IntegrityError);
+  });
+
+  test('a parallel download hands out 32 MiB pieces in file order to whichever stream is free, and verifies them', async () => {
+    const MiB = 1024 * 1024;
+    const bytes = data(66 * MiB);
+    const whole = createHash('sha1').update(bytes).digest('hex');
+    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'pieces.bin', body: bytes, contentLength: bytes.length, info: { large_file_sha1: whole } });
+    const target = join(tmp.dir, 'pieces.bin');
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2 } });
+    assert.deepEqual(spy.ranges, [undefined, { start: 32 * MiB, end: 64 * MiB - 1 }, { start: 64 * MiB, end: 66 * MiB - 1 }]);
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(bytes));
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('a resumed download verifies both the kept bytes (read back) and the new ones (hashed as written)', async () => {
+    const target = join(tmp.dir, 'resumed-big.bin');
+    await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_000));
+    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
+    wrong[999_999] ^= 1;
+    await writeFile(tempPathFor(target, big.fileId), wrong);
+    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
+    assert.deepEqual(await temps(), []);
+  });
+});
+
+describe('PrefixHasher', () => {
+  test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', async () => {
+    const tmp = await tempDir();
+    try {
+      const bytes = data(5 * 1024 * 1024 + 7);
+      const fh = await open(join(tmp.dir, 'f'), 'w+');
+      try {
+        const h = new PrefixHasher(fh, bytes.length);
+        const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
+        // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
+        for (const i of [0, 2, 4, 1, 3]) {
+          const piece = bytes.subarray(cuts[i], cuts[i + 1]);
+          await fh.write(piece, 0, piece.length, cuts[i]);
+          h.written(cuts[i], [piece], piece.length);
+          const done = [0, 2, 4, 1, 3].slice(0, [0, 2, 4, 1, 3].indexOf(i) + 1);
+          let upto = 0;
+          while (done.includes(cuts.indexOf(upto)) && upto < bytes.length) upto = cuts[cuts.indexOf(upto) + 1];
+          h.advance(upto);
+        }
+        assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  test('a file shorter than reported is an error, not a digest', async () => {
+    const tmp = await tempDir();
+    try {
+      const fh = await open(join(tmp.dir, 'short'), 'w+');
+      try {
+        await fh.write(Buffer.alloc(10), 0, 10, 0);
+        const h = new PrefixHasher(fh, 20);
+        await assert.rejects(h.digest(), /shorter than reported/);
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { open, stat, utimes } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -325,5 +326,30 @@ describe('uploadLocalFile', () => {
       },
     }));
     await noUnfinished();
+  });
+
+  test('with a known size and mtime, a small file is read once and sent with the SHA-1 of those bytes', async () => {
+    const path = join(tmp.dir, 'known.txt');
+    const bytes = await writeData(path, 3000);
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId, fileName: 'known.txt', localPath: path, tuning, knownSize: 3000, knownMtimeMs: 1_600_000_000_456,
+    });
+    assert.equal(calls(emu, 'b2_upload_file'), 1);
+    assert.equal(fv.contentLength, 3000);
+    assert.equal(fv.contentSha1, createHash('sha1').update(bytes).digest('hex'));
+    assert.equal(fv.fileInfo.src_last_modified_millis, '1600000000456');
+    assert.deepEqual(await downloaded('known.txt'), bytes);
+  });
+
+  test('with a known size, a file that changed size since fails and sends nothing', async () => {
+    const path = join(tmp.dir, 'changed.txt');
+    await writeData(path, 3000);
+    for (const knownSize of [2999, 3001]) {
+      await assert.rejects(
+        uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'changed.txt', localPath: path, tuning, knownSize, knownMtimeMs: 1 }),
+        /changed while syncing: expected \d+ bytes/,
+      );
+    }
+    assert.equal(calls(emu, 'b2_upload_file'), 0);
   });
 });

@@ -9,9 +9,10 @@
  *
  * Names: each path segment is normalised to NFC (the B2 name); the on-disk name is kept for I/O.
  */
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstatSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { compareUtf8 } from '../../wire/names.js';
 import { TEMP_SUFFIX } from '../../transfer/index.js';
 import type { Entry } from '../types.js';
@@ -29,14 +30,32 @@ export interface LocalWalkOptions {
 }
 
 interface Item {
+  /** On-disk name. */
   name: string;
-  nfc: string;
+  /** Sort key: the NFC name, plus '/' for a directory. */
   key: string;
   dir: boolean;
+  /** A followed symlink's target stats (files only). */
   stats?: Stats;
 }
 
-const STAT_BATCH = 64;
+/** One directory on the current path of the walk. */
+interface Frame {
+  /** On-disk path of the directory, ending with the separator ('' for a root of "."). */
+  prefix: string;
+  /** B2-side relative path of the directory, '' or ending with '/'. */
+  rel: string;
+  items: Item[];
+  next: number;
+  /** dev:ino of a followed directory (copyLinks), removed from the ancestors when the frame ends. */
+  id?: string;
+}
+
+/**
+ * Files stat'ed synchronously (lstatSync is several times cheaper than a promise-based lstat through
+ * the thread pool) between two yields to the event loop, so the B2 listing's HTTP keeps flowing.
+ */
+const STAT_BATCH = 256;
 
 /** Is the root a directory, missing, or something else? */
 export async function localRootState(root: string): Promise<'dir' | 'missing' | 'not-dir'> {
@@ -49,125 +68,155 @@ export async function localRootState(root: string): Promise<'dir' | 'missing' | 
   }
 }
 
-/** Walk root, yielding files (and empty-directory markers) in B2 order. A missing root yields nothing. */
-export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry> {
-  const warn = opts.onWarning ?? (() => {});
-  const rootStat = await stat(root).catch(() => undefined);
-  if (!rootStat?.isDirectory()) return;
-  yield* walkDir(root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]), opts, warn);
-}
-
 type Report = (item: string, message: string) => void;
 
-function reportError(opts: LocalWalkOptions, warn: Report): Report {
-  return opts.onError ?? warn;
-}
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function* walkDir(abs: string, rel: string, ancestors: Set<string>, opts: LocalWalkOptions, warn: (item: string, message: string) => void): AsyncGenerator<Entry> {
-  opts.signal?.throwIfAborted();
-  let dirents: Dirent[];
-  try {
-    dirents = await readdir(abs, { withFileTypes: true });
-  } catch (e) {
-    reportError(opts, warn)(rel || '.', `cannot read directory: ${(e as Error).message}`);
-    return;
-  }
-  const items: Item[] = [];
-  for (const d of dirents) {
-    const name = d.name;
-    const relName = rel + name;
-    if (name.endsWith(TEMP_SUFFIX)) continue;
-    let dir: boolean;
-    let stats: Stats | undefined;
-    if (d.isSymbolicLink()) {
-      if (!opts.copyLinks) {
-        warn(relName, 'symlink skipped (use --copy-links to follow symlinks)');
-        continue;
-      }
-      try {
-        stats = await stat(join(abs, name));
-      } catch (e) {
-        warn(relName, `broken symlink skipped: ${(e as Error).message}`);
-        continue;
-      }
-      dir = stats.isDirectory();
-      if (!dir && !stats.isFile()) {
-        warn(relName, 'symlink to a special file skipped');
-        continue;
-      }
-      if (dir) stats = undefined;
-    } else if (d.isDirectory()) dir = true;
-    else if (d.isFile()) dir = false;
-    else {
-      warn(relName, 'special file (socket, fifo or device) skipped');
+/** Walk root, yielding files (and empty-directory markers) in B2 order. A missing root yields nothing. */
+export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry> {
+  const warn: Report = opts.onWarning ?? (() => {});
+  const fail: Report = opts.onError ?? warn;
+  const rootStat = await stat(root).catch(() => undefined);
+  if (!rootStat?.isDirectory()) return;
+  const ancestors = new Set([`${rootStat.dev}:${rootStat.ino}`]);
+  // join(root, 'x') minus the 'x': the normalised root with a trailing separator, so that every
+  // localPath equals join(root, ...segments) without a join per file.
+  const rootPrefix = join(root, 'x').slice(0, -1);
+  const stack: Frame[] = [];
+  const first = await readItems(rootPrefix, '', opts, warn, fail);
+  if (!first || first.length === 0) return;
+  stack.push({ prefix: rootPrefix, rel: '', items: first, next: 0 });
+  let sinceYield = 0;
+  const out: Entry[] = [];
+  while (stack.length > 0) {
+    opts.signal?.throwIfAborted();
+    const top = stack[stack.length - 1];
+    if (top.next >= top.items.length) {
+      stack.pop();
+      if (top.id) ancestors.delete(top.id);
       continue;
     }
-    const nfc = name.normalize('NFC');
-    items.push({ name, nfc, key: dir ? nfc + '/' : nfc, dir, stats });
-  }
-  items.sort((a, b) => compareUtf8(a.key, b.key));
-  // Two on-disk names with the same NFC form would map to one B2 name: keep the first.
-  for (let i = 1; i < items.length; i++) {
-    if (items[i].key === items[i - 1].key) {
-      warn(rel + items[i].nfc, `skipped: another name in this directory has the same NFC form (${JSON.stringify(items[i - 1].name)})`);
-      items.splice(i, 1);
-      i--;
-    }
-  }
-  if (items.length === 0) {
-    if (opts.emptyDirMarkers && rel !== '') {
-      const s = await stat(abs).catch(() => undefined);
-      yield { path: rel + EMPTY_DIR_MARKER, size: 0, mtimeMs: Math.round(s?.mtimeMs ?? 0), localPath: join(abs, EMPTY_DIR_MARKER), kind: 'marker' };
-    }
-    return;
-  }
-  for (let i = 0; i < items.length; ) {
-    if (items[i].dir) {
-      const it = items[i++];
-      const childAbs = join(abs, it.name);
+    const it = top.items[top.next++];
+    if (it.dir) {
+      const childPrefix = top.prefix + it.name + sep;
+      const childRel = top.rel + it.key;
       let id: string | undefined;
       if (opts.copyLinks) {
         // Guard against symlink loops: skip a directory that is one of its own ancestors.
-        const s = await stat(childAbs).catch(() => undefined);
+        const s = statQuiet(childPrefix.slice(0, -1));
         if (!s) continue;
         id = `${s.dev}:${s.ino}`;
         if (ancestors.has(id)) {
-          warn(rel + it.nfc, 'symlink loop skipped');
+          warn(childRel.slice(0, -1), 'symlink loop skipped');
           continue;
         }
         ancestors.add(id);
       }
-      yield* walkDir(childAbs, rel + it.nfc + '/', ancestors, opts, warn);
-      if (id) ancestors.delete(id);
+      const items = await readItems(childPrefix, childRel, opts, warn, fail);
+      sinceYield = 0; // readdir went through the event loop
+      if (!items || items.length === 0) {
+        if (id) ancestors.delete(id);
+        if (items && opts.emptyDirMarkers) {
+          const s = statQuiet(childPrefix.slice(0, -1));
+          yield { path: childRel + EMPTY_DIR_MARKER, size: 0, mtimeMs: Math.round(s?.mtimeMs ?? 0), localPath: childPrefix + EMPTY_DIR_MARKER, kind: 'marker' };
+        }
+        continue;
+      }
+      stack.push({ prefix: childPrefix, rel: childRel, items, next: 0, id });
       continue;
     }
-    // A run of files: stat up to STAT_BATCH of them at once, then yield in order.
-    const batch: Item[] = [];
-    while (i < items.length && !items[i].dir && batch.length < STAT_BATCH) batch.push(items[i++]);
-    const stats = await Promise.all(
-      batch.map((it) =>
-        it.stats
-          ? Promise.resolve(it.stats)
-          : lstat(join(abs, it.name)).catch((e: Error) => {
-              if ((e as NodeJS.ErrnoException).code === 'ENOENT') warn(rel + it.nfc, `vanished while listing: ${e.message}`);
-              else reportError(opts, warn)(rel + it.nfc, `cannot stat: ${e.message}`);
-              return undefined;
-            }),
-      ),
-    );
-    for (let k = 0; k < batch.length; k++) {
-      const s = stats[k];
-      if (!s) continue;
-      yield {
-        path: rel + batch[k].nfc,
-        size: s.size,
-        mtimeMs: Math.round(s.mtimeMs),
-        localPath: join(abs, batch[k].name),
-        ino: s.ino,
-        kind: 'file',
-      };
+    // A run of files: stat up to STAT_BATCH of them synchronously, then yield them in order.
+    top.next--;
+    const items = top.items;
+    const end = Math.min(items.length, top.next + STAT_BATCH - sinceYield);
+    let k = top.next;
+    for (; k < end && !items[k].dir; k++) {
+      const f = items[k];
+      const localPath = top.prefix + f.name;
+      let s: Stats | undefined = f.stats;
+      if (!s) {
+        try {
+          s = lstatSync(localPath, { throwIfNoEntry: false });
+          if (!s) warn(top.rel + f.key, `vanished while listing: ENOENT: no such file or directory, lstat '${localPath}'`);
+        } catch (e) {
+          fail(top.rel + f.key, `cannot stat: ${(e as Error).message}`);
+        }
+      }
+      if (s) out.push({ path: top.rel + f.key, size: s.size, mtimeMs: Math.round(s.mtimeMs), localPath, ino: s.ino, kind: 'file' });
+    }
+    sinceYield += k - top.next;
+    top.next = k;
+    for (let j = 0; j < out.length; j++) yield out[j];
+    out.length = 0;
+    if (sinceYield >= STAT_BATCH) {
+      sinceYield = 0;
+      await yieldToEventLoop();
     }
   }
+}
+
+function statQuiet(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** One directory's entries, sorted by B2 key; skipped kinds reported. Undefined when unreadable (reported). */
+async function readItems(prefix: string, rel: string, opts: LocalWalkOptions, warn: Report, fail: Report): Promise<Item[] | undefined> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(prefix === '' ? '.' : prefix, { withFileTypes: true });
+  } catch (e) {
+    fail(rel || '.', `cannot read directory: ${(e as Error).message}`);
+    return undefined;
+  }
+  const items: Item[] = [];
+  for (const d of dirents) {
+    const name = d.name;
+    if (name.endsWith(TEMP_SUFFIX)) continue;
+    let dir: boolean;
+    let stats: Stats | undefined;
+    if (d.isFile()) dir = false;
+    else if (d.isDirectory()) dir = true;
+    else if (d.isSymbolicLink()) {
+      if (!opts.copyLinks) {
+        warn(rel + name, 'symlink skipped (use --copy-links to follow symlinks)');
+        continue;
+      }
+      try {
+        stats = statSync(prefix + name);
+      } catch (e) {
+        warn(rel + name, `broken symlink skipped: ${(e as Error).message}`);
+        continue;
+      }
+      dir = stats.isDirectory();
+      if (!dir && !stats.isFile()) {
+        warn(rel + name, 'symlink to a special file skipped');
+        continue;
+      }
+      if (dir) stats = undefined;
+    } else {
+      warn(rel + name, 'special file (socket, fifo or device) skipped');
+      continue;
+    }
+    const nfc = name.normalize('NFC');
+    items.push({ name, key: dir ? nfc + '/' : nfc, dir, stats });
+  }
+  items.sort((a, b) => compareUtf8(a.key, b.key));
+  // Two on-disk names with the same NFC form would map to one B2 name: keep the first.
+  let w = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (w > 0 && items[i].key === items[w - 1].key) {
+      const nfc = items[i].dir ? items[i].key.slice(0, -1) : items[i].key;
+      warn(rel + nfc, `skipped: another name in this directory has the same NFC form (${JSON.stringify(items[w - 1].name)})`);
+      continue;
+    }
+    items[w++] = items[i];
+  }
+  items.length = w;
+  return items;
 }
 
 /**
