@@ -10,6 +10,7 @@ import { completeLargeFile, type PartJob } from './large-upload.js';
 import { atLeastTwoParts, checkFileSize, choosePartSize, partRanges } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
 import { throwIfAborted } from './signals.js';
+import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, INFO_SRC_SIZE, type Progress, type TransferTuning } from './types.js';
 
 export interface UploadLocalFileParams {
@@ -67,20 +68,8 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
   return uploadLarge(client, p, size, partSize ?? planned, account.absoluteMinimumPartSize, { ...info, [INFO_SRC_SIZE]: String(size) });
 }
 
-async function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
-  const progress = new ProgressTracker(p.onProgress, size);
-  const res = await client.uploadFile({
-    bucketId: p.bucketId,
-    fileName: p.fileName,
-    body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size),
-    contentLength: size,
-    contentType: p.contentType,
-    info,
-    signal: p.signal,
-    onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
-  });
-  progress.partDone(1, size);
-  return res;
+function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
+  return uploadWhole(client, p, size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size, info);
 }
 
 /** Read the whole file (expected: `size` bytes) in one read; fail if it now has another size. */
@@ -106,20 +95,7 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
 /** A small file whose size is known: one read into memory, SHA-1 over exactly those bytes, one upload. */
 async function uploadSmallBuffered(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
   const body = await readExactly(p.localPath, size, p.signal);
-  const progress = new ProgressTracker(p.onProgress, size);
-  const res = await client.uploadFile({
-    bucketId: p.bucketId,
-    fileName: p.fileName,
-    body,
-    contentLength: size,
-    sha1: createHash('sha1').update(body).digest('hex'),
-    contentType: p.contentType,
-    info,
-    signal: p.signal,
-    onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
-  });
-  progress.partDone(1, size);
-  return res;
+  return uploadWhole(client, p, body, size, info, createHash('sha1').update(body).digest('hex'));
 }
 
 /** Does an unfinished large file carry the same source identity? */

@@ -13,6 +13,7 @@ import type { FileVersion } from '../wire/types.js';
 import { completeLargeFile, type PartJob } from './large-upload.js';
 import { ProgressTracker } from './progress.js';
 import { throwIfAborted } from './signals.js';
+import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, type Progress, type TransferTuning } from './types.js';
 
 export interface UploadStreamParams {
@@ -97,19 +98,7 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
     const info = { ...p.info };
     if (ended) {
       const size = queue.length;
-      const progress = new ProgressTracker(p.onProgress, size);
-      const res = await client.uploadFile({
-        bucketId: p.bucketId,
-        fileName: p.fileName,
-        body: queue.drain(),
-        contentLength: size,
-        contentType: p.contentType,
-        info,
-        signal: p.signal,
-        onProgress: (n) => progress.partBytes(1, Math.min(n, size)),
-      });
-      progress.partDone(1, size);
-      return res;
+      return uploadWhole(client, p, queue.drain(), size, info);
     }
 
     async function* jobs(): AsyncGenerator<PartJob> {
