@@ -3,8 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { B2Client } from '../../src/client/b2-client.js';
-import type { B2Api, ClientOptions, DownloadOptions, DownloadResponse } from '../../src/client/api.js';
+import type { B2Api, DownloadOptions, DownloadResponse } from '../../src/client/api.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/api.js';
 
 export const MIN_PART = 1000;
@@ -14,15 +13,8 @@ export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<Run
   return mod.startEmulator({ port: 0, minPartSize: MIN_PART, recommendedPartSize: 2000, ...opts });
 }
 
-export function makeClient(emu: RunningEmulator, extra: Partial<ClientOptions> = {}): B2Client {
-  return new B2Client({
-    applicationKeyId: emu.keyId,
-    applicationKey: emu.applicationKey,
-    endpoint: emu.url,
-    retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    ...extra,
-  });
-}
+/** The client tests' client: fast retries for tests. */
+export { makeClient } from '../client/fixture.js';
 
 let seq = 0;
 export function bucketName(tag: string): string {
