@@ -43,7 +43,7 @@ import { abortReason, anySignal, backoffDelay, resolveRetry, sleep, throwIfAbort
 import { Session, type AuthState } from './session.js';
 import { byNameUrl, clampDownloadDuration, shareUrl, withQuery } from './share.js';
 import { FileTokenStore, MemoryTokenStore, type TokenStore } from './token-cache.js';
-import { Transport, type HttpResponse } from './transport.js';
+import { Transport, type HttpRequest, type HttpResponse } from './transport.js';
 import { makeAttemptBody } from './upload-body.js';
 import { UploadUrlPool, type UploadSlot } from './upload-url-pool.js';
 import { checkFileMetadata, checkFileName, checkPageSize } from './validate.js';
@@ -460,30 +460,103 @@ export class B2Client implements B2Api {
     return body;
   }
 
-  async *listFileNames(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
-    const base = this.listBody(bucketId, opts);
-    let next: string | null = opts.startFileName ?? null;
-    do {
-      const body = next !== null ? { ...base, startFileName: next } : base;
-      const res = await this.api<ListFileNamesResponse>('b2_list_file_names', body, opts.signal);
-      for (const f of res.files) yield f;
-      next = res.nextFileName ?? null;
-    } while (next !== null);
+  listFileNames(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+    const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
+    return this.streamList('b2_list_file_names', () => this.listBody(bucketId, opts), first, opts.signal, {
+      resumeAt: (f) => ({ startFileName: f.fileName }),
+      same: (a, b) => a.fileName === b.fileName,
+      next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
+    });
   }
 
-  async *listFileVersions(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
-    const base = this.listBody(bucketId, opts);
-    let nextName: string | null = opts.startFileName ?? null;
-    let nextId: string | null = opts.startFileName !== undefined ? (opts.startFileId ?? null) : null;
-    do {
-      const body: Record<string, unknown> = { ...base };
-      if (nextName !== null) body.startFileName = nextName;
-      if (nextName !== null && nextId !== null) body.startFileId = nextId;
-      const res = await this.api<ListFileVersionsResponse>('b2_list_file_versions', body, opts.signal);
-      for (const f of res.files) yield f;
-      nextName = res.nextFileName ?? null;
-      nextId = res.nextFileId ?? null;
-    } while (nextName !== null);
+  listFileVersions(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+    let first: Record<string, unknown> | null = null;
+    if (opts.startFileName !== undefined) {
+      first = { startFileName: opts.startFileName };
+      if (opts.startFileId !== undefined) first.startFileId = opts.startFileId;
+    }
+    return this.streamList('b2_list_file_versions', () => this.listBody(bucketId, opts), first, opts.signal, {
+      resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
+      same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
+      next: (rest) => {
+        if (typeof rest.nextFileName !== 'string') return null;
+        return typeof rest.nextFileId === 'string' ? { startFileName: rest.nextFileName, startFileId: rest.nextFileId } : { startFileName: rest.nextFileName };
+      },
+    });
+  }
+
+  /**
+   * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
+   * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
+   * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
+   * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
+   */
+  private async *streamList(
+    call: string,
+    makeBase: () => Record<string, unknown>,
+    first: Record<string, unknown> | null,
+    signal: AbortSignal | undefined,
+    cursor: {
+      resumeAt: (f: FileVersion) => Record<string, unknown>;
+      same: (a: FileVersion, b: FileVersion) => boolean;
+      next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
+    },
+  ): AsyncGenerator<FileVersion> {
+    const base = makeBase(); // checked on first use, like every listing's options
+    let start = first;
+    let skip: FileVersion | undefined;
+    let retries = 0;
+    for (;;) {
+      const text = JSON.stringify(start ? { ...base, ...start } : base);
+      let req: HttpRequest | undefined;
+      const res = await this.withAuth(signal, (auth, attempt, sig) => {
+        req = {
+          call,
+          method: 'POST',
+          url: `${auth.account.apiUrl}/${API}/${call}`,
+          headers: { authorization: auth.token, 'content-type': 'application/json;charset=utf-8' },
+          body: text,
+          signal: sig,
+          attempt,
+        };
+        return this.transport.stream(req);
+      });
+      const entries = this.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
+      let rest: Record<string, unknown> | undefined;
+      let last: FileVersion | undefined;
+      try {
+        for (;;) {
+          const r = await entries.next();
+          if (r.done) {
+            rest = r.value;
+            break;
+          }
+          for (const f of r.value) {
+            if (skip) {
+              const dup = cursor.same(f, skip);
+              skip = undefined;
+              if (dup) continue;
+            }
+            last = f;
+            yield f;
+          }
+        }
+      } catch (err) {
+        const sig = this.signal(signal);
+        if (sig?.aborted) throw abortReason(sig);
+        if (!(err instanceof B2Error) || !err.retryable || retries >= this.retry.retries) throw err;
+        await sleep(backoffDelay(retries++, this.retry, err.retryAfter), sig);
+        if (last) {
+          start = cursor.resumeAt(last);
+          skip = last;
+        }
+        continue;
+      } finally {
+        if (!rest) await entries.return(undefined as never);
+      }
+      start = cursor.next(rest);
+      if (!start) return;
+    }
   }
 
   // ── hide, delete, info ─────────────────────────────────────────────────────

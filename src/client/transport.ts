@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
 import type { CallLogEntry } from './api.js';
+import { JsonArrayStream } from './json-array-stream.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from './retry.js';
 
@@ -191,6 +192,33 @@ export class Transport {
         throw new B2Error({ status: res.status, code: 'bad_response', message: `${req.call}: reply is not JSON`, call: req.call, cause: err });
       }
       throw this.mapFailure(req, err);
+    }
+  }
+
+  /**
+   * Read a 2xx JSON reply (from stream()) whose field `arrayKey` is an array of objects, yielding the
+   * objects in batches (those each network chunk completed) as the body arrives; returns the reply's
+   * other fields. A body cut short or unreadable
+   * fails like any transport failure (retryable); a malformed one is a bad_response B2Error.
+   */
+  async *jsonArray<E>(req: HttpRequest, res: HttpResponse, arrayKey: string): AsyncGenerator<E[], Record<string, unknown>> {
+    const scanner = new JsonArrayStream<E>(arrayKey);
+    let finished = false;
+    try {
+      for await (const chunk of res.body) {
+        const items = scanner.push(chunk as Buffer);
+        if (items.length > 0) yield items;
+      }
+      const rest = scanner.end();
+      finished = true;
+      return rest;
+    } catch (err) {
+      if (err instanceof SyntaxError) {
+        throw new B2Error({ status: res.status, code: 'bad_response', message: `${req.call}: reply is not valid JSON (${err.message})`, call: req.call, cause: err });
+      }
+      throw this.mapFailure(req, err);
+    } finally {
+      if (!finished) res.body.destroy();
     }
   }
 

@@ -29,12 +29,14 @@ export interface EmulatorOptions {
 /**
  * A fault rule: the next `count` calls matching `call` (after skipping `after` of them) fail.
  * kind 'error' answers status/code/message (+ Retry-After); 'drop' destroys the connection part-way
- * (mid request body for uploads, mid response body for downloads); 'corrupt' flips bytes in a download body.
+ * (mid request body for uploads, mid response body for downloads); 'corrupt' flips bytes in a download body;
+ * 'cut' (JSON calls only) carries the call out, then sends the headers and about half the reply body
+ * and destroys the connection.
  */
 export interface FaultSpec {
   /** B2 call name (e.g. "b2_upload_part", "b2_download_file_by_name") or "*" for any call. */
   call: string;
-  kind?: 'error' | 'drop' | 'corrupt';
+  kind?: 'error' | 'drop' | 'corrupt' | 'cut';
   /** Number of matching calls to fail; default 1. */
   count?: number;
   /** Matching calls to let through before failing; default 0. */

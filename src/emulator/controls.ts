@@ -3,7 +3,7 @@ import { CALL_CLASS } from '../wire/types.js';
 import type { Counters, FaultSpec } from './api.js';
 import { b2Fail } from './errors.js';
 
-export type FaultKind = 'error' | 'drop' | 'corrupt';
+export type FaultKind = 'error' | 'drop' | 'corrupt' | 'cut';
 
 export interface Fault {
   kind: FaultKind;
@@ -40,8 +40,8 @@ export function parseFaultSpec(spec: unknown): FaultSpec {
   const call = str('call');
   if (!call) throw b2Fail('bad_request', 'required field call is missing');
   const kind = str('kind');
-  if (kind !== undefined && kind !== 'error' && kind !== 'drop' && kind !== 'corrupt')
-    throw b2Fail('bad_request', 'kind must be "error", "drop" or "corrupt"');
+  if (kind !== undefined && kind !== 'error' && kind !== 'drop' && kind !== 'corrupt' && kind !== 'cut')
+    throw b2Fail('bad_request', 'kind must be "error", "drop", "corrupt" or "cut"');
   const status = int('status', 100);
   if (status !== undefined && status > 599) throw b2Fail('bad_request', 'status must be an HTTP status');
   return {
@@ -107,6 +107,7 @@ export class Controls {
     for (const r of this.rules) {
       if (r.call !== '*' && r.call !== call) continue;
       if (r.kind === 'corrupt' && kind !== 'download') continue;
+      if (r.kind === 'cut' && kind !== 'json') continue;
       if (r.skip > 0) {
         r.skip--;
         continue;

@@ -16,6 +16,13 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
+/** A 'cut' fault: the headers promise the whole JSON reply, about half of it is sent, then the connection is destroyed. */
+export function sendCut(res: ServerResponse, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, { ...JSON_HEADERS, 'Content-Length': String(bytes.length) });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+}
+
 /** Write an error as B2 does; anything unexpected becomes 500 internal_error (logged without secrets). */
 export function sendError(emu: Emulator, req: IncomingMessage, res: ServerResponse, err: unknown): void {
   if (err instanceof ConnectionDropped) return;

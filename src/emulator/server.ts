@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiVersion } from '../wire/types.js';
 import { CONTROL_PREFIX } from './api.js';
 import { b2Fail, b2FailWith } from './errors.js';
-import { readJsonBody, sendError, sendJson } from './http-io.js';
+import { readJsonBody, sendCut, sendError, sendJson } from './http-io.js';
 import type { Call, Emulator } from './emulator.js';
 import { Params } from './params.js';
 import { BILLED_PER_1000, ROUTES } from './routes.js';
@@ -98,6 +98,10 @@ async function handleB2(emu: Emulator, req: IncomingMessage, res: ServerResponse
   const result = await route.handler(call);
   if (BILLED_PER_1000.has(name)) controls.bill(name, Math.max(1, Math.ceil((call.returned ?? 0) / 1000)) - 1);
   if (result === RESPONDED) return;
+  if (fault?.kind === 'cut') {
+    sendCut(res, result);
+    return;
+  }
   sendJson(req, res, 200, result);
 }
 

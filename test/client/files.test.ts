@@ -148,3 +148,59 @@ test('getBucket with a bucket-restricted key names the buckets the key may acces
     await scoped.close();
   }
 });
+
+test('a listing reply cut short mid-page is asked again from the last entry given: every name once, in order', async () => {
+  const names = Array.from({ length: 120 }, (_, i) => `cut/${String(i).padStart(4, '0')}`);
+  await parallel(names, 8, async (n) => void (await put(n)));
+  emu.controls.resetCounters();
+  // The second page's reply and the first re-ask are both cut after about half their bytes.
+  emu.controls.injectFault({ call: 'b2_list_file_names', kind: 'cut', after: 1, count: 2 });
+  const got = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'cut/', pageSize: 50 }))).map((f) => f.fileName);
+  assert.deepEqual(got, names);
+  // Page 1 whole, page 2 cut, its re-ask cut, then one or two calls finish the 120 names.
+  const n = emu.controls.counters().calls.b2_list_file_names;
+  assert.ok(n >= 4 && n <= 5, `${n} list calls`);
+});
+
+test('a versions listing cut mid-page resumes at the last (name, id) given, without repeats', async () => {
+  for (let i = 0; i < 4; i++) await put('cutv/a', `a${i}`);
+  for (let i = 0; i < 30; i++) await put(`cutv/b${String(i).padStart(2, '0')}`);
+  const want = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 1000 }))).map((f) => f.fileId);
+  assert.equal(want.length, 34);
+  emu.controls.injectFault({ call: 'b2_list_file_versions', kind: 'cut', count: 3 });
+  const got = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 10 }))).map((f) => f.fileId);
+  assert.deepEqual(got, want);
+});
+
+test('a listing cut more often than the retry count fails with a retryable error, not a short list', async () => {
+  await put('cutfail/x');
+  const few = makeClient(emu, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+  try {
+    emu.controls.injectFault({ call: 'b2_list_file_names', kind: 'cut', count: 5 });
+    await assert.rejects(collect(few.listFileNames(bucket.bucketId, { prefix: 'cutfail/' })), (e: unknown) => e instanceof B2Error && e.retryable);
+  } finally {
+    emu.controls.clearFaults();
+    await few.close();
+  }
+});
+
+test('stopping a listing part-way through a page releases its connection', async () => {
+  const names = Array.from({ length: 60 }, (_, i) => `stop/${String(i).padStart(3, '0')}`);
+  await parallel(names, 8, async (n) => void (await put(n)));
+  const one = makeClient(emu, { maxConnections: 1 });
+  try {
+    for (let round = 0; round < 3; round++) {
+      let seen = 0;
+      for await (const f of one.listFileNames(bucket.bucketId, { prefix: 'stop/', pageSize: 60 })) {
+        assert.ok(f.fileName.startsWith('stop/'));
+        if (++seen === 5) break;
+      }
+      assert.equal(seen, 5);
+    }
+    // With one connection allowed, a leaked one would make this call wait forever.
+    const all = await collect(one.listFileNames(bucket.bucketId, { prefix: 'stop/' }));
+    assert.equal(all.length, 60);
+  } finally {
+    await one.close();
+  }
+});

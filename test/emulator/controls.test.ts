@@ -146,6 +146,34 @@ describe('drop faults', () => {
   });
 });
 
+describe('cut faults', () => {
+  it('a JSON call cut is carried out, then its reply stops part-way under a full Content-Length', async () => {
+    const bucket = await makeBucket(s);
+    const data = Buffer.from('cut me');
+    await uploadOk(await getUploadUrl(s, bucket.bucketId), 'kept.txt', data);
+    // A cut rule does not fire on uploads or downloads.
+    emu.controls.injectFault({ call: '*', kind: 'cut' });
+    assert.deepEqual((await fetchRaw(byNameUrl(s, bucket.bucketName, 'kept.txt'), { headers: { Authorization: s.token } })).bytes, data);
+    const r = await request(`${s.apiUrl}/b2api/v4/b2_hide_file`, {
+      method: 'POST',
+      headers: { authorization: s.token },
+      body: JSON.stringify({ bucketId: bucket.bucketId, fileName: 'kept.txt' }),
+    });
+    assert.equal(r.statusCode, 200);
+    const promised = Number(r.headers['content-length']);
+    let got = 0;
+    const cut = await dropped(
+      (async () => {
+        for await (const chunk of r.body) got += (chunk as Buffer).length;
+      })(),
+    );
+    assert.ok(cut, 'the reply ended early with an error');
+    assert.ok(got > 0 && got < promised, `received ${got} of ${promised}`);
+    // The call took effect: the name is hidden.
+    assert.deepEqual((await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files, []);
+  });
+});
+
 describe('corrupt faults', () => {
   it('flip one byte of a download body while the headers keep the true SHA-1', async () => {
     const bucket = await makeBucket(s);
