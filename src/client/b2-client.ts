@@ -599,6 +599,7 @@ export class B2Client implements B2Api {
         headers: { ...headers, authorization: auth.token },
         signal: sig,
         attempt,
+        download: method === 'GET',
       }),
     );
   }

@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
 import type { CallLogEntry } from './api.js';
 import { JsonArrayStream } from './json-array-stream.js';
+import { RawGet } from './raw-get.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from './retry.js';
 
@@ -27,6 +28,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** 0 for the first attempt; for the log. */
   attempt?: number;
+  /** A download GET: sent through the lean download client (raw-get.ts) instead of undici. */
+  download?: boolean;
 }
 
 export interface HttpResponse {
@@ -98,8 +101,10 @@ const CALLER_ERRORS = new Set(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_I
 
 export class Transport {
   readonly agent: Agent;
+  private readonly downloads: RawGet;
 
   constructor(private readonly opts: TransportOptions) {
+    this.downloads = new RawGet({ maxConnections: opts.maxConnections });
     this.agent = new Agent({
       connections: opts.maxConnections,
       keepAliveTimeout: 30_000,
@@ -148,6 +153,13 @@ export class Transport {
     const started = Date.now();
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
+      if (req.download && req.method === 'GET') {
+        const raw = await this.downloads.get(req.url, headers, req.signal);
+        const out: HttpResponse = { status: raw.status, headers: raw.headers, body: raw.body };
+        if (raw.status < 300) this.log(req, raw.status, started);
+        (out as { started?: number }).started = started;
+        return out;
+      }
       const res = await request(req.url, {
         dispatcher: this.agent,
         method: req.method,
@@ -231,6 +243,7 @@ export class Transport {
 
   /** Close pooled connections; requests still running (an unread download body) are cut after a grace period. */
   async close(graceMs = 2000): Promise<void> {
+    this.downloads.close();
     let timer: NodeJS.Timeout | undefined;
     const graceful = this.agent.close().then(() => true);
     const late = new Promise<boolean>((resolve) => {

@@ -108,7 +108,10 @@ async function pump(body: Readable, fh: FileHandle, cur: Cursor, end: number, on
     const n = bytes;
     bytes = 0;
     onWritten(written, n);
+    // The bytes are on disk and hashed: a body that pools its chunks may reuse them.
+    if (recycle) for (const b of written) recycle.call(body, b);
   };
+  const recycle = (body as { recycle?: (b: Buffer) => void }).recycle;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       const room = end - cur.pos - bytes;
