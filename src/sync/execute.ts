@@ -57,6 +57,8 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
         info: { [INFO_SRC_MTIME]: String(src.mtimeMs) },
         knownSize: src.size,
         knownMtimeMs: src.mtimeMs,
+        // --checksum hashed it already: a large file gets large_file_sha1 for free.
+        knownSha1: src.sha1 ? { sha1: src.sha1, size: src.size, mtimeMs: src.mtimeMs } : undefined,
         tuning: cx.tuning,
         resume: true,
         signal: cx.signal,

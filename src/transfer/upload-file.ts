@@ -32,6 +32,12 @@ export interface UploadLocalFileParams {
    */
   knownSize?: number;
   knownMtimeMs?: number;
+  /**
+   * The whole file's SHA-1 as computed earlier (a --checksum sync) for this size and mtime. A large
+   * upload records it as large_file_sha1, so later downloads and compares can check it, but only when
+   * the file still has that size and mtime when the upload starts.
+   */
+  knownSha1?: { sha1: string; size: number; mtimeMs: number };
 }
 
 /** Files below this size (and the small-file cutoff) whose size is known are read whole into memory. */
@@ -61,6 +67,10 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
   const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
 
   if (size < cutoff) return uploadSmall(client, p, size, info);
+  const k = p.knownSha1;
+  if (k && k.size === size && k.mtimeMs === mtime && /^[0-9a-f]{40}$/.test(k.sha1) && info[INFO_LARGE_FILE_SHA1] === undefined) {
+    info[INFO_LARGE_FILE_SHA1] = k.sha1;
+  }
   const account = await client.account();
   const planned = choosePartSize({ fileSize: size, recommended: account.recommendedPartSize, minimum: account.absoluteMinimumPartSize, requested: p.tuning?.partSize });
   const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);

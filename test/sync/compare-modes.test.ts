@@ -146,3 +146,40 @@ test('B2 → local with checksum compares the listing SHA-1 against local bytes'
     await cleanup(src, dst);
   }
 });
+
+test('checksum: a large file re-uploaded because its checksum differs carries the SHA-1 already computed as large_file_sha1', async () => {
+  const old = 'o'.repeat(2500);
+  const now = 'n'.repeat(2500);
+  const root = await makeTree({ 'big.bin': { content: old, mtimeMs: T0 }, 'other.bin': { content: old, mtimeMs: T0 } });
+  const { bucketName, bucketId } = await newBucket(client, 'sumlarge');
+  const tuning = { largeFileCutoff: 2000, partSize: 1000 };
+  try {
+    // First upload (size and time): large, no SHA-1 known to the sync, so none recorded.
+    await runSync(local(root), remote(client, bucketName), { mode: 'sync', tuning });
+    const first = await collectNames(bucketId);
+    assert.equal(first['big.bin'].large_file_sha1, undefined);
+    // Same size and mtime, new bytes: only --checksum sees it. Give both large_file_sha1 to compare against.
+    await writeFile(join(root, 'big.bin'), now);
+    await setTime(join(root, 'big.bin'), T0);
+    for (const name of ['big.bin', 'other.bin']) {
+      const f = await client.startLargeFile({ bucketId, fileName: name, info: { src_last_modified_millis: String(T0), large_file_sha1: sha1Hex(old) } });
+      const parts = [Buffer.from(old.slice(0, 1000)), Buffer.from(old.slice(1000))];
+      for (const [i, p] of parts.entries()) await client.uploadPart({ fileId: f.fileId!, partNumber: i + 1, body: p, contentLength: p.length });
+      await client.finishLargeFile(f.fileId!, parts.map((p) => sha1Hex(p)));
+    }
+    const rec = recorder();
+    await runSync(local(root), remote(client, bucketName), { mode: 'sync', compare: 'checksum', tuning, onEvent: rec.onEvent });
+    assert.deepEqual(rec.plan(), ['upload big.bin (checksum differs)', 'skip other.bin (same checksum)']);
+    const after = await collectNames(bucketId);
+    assert.equal(after['big.bin'].large_file_sha1, sha1Hex(now));
+    assert.equal((await readBucket(client, bucketId))['big.bin'], now);
+  } finally {
+    await cleanup(root);
+  }
+});
+
+async function collectNames(bucketId: string): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for await (const f of client.listFileNames(bucketId, { pageSize: 100 })) out[f.fileName] = f.fileInfo ?? {};
+  return out;
+}

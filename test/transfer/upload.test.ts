@@ -63,6 +63,23 @@ describe('uploadLocalFile', () => {
     assert.equal(seen.at(-1)?.totalBytes, 5000);
   });
 
+  test('a known whole-file SHA-1 becomes large_file_sha1 only while the file keeps the size and mtime it was computed for', async () => {
+    const path = join(tmp.dir, 'known-sha1.bin');
+    const bytes = await writeData(path, 9000);
+    await utimes(path, new Date(), new Date(1_600_000_000_000));
+    const sha1 = createHash('sha1').update(bytes).digest('hex');
+    const same = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId, fileName: 'known-sha1.bin', localPath: path, tuning, knownSha1: { sha1, size: 9000, mtimeMs: 1_600_000_000_000 },
+    });
+    assert.equal(calls(emu, 'b2_start_large_file'), 1);
+    assert.equal(same.fileInfo.large_file_sha1, sha1);
+    // The file was touched since the SHA-1 was computed: it is not trusted.
+    const stale = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId, fileName: 'known-sha1.bin', localPath: path, tuning, knownSha1: { sha1, size: 9000, mtimeMs: 1_500_000_000_000 },
+    });
+    assert.equal(stale.fileInfo.large_file_sha1, undefined);
+  });
+
   test('an explicit content type is kept', async () => {
     const path = join(tmp.dir, 'typed.bin');
     await writeData(path, 100);
