@@ -173,23 +173,23 @@ export class B2Client implements B2Api {
     }
   }
 
+  /** The POST of a JSON call to {apiUrl}/b2api/v4/{call}. */
+  private jsonRequest(call: string, text: string, auth: AuthState, attempt: number, sig: AbortSignal | undefined): HttpRequest {
+    return {
+      call,
+      method: 'POST',
+      url: `${auth.account.apiUrl}/${API}/${call}`,
+      headers: { authorization: auth.token, 'content-type': 'application/json;charset=utf-8' },
+      body: text,
+      signal: sig,
+      attempt,
+    };
+  }
+
   /** A JSON call to {apiUrl}/b2api/v4/{call}. */
   private api<T>(call: string, body: Record<string, unknown>, signal?: AbortSignal, state?: CallState): Promise<T> {
     const text = JSON.stringify(body);
-    return this.withAuth(
-      signal,
-      (auth, attempt, sig) =>
-        this.transport.json<T>({
-          call,
-          method: 'POST',
-          url: `${auth.account.apiUrl}/${API}/${call}`,
-          headers: { authorization: auth.token, 'content-type': 'application/json;charset=utf-8' },
-          body: text,
-          signal: sig,
-          attempt,
-        }),
-      state,
-    );
+    return this.withAuth(signal, (auth, attempt, sig) => this.transport.json<T>(this.jsonRequest(call, text, auth, attempt, sig)), state);
   }
 
   // ── buckets ────────────────────────────────────────────────────────────────
@@ -510,15 +510,7 @@ export class B2Client implements B2Api {
       const text = JSON.stringify(start ? { ...base, ...start } : base);
       let req: HttpRequest | undefined;
       const res = await this.withAuth(signal, (auth, attempt, sig) => {
-        req = {
-          call,
-          method: 'POST',
-          url: `${auth.account.apiUrl}/${API}/${call}`,
-          headers: { authorization: auth.token, 'content-type': 'application/json;charset=utf-8' },
-          body: text,
-          signal: sig,
-          attempt,
-        };
+        req = this.jsonRequest(call, text, auth, attempt, sig);
         return this.transport.stream(req);
       });
       const entries = this.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
