@@ -121,6 +121,11 @@ export interface DownloadOptions {
 }
 
 /** A download response: parsed B2 headers and the body stream (unread). */
+/** Per-call options: a signal that stops this call (with the client's own signal, either one does). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 export interface DownloadResponse {
   status: 200 | 206;
   fileId: string;
@@ -170,10 +175,10 @@ export interface B2Api {
 
   /** Simple upload; upload URLs come from a pool, a failed URL is discarded, retried per B2's rules. */
   uploadFile(p: UploadFileParams): Promise<FileVersion>;
-  startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string> }): Promise<FileVersion>;
+  startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string>; signal?: AbortSignal }): Promise<FileVersion>;
   uploadPart(p: UploadPartParams): Promise<Part>;
-  finishLargeFile(fileId: string, partSha1Array: string[]): Promise<FileVersion>;
-  cancelLargeFile(fileId: string): Promise<CancelLargeFileResponse>;
+  finishLargeFile(fileId: string, partSha1Array: string[], opts?: CallOptions): Promise<FileVersion>;
+  cancelLargeFile(fileId: string, opts?: CallOptions): Promise<CancelLargeFileResponse>;
   listParts(fileId: string, opts?: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal }): AsyncIterable<Part>;
   /** pageSize: maxFileCount per call, 1..100 (default 100). */
   listUnfinishedLargeFiles(bucketId: string, opts?: { namePrefix?: string; pageSize?: number; signal?: AbortSignal }): AsyncIterable<FileVersion>;
@@ -186,11 +191,11 @@ export interface B2Api {
   /** Every version, hide markers included, names ascending, newest first within a name. */
   listFileVersions(bucketId: string, opts?: ListOptions): AsyncIterable<FileVersion>;
 
-  hideFile(bucketId: string, fileName: string): Promise<FileVersion>;
-  deleteFileVersion(fileName: string, fileId: string): Promise<DeleteFileVersionResponse>;
-  getFileInfo(fileId: string): Promise<FileVersion>;
+  hideFile(bucketId: string, fileName: string, opts?: CallOptions): Promise<FileVersion>;
+  deleteFileVersion(fileName: string, fileId: string, opts?: CallOptions): Promise<DeleteFileVersionResponse>;
+  getFileInfo(fileId: string, opts?: CallOptions): Promise<FileVersion>;
   /** HEAD on the by-name URL; undefined when the name does not exist (or is hidden). */
-  headFileByName(bucketName: string, fileName: string): Promise<Omit<DownloadResponse, 'body'> | undefined>;
+  headFileByName(bucketName: string, fileName: string, opts?: CallOptions): Promise<Omit<DownloadResponse, 'body'> | undefined>;
 
   downloadById(fileId: string, opts?: DownloadOptions): Promise<DownloadResponse>;
   downloadByName(bucketName: string, fileName: string, opts?: DownloadOptions): Promise<DownloadResponse>;

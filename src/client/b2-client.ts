@@ -29,6 +29,7 @@ import {
   DEFAULT_REALM,
   type AccountInfo,
   type B2Api,
+  type CallOptions,
   type ClientOptions,
   type CopyFileParams,
   type DownloadAuthorization,
@@ -347,15 +348,14 @@ export class B2Client implements B2Api {
     );
   }
 
-  async startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string> }): Promise<FileVersion> {
+  async startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string>; signal?: AbortSignal }): Promise<FileVersion> {
     const info = p.info ?? {};
     checkFileMetadata(p.fileName, info);
-    return this.api<FileVersion>('b2_start_large_file', {
-      bucketId: p.bucketId,
-      fileName: p.fileName,
-      contentType: p.contentType ?? 'b2/x-auto',
-      fileInfo: info,
-    });
+    return this.api<FileVersion>(
+      'b2_start_large_file',
+      { bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType ?? 'b2/x-auto', fileInfo: info },
+      p.signal,
+    );
   }
 
   async uploadPart(p: UploadPartParams): Promise<Part> {
@@ -373,16 +373,16 @@ export class B2Client implements B2Api {
     );
   }
 
-  async finishLargeFile(fileId: string, partSha1Array: string[]): Promise<FileVersion> {
+  async finishLargeFile(fileId: string, partSha1Array: string[], opts: CallOptions = {}): Promise<FileVersion> {
     const state: CallState = { retried: false };
     try {
-      const res = await this.api<FileVersion>('b2_finish_large_file', { fileId, partSha1Array }, undefined, state);
+      const res = await this.api<FileVersion>('b2_finish_large_file', { fileId, partSha1Array }, opts.signal, state);
       this.partUrls.drop(fileId);
       return res;
     } catch (err) {
       // A finish whose reply was lost answers 400 on the retry: if the file exists, it succeeded.
       if (state.retried && err instanceof B2Error && err.status === 400) {
-        const info = await this.getFileInfo(fileId).catch(() => undefined);
+        const info = await this.getFileInfo(fileId, opts).catch(() => undefined);
         if (info && info.action === 'upload') {
           this.partUrls.drop(fileId);
           return info;
@@ -392,9 +392,9 @@ export class B2Client implements B2Api {
     }
   }
 
-  async cancelLargeFile(fileId: string): Promise<CancelLargeFileResponse> {
+  async cancelLargeFile(fileId: string, opts: CallOptions = {}): Promise<CancelLargeFileResponse> {
     this.partUrls.drop(fileId);
-    return this.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId });
+    return this.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId }, opts.signal);
   }
 
   async *listParts(fileId: string, opts: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Part> {
@@ -553,18 +553,18 @@ export class B2Client implements B2Api {
 
   // ── hide, delete, info ─────────────────────────────────────────────────────
 
-  async hideFile(bucketId: string, fileName: string): Promise<FileVersion> {
+  async hideFile(bucketId: string, fileName: string, opts: CallOptions = {}): Promise<FileVersion> {
     checkFileName(fileName);
-    return this.api<FileVersion>('b2_hide_file', { bucketId, fileName });
+    return this.api<FileVersion>('b2_hide_file', { bucketId, fileName }, opts.signal);
   }
 
-  async deleteFileVersion(fileName: string, fileId: string): Promise<DeleteFileVersionResponse> {
+  async deleteFileVersion(fileName: string, fileId: string, opts: CallOptions = {}): Promise<DeleteFileVersionResponse> {
     checkFileName(fileName);
-    return this.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId });
+    return this.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId }, opts.signal);
   }
 
-  async getFileInfo(fileId: string): Promise<FileVersion> {
-    return this.api<FileVersion>('b2_get_file_info', { fileId });
+  async getFileInfo(fileId: string, opts: CallOptions = {}): Promise<FileVersion> {
+    return this.api<FileVersion>('b2_get_file_info', { fileId }, opts.signal);
   }
 
   // ── downloads ──────────────────────────────────────────────────────────────
@@ -618,12 +618,12 @@ export class B2Client implements B2Api {
     return this.toDownload(call, res);
   }
 
-  async headFileByName(bucketName: string, fileName: string): Promise<Omit<DownloadResponse, 'body'> | undefined> {
+  async headFileByName(bucketName: string, fileName: string, opts: CallOptions = {}): Promise<Omit<DownloadResponse, 'body'> | undefined> {
     checkFileName(fileName);
     const call = 'b2_download_file_by_name';
     let res: HttpResponse;
     try {
-      res = await this.fetchDownload(call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), {});
+      res = await this.fetchDownload(call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), { signal: opts.signal });
     } catch (err) {
       if (err instanceof B2Error && err.status === 404) return undefined;
       throw err;

@@ -124,6 +124,30 @@ export class RawBody extends Readable {
     return this.ended;
   }
 
+  /**
+   * The connection failed mid-body: hand on the bytes that arrived, then the error, so a reader keeps
+   * what it got (a download continues from there with a Range request) and still learns of the cut.
+   */
+  fail(err: Error): void {
+    if (this.ended || this.destroyed) return;
+    this.ended = true;
+    this.flushChunk();
+    // 'error' without destroy() keeps the queued chunks readable (for-await reads them first). With
+    // nothing queued there is nothing to keep; with no reader yet, the error waits for one.
+    if (this.readableLength === 0) this.destroy(err);
+    else if (this.listenerCount('error') > 0) this.emit('error', err);
+    else {
+      const onListener = (event: string | symbol) => {
+        if (event !== 'error') return;
+        this.off('newListener', onListener);
+        process.nextTick(() => {
+          if (!this.destroyed) this.emit('error', err);
+        });
+      };
+      this.on('newListener', onListener);
+    }
+  }
+
   override _read(): void {
     this.conn.resume();
   }
@@ -331,7 +355,7 @@ class Conn {
     if (pending) pending.reject(err);
     if (body) {
       if (body.remaining === Infinity) body.finish();
-      else body.destroy(err);
+      else body.fail(err);
     }
     this.onGone(this);
   }

@@ -120,7 +120,7 @@ export async function deleteItem(it: PlanItem, cx: ExecContext): Promise<void> {
       return;
     }
     try {
-      await d.client.hideFile(d.bucketId, name);
+      await d.client.hideFile(d.bucketId, name, { signal: cx.signal });
     } catch (e) {
       if (e instanceof B2Error && e.code === 'already_hidden') return;
       throw e;
@@ -143,7 +143,7 @@ export async function deleteAllVersions(client: B2Api, bucketId: string, name: s
     if (v.fileName !== name) break;
     if (v.fileId) ids.push(v.fileId);
   }
-  for (const id of ids) await client.deleteFileVersion(name, id);
+  for (const id of ids) await client.deleteFileVersion(name, id, { signal });
   return ids.length;
 }
 

@@ -42,13 +42,14 @@ export async function copyFile(client: B2Api, p: CopyFileParams): Promise<FileVe
   if (p.replace) {
     ({ contentType, info } = p.replace);
   } else {
-    const src = await client.getFileInfo(p.sourceFileId);
+    const src = await client.getFileInfo(p.sourceFileId, { signal: p.signal });
     contentType = src.contentType ?? 'application/octet-stream';
     info = { ...src.fileInfo };
     const whole = normalizeSha1(src.contentSha1);
     if (info[INFO_LARGE_FILE_SHA1] === undefined && whole && isSha1Hex(whole)) info[INFO_LARGE_FILE_SHA1] = whole;
   }
   throwIfAborted(p.signal);
+  // Not abortable mid-call: a start whose reply is cut off would leave an unfinished file nobody can cancel.
   const started = await client.startLargeFile({ bucketId: p.destinationBucketId, fileName: p.fileName, contentType, info });
   const fileId = started.fileId!;
   function* jobs(): Generator<PartJob> {

@@ -18,7 +18,7 @@
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { B2Api, DownloadResponse } from '../client/api.js';
@@ -85,6 +85,33 @@ async function sizeOf(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Beside the temp file of a parallel download: how far from byte 0 the temp file is complete. The
+ * streams write pieces further on too, so the temp file's size says nothing; a process killed
+ * mid-download leaves this behind, and the next attempt keeps only that prefix.
+ */
+export function prefixNoteFor(temp: string): string {
+  return `${temp.slice(0, -TEMP_SUFFIX.length)}.prefix${TEMP_SUFFIX}`;
+}
+
+/** Bytes of an earlier attempt's temp file the next attempt may keep (all of it unless a prefix note says less). */
+async function keptBytes(temp: string): Promise<number> {
+  const size = await sizeOf(temp);
+  let note: string;
+  try {
+    note = await readFile(prefixNoteFor(temp), 'utf8');
+  } catch {
+    return size;
+  }
+  const n = /^\d+$/.test(note.trim()) ? Number(note.trim()) : 0;
+  return Math.min(size, n);
+}
+
+async function removeTemp(temp: string): Promise<void> {
+  await rm(temp, { force: true });
+  await rm(prefixNoteFor(temp), { force: true });
 }
 
 interface Cursor {
@@ -192,11 +219,11 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   let fileId = 'fileId' in p.source ? p.source.fileId : undefined;
   if (fileId === undefined && (await tempsOf(target)).length > 0) {
     const s = p.source as { bucketName: string; fileName: string };
-    const head = await client.headFileByName(s.bucketName, s.fileName);
+    const head = await client.headFileByName(s.bucketName, s.fileName, { signal: p.signal });
     if (!head) throw new NotFoundError(`${s.fileName} not found in bucket ${s.bucketName}`);
     fileId = head.fileId;
   }
-  let offset = fileId !== undefined ? await sizeOf(tempPathFor(target, fileId)) : 0;
+  let offset = fileId !== undefined ? await keptBytes(tempPathFor(target, fileId)) : 0;
 
   let first: DownloadResponse;
   try {
@@ -216,22 +243,27 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
 
   const streams = Math.max(1, p.tuning?.downloadStreams ?? DEFAULTS.downloadStreams);
   const parallelCutoff = p.tuning?.downloadParallelCutoff ?? DEFAULTS.downloadParallelCutoff;
-  const parallel = offset === 0 && streams > 1 && total >= parallelCutoff && total >= streams;
+  // A resumed download goes parallel too when what is left is above the cutoff.
+  const parallel = streams > 1 && total - offset >= parallelCutoff && total - offset >= streams;
+  const note = prefixNoteFor(temp);
+  const state: ParallelState = { prefix: offset };
 
   let fh: FileHandle | undefined;
   let digest: string | undefined;
   let hasher: PrefixHasher | undefined;
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
+    if (offset > 0) await fh.truncate(offset); // past a prefix note's length the bytes are not trusted
     // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
     if (expected !== undefined) hasher = new PrefixHasher(fh, total);
+    if (offset > 0) {
+      hasher?.advance(offset); // the kept bytes are read back while the rest arrives
+      progress.addBytes(offset);
+    }
     if (parallel) {
-      await fetchParallel(client, fileId, fh, total, streams, first.body, progress, hasher, p.signal);
+      await fetchParallel(client, fileId, fh, offset, total, streams, first.body, progress, hasher, note, state, p.signal);
     } else {
-      if (offset > 0) {
-        hasher?.advance(offset); // the kept bytes are read back while the rest arrives
-        progress.addBytes(offset);
-      }
+      await rm(note, { force: true });
       const cur = { pos: offset };
       await fetchInto(client, fileId, fh, cur, total, first.body, (bufs, n) => {
         hasher?.written(cur.pos - n, bufs, n);
@@ -251,47 +283,71 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
       await utimes(temp, new Date(), new Date(mtime));
     }
     await rename(temp, target);
+    await rm(note, { force: true });
   } catch (err) {
     first.body.destroy();
     hasher?.stop();
     await hasher?.settled();
+    // A parallel download keeps the part complete from byte 0 (the pieces beyond are dropped).
+    if (parallel && fh) await fh.truncate(state.prefix).catch(() => undefined);
     await fh?.close().catch(() => undefined);
-    // Keep a single-stream temp file with bytes in it for the next attempt; drop anything else.
-    const keep = !parallel && !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
-    if (!keep) await rm(temp, { force: true });
+    // Keep a temp file with bytes in it for the next attempt unless the failure is final.
+    const keep = !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
+    if (!keep) await removeTemp(temp);
+    else await rm(note, { force: true }); // truncated to its prefix: the size says it all now
     throw err;
   }
   // Temp files of other versions of this target are stale now.
-  for (const other of await tempsOf(target)) if (other !== temp) await rm(other, { force: true });
+  for (const other of await tempsOf(target)) if (other !== temp) await removeTemp(other);
   return { bytes: total, sha1Verified: expected !== undefined, fileVersion: meta };
 }
 
+interface ParallelState {
+  /** The temp file is complete over [0, prefix). */
+  prefix: number;
+}
+
 /**
- * Fetch [0,total) over `streams` connections: pieces of up to PIECE bytes are handed out in file order
- * to whichever stream is free, so the file fills from the front and the hasher (which hashes in file
- * order) keeps up with the transfer instead of waiting for the end.
+ * Fetch [start,total) over `streams` connections: pieces of up to PIECE bytes are handed out in file
+ * order to whichever stream is free, so the file fills from the front and the hasher (which hashes in
+ * file order) keeps up with the transfer instead of waiting for the end. The complete prefix is kept in
+ * `state` and, after each piece, in the prefix note beside the temp file (for a process killed midway).
  */
 async function fetchParallel(
   client: B2Api,
   fileId: string,
   fh: FileHandle,
+  start: number,
   total: number,
   streams: number,
   firstBody: Readable,
   progress: ProgressTracker,
   hasher: PrefixHasher | undefined,
+  note: string,
+  state: ParallelState,
   outer: AbortSignal | undefined,
 ): Promise<void> {
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
-  const piece = Math.max(1, Math.min(PIECE, Math.ceil(total / streams)));
-  let next = 0; // start of the first piece not handed out yet
+  const piece = Math.max(1, Math.min(PIECE, Math.ceil((total - start) / streams)));
+  let next = start; // start of the first piece not handed out yet
   const active = new Set<Cursor>();
   const prefix = () => {
     let upto = next;
     for (const c of active) if (c.pos < upto) upto = c.pos;
     return upto;
   };
+  let noted = -1;
+  let noting: Promise<void> = Promise.resolve();
+  /** Record the prefix (one write at a time; a later value supersedes an earlier one). */
+  const noteProgress = () => {
+    state.prefix = prefix();
+    if (state.prefix === noted) return noting;
+    noted = state.prefix;
+    noting = noting.then(() => writeFile(note, String(noted))).catch(() => undefined);
+    return noting;
+  };
+  await noteProgress();
   const errors: unknown[] = [];
   const run = async (body: Readable | undefined) => {
     try {
@@ -308,17 +364,21 @@ async function fetchParallel(
         body = undefined;
         active.delete(cur);
         hasher?.advance(prefix());
+        await noteProgress();
       }
     } catch (err) {
       errors.push(err);
       controller.abort();
     } finally {
       body?.destroy();
+      state.prefix = prefix();
     }
   };
   // The first stream starts first, so it takes the piece at 0, which the whole-file body begins with.
-  const tasks = Array.from({ length: Math.min(streams, Math.ceil(total / piece)) }, (_, i) => run(i === 0 ? firstBody : undefined));
+  const tasks = Array.from({ length: Math.min(streams, Math.ceil((total - start) / piece)) }, (_, i) => run(i === 0 ? firstBody : undefined));
   await Promise.all(tasks);
+  state.prefix = prefix();
+  await noting;
   if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
   throwIfAborted(outer);
 }

@@ -82,7 +82,7 @@ export async function completeLargeFile(
   try {
     const sha1s = await sendParts(client, fileId, parts, opts);
     throwIfAborted(opts.signal);
-    return await client.finishLargeFile(fileId, sha1s);
+    return await client.finishLargeFile(fileId, sha1s, { signal: opts.signal });
   } catch (err) {
     const aborted = isAbortError(err) || opts.signal?.aborted === true;
     if (!(aborted && opts.keepOnAbort)) {

@@ -174,7 +174,8 @@ async function uploadLarge(
   }
   throwIfAborted(p.signal);
   if (!fileId) {
-    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info });
+    // Abortable: a large file started but not seen is found and continued (or cancelled) by the next attempt.
+    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info, signal: p.signal });
     fileId = started.fileId!;
   }
   const total = Math.ceil(size / partSize);

@@ -114,6 +114,8 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
       }
     }
 
+    // Not abortable mid-call: a stream cannot be resumed, so a start whose reply is cut off would leave
+    // an unfinished file nobody cancels.
     const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info });
     if (!started.fileId) throw new UsageError('b2_start_large_file returned no fileId');
     return await completeLargeFile(client, started.fileId, jobs(), {

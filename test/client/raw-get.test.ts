@@ -140,6 +140,23 @@ test('a body cut short fails its reader with a socket error (retryable in the tr
   await assert.rejects(readAll(r.body), (e: unknown) => (e as { code?: string }).code === 'UND_ERR_SOCKET');
 });
 
+test('bytes that arrived before a cut are read before the error, even by a reader that comes late', async () => {
+  const { s, get } = await setup((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n');
+    socket.write(Buffer.alloc(1_500_000, 7), () => socket.destroy());
+  });
+  const r = await get.get(`${s.url}/cut-late`, {});
+  await new Promise((res) => setTimeout(res, 100)); // the cut happens before anyone reads
+  let got = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const c of r.body) got += (c as Buffer).length;
+    })(),
+    (e: unknown) => (e as { code?: string }).code === 'UND_ERR_SOCKET',
+  );
+  assert.equal(got, 1_500_000);
+});
+
 test('connections per origin are bounded: a second request waits until the first body has arrived', async () => {
   let finishFirst: (() => void) | undefined;
   const { s, get } = await setup((socket, head) => {

@@ -8,6 +8,7 @@ import { IntegrityError } from '../../src/core/errors.js';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import { PrefixHasher } from '../../src/transfer/prefix-hasher.js';
 import { downloadRange, downloadToFile, tempPathFor, TEMP_SUFFIX, uploadLocalFile, type Progress } from '../../src/transfer/index.js';
+import { prefixNoteFor } from '../../src/transfer/download.js';
 import { data, makeBucket, makeClient, readAll, spyDownloads, startTestEmulator, tempDir, writeData } from './fixture.js';
 
 describe('downloadToFile and downloadRange', () => {
@@ -184,6 +185,44 @@ describe('downloadToFile and downloadRange', () => {
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 2 });
     await downloadToFile(client, { source: { fileId: large.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3 } });
     assert.deepEqual(await readFile(target), large.bytes);
+  });
+
+  test('a parallel download stopped midway keeps only its complete prefix, which the next attempt resumes in parallel', async () => {
+    const target = join(tmp.dir, 'parallel-stopped.bin');
+    const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3 };
+    const ac = new AbortController();
+    await assert.rejects(downloadToFile(client, {
+      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
+      onProgress: (p) => {
+        if (p.bytes >= 2_000_000) ac.abort();
+      },
+    }), (e: unknown) => (e as Error).name === 'AbortError');
+    const kept = await temps();
+    // Whatever is kept is exactly a prefix of the file: no holes, no pieces from further on, no note.
+    assert.ok(kept.length <= 1, kept.join());
+    const have = kept.length ? (await readFile(join(tmp.dir, kept[0]))) : Buffer.alloc(0);
+    assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning });
+    assert.deepEqual(spy.ranges[0], have.length > 0 ? { start: have.length } : undefined);
+    assert.ok(spy.ranges.length > 1, 'the rest came in parallel');
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('after a process died mid parallel download, its prefix note bounds what the next attempt keeps', async () => {
+    const target = join(tmp.dir, 'parallel-killed.bin');
+    const temp = tempPathFor(target, big.fileId);
+    // Pieces written out of order: the first 1,000,000 bytes complete, garbage (a hole, another piece) beyond.
+    await writeFile(temp, Buffer.concat([big.bytes.subarray(0, 1_000_000), Buffer.alloc(1_500_000, 0xee)]));
+    await writeFile(prefixNoteFor(temp), '1000000');
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 2 } });
+    assert.deepEqual(spy.ranges, [{ start: 1_000_000 }, { start: 2_000_000, end: 2_999_999 }]);
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
   });
 
   test('an empty file downloads to an empty target', async () => {
