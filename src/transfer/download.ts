@@ -7,7 +7,10 @@
  * - A body cut short is continued with a Range request from the last byte written (a few times).
  * - Files at or above downloadParallelCutoff are fetched over downloadStreams connections, as pieces
  *   of up to 32 MiB handed out in file order and written at their positions, so the file fills from
- *   the front. An interrupted parallel download is not resumed (its temp file has holes) and is removed.
+ *   the front. The part complete from byte 0 is recorded after each piece in a prefix note beside the
+ *   temp file (`<temp>.prefix.b2sync-tmp`); a stopped parallel download is truncated to that prefix and
+ *   kept, and after a killed process the note bounds what is kept. A resumed download whose remainder
+ *   is above the cutoff is parallel too.
  * - Hashing (PrefixHasher, on this thread, in file order): a batch written where the hash has got to
  *   is hashed from the buffers just written; bytes written further on (other streams' pieces, the kept
  *   prefix of a resumed download) are read back once the file is complete up to them. A single-stream
