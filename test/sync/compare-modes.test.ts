@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,18 +7,11 @@ import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
 import { sha1Hex } from '../../src/core/sha1.js';
 import { readdir } from 'node:fs/promises';
-import { cleanup, local, makeClient, makeTree, newBucket, readBucket, recorder, remote, startTestEmulator, T0, tempDir } from './fixture.js';
+import { cleanup, local, makeTree, newBucket, readBucket, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
-before(async () => {
-  emu = await startTestEmulator();
-  client = makeClient(emu);
-});
-after(async () => {
-  await client.close();
-  await emu.close();
-});
+useEmulator((e, c) => ((emu = e), (client = c)));
 
 async function setTime(p: string, ms: number) {
   await utimes(p, new Date(ms), new Date(ms));

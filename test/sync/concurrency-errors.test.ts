@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
@@ -6,18 +6,11 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
-import { cleanup, local, makeClient, makeTree, newBucket, readBucket, remote, startTestEmulator } from './fixture.js';
+import { cleanup, local, makeTree, newBucket, readBucket, remote, useEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
-before(async () => {
-  emu = await startTestEmulator();
-  client = makeClient(emu);
-});
-after(async () => {
-  await client.close();
-  await emu.close();
-});
+useEmulator((e, c) => ((emu = e), (client = c)));
 
 test('large files run within the global part bound (one at a time here) while small files keep flowing', async () => {
   const files: Record<string, string> = {};

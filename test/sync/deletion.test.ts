@@ -1,22 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync, SafetyStopError, type SyncEvent } from '../../src/sync/index.js';
-import { cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, startTestEmulator, T0, tempDir } from './fixture.js';
+import { cleanup, local, makeTree, newBucket, readBucket, readTree, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
-before(async () => {
-  emu = await startTestEmulator();
-  client = makeClient(emu);
-});
-after(async () => {
-  await client.close();
-  await emu.close();
-});
+useEmulator((e, c) => ((emu = e), (client = c)));
 
 const KEEP = { 'k1.txt': { content: '1', mtimeMs: T0 }, 'k2.txt': { content: '2', mtimeMs: T0 }, 'k3.txt': { content: '3', mtimeMs: T0 } };
 const KEEP_CONTENT = { 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3' };

@@ -1,22 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
-import { calls, cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, startTestEmulator, T0, tempDir } from './fixture.js';
+import { calls, cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
-before(async () => {
-  emu = await startTestEmulator();
-  client = makeClient(emu);
-});
-after(async () => {
-  await client.close();
-  await emu.close();
-});
+useEmulator((e, c) => ((emu = e), (client = c)));
 
 const FILES = { 'a.txt': 'alpha', 'dir/b.txt': 'bravo', 'dir/sub/c.txt': 'charlie', 'a-b': 'dash', 'a/b': 'slash', 'empty.bin': '' };
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,18 +6,11 @@ import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { isAbortError } from '../../src/core/errors.js';
 import { runSync } from '../../src/sync/index.js';
-import { calls, cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, startTestEmulator, tempDir } from './fixture.js';
+import { calls, cleanup, local, makeTree, newBucket, readBucket, readTree, recorder, remote, tempDir, useEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
-before(async () => {
-  emu = await startTestEmulator();
-  client = makeClient(emu);
-});
-after(async () => {
-  await client.close();
-  await emu.close();
-});
+useEmulator((e, c) => ((emu = e), (client = c)));
 
 function many(n: number, tag: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,4 +1,5 @@
 /** Shared set-up for sync scenario tests: an in-process emulator, clients, buckets, local trees. */
+import { after, before } from 'node:test';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,24 @@ export function bucketName(tag: string): string {
 export async function newBucket(client: B2Api, tag: string): Promise<{ bucketName: string; bucketId: string }> {
   const b = await client.createBucket({ bucketName: bucketName(tag), bucketType: 'allPrivate' });
   return { bucketName: b.bucketName, bucketId: b.bucketId };
+}
+
+/**
+ * One emulator and client for a test file: started before its tests, closed after them; `set`
+ * receives them (the file keeps its own `emu` and `client` variables).
+ */
+export function useEmulator(set: (emu: RunningEmulator, client: B2Client) => void, opts: EmulatorOptions = {}): void {
+  let emu: RunningEmulator | undefined;
+  let client: B2Client | undefined;
+  before(async () => {
+    emu = await startTestEmulator(opts);
+    client = makeClient(emu);
+    set(emu, client);
+  });
+  after(async () => {
+    await client?.close();
+    await emu?.close();
+  });
 }
 
 export const T0 = 1_700_000_000_000;
