@@ -222,20 +222,39 @@ async function jobA(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   await bench.setLatency(args.latencyA);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT, RCLONE_16] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'a', config, samples: [] as Sample[] }));
-  for (let run = 0; run < args.runsA; run++) {
+  await runRounds(bench, 'a', args.runsA, mine, src, bucket, (run, row) => `run${run}-${row.config.tool}-${mine.indexOf(row)}`, async (s, row, run) => {
+    const uploads = s.counters.calls.b2_upload_file ?? 0;
+    if (uploads !== n) notes.push(`(a) ${row.config.label} run ${run + 1}: ${uploads} b2_upload_file calls for ${n} files`);
+  });
+  rows.push(...mine);
+}
+
+/**
+ * Run every configuration `runs` times, interleaved, printing each sample (`after` checks it and
+ * tidies up); then stop the emulator and remove the source tree.
+ */
+async function runRounds(
+  bench: Bench,
+  job: string,
+  runs: number,
+  mine: Row[],
+  src: string,
+  bucket: string,
+  prefixOf: (run: number, row: Row) => string,
+  after: (s: Sample, row: Row, run: number, prefix: string) => Promise<void>,
+): Promise<void> {
+  for (let run = 0; run < runs; run++) {
     for (const row of mine) {
-      const prefix = `run${run}-${row.config.tool}-${mine.indexOf(row)}`;
-      const s = await bench.runOnce('a', row.config, src, bucket, prefix);
-      const uploads = s.counters.calls.b2_upload_file ?? 0;
-      if (uploads !== n) notes.push(`(a) ${row.config.label} run ${run + 1}: ${uploads} b2_upload_file calls for ${n} files`);
+      const prefix = prefixOf(run, row);
+      const s = await bench.runOnce(job, row.config, src, bucket, prefix);
       row.samples.push(s);
       console.log(`  run ${run + 1} ${row.config.label}: ${line(s)}`);
+      await after(s, row, run, prefix);
     }
   }
   console.log(`  emulator peak RSS ${formatBytes(bench.emulatorPeak())}`);
   await bench.stopEmulator();
   await rm(src, { recursive: true, force: true });
-  rows.push(...mine);
 }
 
 async function jobB(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
@@ -257,18 +276,10 @@ async function jobB(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   await bench.setLatency(args.latencyB);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT, RCLONE_FAST_LIST] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'b', config, samples: [] as Sample[] }));
-  for (let run = 0; run < args.runsB; run++) {
-    for (const row of mine) {
-      const s = await bench.runOnce('b', row.config, src, bucket, prefix);
-      const writes = sum(s.counters, [...UPLOAD_CALLS, ...DELETES]);
-      if (writes > 0) notes.push(`(b) ${row.config.label} run ${run + 1} was not a no-op: ${callList(s.counters)}`);
-      row.samples.push(s);
-      console.log(`  run ${run + 1} ${row.config.label}: ${line(s)}`);
-    }
-  }
-  console.log(`  emulator peak RSS ${formatBytes(bench.emulatorPeak())}`);
-  await bench.stopEmulator();
-  await rm(src, { recursive: true, force: true });
+  await runRounds(bench, 'b', args.runsB, mine, src, bucket, () => prefix, async (s, row, run) => {
+    const writes = sum(s.counters, [...UPLOAD_CALLS, ...DELETES]);
+    if (writes > 0) notes.push(`(b) ${row.config.label} run ${run + 1} was not a no-op: ${callList(s.counters)}`);
+  });
   rows.push(...mine);
 }
 
@@ -285,19 +296,10 @@ async function jobC(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   await bench.createBucket(bucket);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'c', config, samples: [] as Sample[] }));
-  for (let run = 0; run < args.runsC; run++) {
-    for (const row of mine) {
-      const prefix = `run${run}-${row.config.tool}`;
-      const s = await bench.runOnce('c', row.config, src, bucket, prefix);
-      if (sum(s.counters, ['b2_finish_large_file', 'b2_upload_file']) !== 1) notes.push(`(c) ${row.config.label} run ${run + 1}: ${callList(s.counters)}`);
-      row.samples.push(s);
-      console.log(`  run ${run + 1} ${row.config.label}: ${line(s)}`);
-      await bench.deletePrefix(bucket, prefix); // keep the disk use to one copy
-    }
-  }
-  console.log(`  emulator peak RSS ${formatBytes(bench.emulatorPeak())}`);
-  await bench.stopEmulator();
-  await rm(src, { recursive: true, force: true });
+  await runRounds(bench, 'c', args.runsC, mine, src, bucket, (run, row) => `run${run}-${row.config.tool}`, async (s, row, run, prefix) => {
+    if (sum(s.counters, ['b2_finish_large_file', 'b2_upload_file']) !== 1) notes.push(`(c) ${row.config.label} run ${run + 1}: ${callList(s.counters)}`);
+    await bench.deletePrefix(bucket, prefix); // keep the disk use to one copy
+  });
   await rm(dataDir, { recursive: true, force: true });
   rows.push(...mine);
 }
