@@ -11,14 +11,17 @@
  *
  * Scope: GET (downloads) only, one request per connection at a time, keep-alive, responses framed by
  * Content-Length (B2's downloads and error replies always are). A body without a length is read
- * until the connection closes; a chunked reply is refused as bad_response (chunked error bodies are
- * skipped: the status alone makes the error). Connections per origin are bounded like the undici
+ * until the connection closes; a chunked success reply fails with code CHUNKED (the transport then
+ * asks again through undici); a chunked error reply's body is skipped (the status makes the error). Connections per origin are bounded like the undici
  * Agent's. Redirects are not followed (B2 does not send them).
  */
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { abortReason } from './retry.js';
+
+/** Error code of a success reply in chunked encoding: the caller may ask again through a general client. */
+export const CHUNKED = 'B2SYNC_CHUNKED_REPLY';
 
 /** Bytes per socket read (the reused buffer of each connection). */
 const READ_BUFFER = 256 * 1024;
@@ -305,7 +308,7 @@ class Conn {
     if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
       this.keepAlive = false;
       if (status < 300) {
-        pending.reject(Object.assign(new Error('chunked download replies are not supported'), { code: 'UND_ERR_INVALID_ARG' }));
+        pending.reject(Object.assign(new Error('a chunked download reply (this client reads Content-Length bodies only)'), { code: CHUNKED }));
         this.destroy();
         return -1;
       }

@@ -7,7 +7,7 @@ import { Agent, request } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
 import type { CallLogEntry } from './api.js';
 import { JsonArrayStream } from './json-array-stream.js';
-import { RawGet } from './raw-get.js';
+import { CHUNKED, RawGet } from './raw-get.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from './retry.js';
 
@@ -154,11 +154,17 @@ export class Transport {
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
       if (req.download && req.method === 'GET') {
-        const raw = await this.downloads.get(req.url, headers, req.signal);
-        const out: HttpResponse = { status: raw.status, headers: raw.headers, body: raw.body };
-        if (raw.status < 300) this.log(req, raw.status, started);
-        (out as { started?: number }).started = started;
-        return out;
+        const raw = await this.downloads.get(req.url, headers, req.signal).catch((err: unknown) => {
+          // A chunked download (a proxy, say): GET is safe to repeat, through undici below.
+          if ((err as { code?: string }).code === CHUNKED) return undefined;
+          throw err;
+        });
+        if (raw) {
+          const out: HttpResponse = { status: raw.status, headers: raw.headers, body: raw.body };
+          if (raw.status < 300) this.log(req, raw.status, started);
+          (out as { started?: number }).started = started;
+          return out;
+        }
       }
       const res = await request(req.url, {
         dispatcher: this.agent,

@@ -5,7 +5,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { BODY_CHUNK, RawGet, type RawBody } from '../../src/client/raw-get.js';
+import { BODY_CHUNK, CHUNKED, RawGet, type RawBody } from '../../src/client/raw-get.js';
+import { Transport } from '../../src/client/transport.js';
 
 interface Scripted {
   url: string;
@@ -109,12 +110,12 @@ test('a body without Content-Length is read until the connection closes; an inte
   assert.equal((await readAll(r2.body)).toString(), 'after interim');
 });
 
-test('a chunked success reply is refused as a caller error; a chunked error reply still gives its status', async () => {
+test('a chunked success reply is refused with code CHUNKED (for the transport to fall back); a chunked error reply still gives its status', async () => {
   const { s, get } = await setup((socket, head) => {
     const status = head.includes('/err') ? '503 Service Unavailable' : '200 OK';
     socket.write(`HTTP/1.1 ${status}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
   });
-  await assert.rejects(get.get(`${s.url}/ok`, {}), (e: unknown) => (e as { code?: string }).code === 'UND_ERR_INVALID_ARG');
+  await assert.rejects(get.get(`${s.url}/ok`, {}), (e: unknown) => (e as { code?: string }).code === CHUNKED);
   const r = await get.get(`${s.url}/err`, {});
   assert.equal(r.status, 503);
   assert.equal(await r.body.text(), '');
@@ -260,5 +261,20 @@ test('https: the body arrives over TLS, and the server certificate is verified',
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the transport asks again through undici when a download reply is chunked', async () => {
+  const { s } = await setup((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n');
+  });
+  const t = new Transport({ maxConnections: 2, userAgent: 'test', secrets: () => [] });
+  try {
+    const res = await t.stream({ call: 'b2_download_file_by_name', method: 'GET', url: `${s.url}/file/b/x`, headers: {}, download: true });
+    assert.equal(res.status, 200);
+    assert.equal(await res.body.text(), 'hello world');
+    assert.equal(s.requests.length, 2, 'asked once by raw-get, once by undici');
+  } finally {
+    await t.close();
   }
 });
