@@ -333,6 +333,7 @@ class Conn {
     if (this.keepAlive && !this.dead) {
       this.socket.resume();
       this.socket.setTimeout(this.opts.idleTimeoutMs);
+      this.socket.unref(); // an idle connection does not keep the process alive
       this.onFree(this);
     } else {
       this.destroy();
@@ -428,6 +429,7 @@ export class RawGet {
       while (list && list.length > 0) {
         const c = list.pop() as Conn;
         if (!c.dead) {
+          c.socket.ref();
           c.socket.setTimeout(this.opts.timeoutMs);
           return { conn: c, reused: true };
         }

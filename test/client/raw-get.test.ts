@@ -278,3 +278,20 @@ test('the transport asks again through undici when a download reply is chunked',
     await t.close();
   }
 });
+
+test('an idle kept-alive connection does not keep the process alive', async () => {
+  const { s } = await setup((socket) => socket.write(ok('bye')));
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const started = Date.now();
+  // A child that downloads once and never closes its client must still exit at once.
+  const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+    const { RawGet } = await import(${JSON.stringify(new URL('../../src/client/raw-get.ts', import.meta.url).href)});
+    const g = new RawGet({ maxConnections: 1 });
+    const r = await g.get('${s.url}/x', {});
+    let t = '';
+    for await (const c of r.body) t += c;
+    console.log(t);`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });
+  assert.equal(child.stdout.trim(), 'bye');
+  assert.ok(Date.now() - started < 15_000, 'exited before the 30 s idle timeout');
+});
