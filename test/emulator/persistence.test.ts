@@ -7,6 +7,7 @@ import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { startEmulator } from '../../src/emulator/index.js';
 import {
   assertError,
@@ -153,6 +154,36 @@ describe('--data mode', () => {
       assert.deepEqual(await allBlobs(dir), blobs);
       // The upload URL's token was released by the aborted upload.
       await uploadOk(t, 'next.txt', 'next');
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('multi-MiB uploads and parts are stored byte for byte; one aborted after MiBs leaves no temp file', async () => {
+    const dir = await dataDir();
+    let emu = await startEmulator({ port: 0, dataDir: dir, minPartSize: 5 });
+    try {
+      let s = await session(emu, emu.keyId, emu.applicationKey);
+      const bucket = await makeBucket(s);
+      const t = await getUploadUrl(s, bucket.bucketId);
+      const data = randomBytes(9 * 1024 * 1024 + 12345);
+      const f = await uploadOk(t, 'nine.bin', data, { sha1: 'end' });
+      assert.equal(f.contentSha1, sha1(data));
+      assert.equal(f.contentLength, data.length);
+      const large = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big.bin', contentType: 'b2/x-auto' });
+      const pt = await ok(s, 'b2_get_upload_part_url', { fileId: large.fileId });
+      const parts = [data.subarray(0, 6 * 1024 * 1024), data.subarray(6 * 1024 * 1024)];
+      for (const [i, p] of parts.entries()) assert.equal((await uploadPart(pt, i + 1, p)).status, 200);
+      await ok(s, 'b2_finish_large_file', { fileId: large.fileId, partSha1Array: parts.map((p) => sha1(p)) });
+      await abortedUpload(t.uploadUrl, t.authorizationToken, 'cut.bin', 10_000_000, Buffer.alloc(6_000_000, 2));
+      await eventually(async () => assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the partial temp file is removed'));
+      await emu.close();
+      emu = await startEmulator({ port: 0, dataDir: dir, minPartSize: 5 });
+      s = await session(emu, emu.keyId, emu.applicationKey);
+      const dl = (name: string) => fetchRaw(byNameUrl(s, bucket.bucketName, name), { headers: { Authorization: s.token } }).then((r) => r.bytes);
+      assert.ok((await dl('nine.bin')).equals(data));
+      assert.ok((await dl('big.bin')).equals(data));
+      assert.deepEqual((await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files.map((x: any) => x.fileName), ['big.bin', 'nine.bin']);
     } finally {
       await emu.close();
     }

@@ -3,6 +3,8 @@
  * uploads, MD5) are computed inline; the blob becomes visible only after the SHA-1 checks out.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
 import { b2Decode } from '../../wire/names.js';
 import { H, SHA1_AT_END, SHA1_DO_NOT_VERIFY } from '../../wire/headers.js';
 import { LIMITS } from '../../core/limits.js';
@@ -74,6 +76,52 @@ interface Ingested {
 }
 
 /**
+ * Feed each chunk of a request body to `onChunk`, in flowing mode (no promise per chunk, and the
+ * parser is never paused by the stream's small buffer); pauses the body while a promise returned
+ * by `onChunk` is pending. Resolves at the end of the body; rejects as `for await` over the body
+ * would: with the stream's error, on a premature close, or with what `onChunk` threw or its promise
+ * rejected with (and then destroys the request, as leaving a `for await` loop does).
+ */
+function eachChunk(req: IncomingMessage, onChunk: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      req.off('data', onData);
+      stop();
+      req.destroy();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      if (failed) return;
+      let wait: Promise<void> | undefined;
+      try {
+        wait = onChunk(chunk);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (wait) {
+        req.pause();
+        wait.then(() => {
+          if (!failed) req.resume();
+        }, fail);
+      }
+    };
+    const stop = finished(req, (err) => {
+      if (failed) return;
+      failed = true;
+      req.off('data', onData);
+      stop();
+      if (err) reject(err);
+      else resolve();
+    });
+    req.on('data', onData);
+  });
+}
+
+/**
  * Stream the request body into a new blob, hashing inline. Verifies the SHA-1; on any failure the
  * blob is discarded. A 'drop' fault destroys the connection after about half the body.
  */
@@ -90,8 +138,8 @@ async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ing
       req.socket.destroy();
       throw new ConnectionDropped();
     }
-    for await (const c of req) {
-      let chunk = c as Buffer;
+    await eachChunk(req, (c) => {
+      let chunk = c;
       const before = received;
       received += chunk.length;
       if (received > spec.length) {
@@ -99,17 +147,19 @@ async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ing
         trailer += chunk.subarray(keep).toString('latin1');
         chunk = chunk.subarray(0, keep);
       }
+      let wait: Promise<void> | undefined;
       if (chunk.length) {
         sha1.update(chunk);
         md5?.update(chunk);
-        const wait = writer.write(chunk);
-        if (wait) await wait;
+        wait = writer.write(chunk);
       }
       if (dropAt > 0 && received >= dropAt) {
+        wait?.catch(() => undefined); // the abort below settles it
         req.socket.destroy();
         throw new ConnectionDropped();
       }
-    }
+      return wait;
+    });
     if (received !== spec.total) throw new ConnectionDropped();
   } catch (err) {
     await writer.abort();
