@@ -2,7 +2,7 @@
  * Transfer benchmark: upload and download of big files through the emulator (own process, --data
  * mode), by b2sync and by rclone with its defaults, against the local SHA-1 limit (sha1sum).
  *
- *   node --import tsx bench/transfer-bench.ts [--size 1G,4G] [--runs 3] [--dir /tmp] [--no-rclone]
+ *   node --import tsx bench/transfer-bench.ts [--size 1G,4G] [--runs 4] [--dir /tmp] [--no-rclone]
  *
  * b2sync runs as a bundled child process (bench/transfer-run.ts, bundled with esbuild so no TypeScript
  * loader is counted) with default tuning. Both tools download the file rclone uploaded (it carries
@@ -33,7 +33,7 @@ const sizes = (flag('size') ?? '1G,4G').split(',').map((s) => {
   if (n === undefined) throw new Error(`bad --size ${s}`);
   return { label: s.trim(), bytes: n };
 });
-const runs = Number(flag('runs') ?? 3);
+const runs = Number(flag('runs') ?? 4);
 const baseDir = flag('dir') ?? tmpdir();
 const useRclone = !args.includes('--no-rclone') && rcloneVersion() !== undefined;
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
