@@ -70,15 +70,31 @@ export class JsonArrayStream<E> {
       runStart = -1;
     };
 
-    // A plain byte loop: cheaper than native searches for the many short strings of a listing.
+    // Inside strings (most of a listing's bytes) jump to the next quote with a native search; the
+    // chunk's next backslash is searched for once and reused until the scan passes it.
+    let nextBs = -2;
     for (; i < n; i++) {
-      const c = chunk[i];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) inString = false;
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        const q = chunk.indexOf(QUOTE, i);
+        if (nextBs !== -1 && nextBs < i) nextBs = chunk.indexOf(BACKSLASH, i);
+        if (nextBs !== -1 && (q === -1 || nextBs < q)) {
+          i = nextBs;
+          escaped = true;
+          continue;
+        }
+        if (q === -1) {
+          i = n;
+          break;
+        }
+        i = q;
+        inString = false;
         continue;
       }
+      const c = chunk[i];
       if (c === QUOTE) {
         if (depth === 2 && this.inArray && !this.inElement) throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
         inString = true;
