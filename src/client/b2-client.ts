@@ -16,8 +16,6 @@ import type {
   DeleteFileVersionResponse,
   DownloadAuthorizationResponse,
   FileVersion,
-  ListFileNamesResponse,
-  ListFileVersionsResponse,
   ListKeysResponse,
   ListPartsResponse,
   ListUnfinishedResponse,

@@ -153,28 +153,8 @@ export class Transport {
     const started = Date.now();
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
-      if (req.download && req.method === 'GET') {
-        const raw = await this.downloads.get(req.url, headers, req.signal).catch((err: unknown) => {
-          // A chunked download (a proxy, say): GET is safe to repeat, through undici below.
-          if ((err as { code?: string }).code === CHUNKED) return undefined;
-          throw err;
-        });
-        if (raw) {
-          const out: HttpResponse = { status: raw.status, headers: raw.headers, body: raw.body };
-          if (raw.status < 300) this.log(req, raw.status, started);
-          (out as { started?: number }).started = started;
-          return out;
-        }
-      }
-      const res = await request(req.url, {
-        dispatcher: this.agent,
-        method: req.method,
-        headers,
-        body: req.body,
-        signal: req.signal,
-      });
-      const out: HttpResponse = { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as HttpResponse['body'] };
-      if (res.statusCode < 300) this.log(req, res.statusCode, started);
+      const out = (req.download && req.method === 'GET' ? await this.sendDownload(req, headers) : undefined) ?? (await this.sendUndici(req, headers));
+      if (out.status < 300) this.log(req, out.status, started);
       (out as { started?: number }).started = started;
       return out;
     } catch (err) {
@@ -182,6 +162,21 @@ export class Transport {
       this.log(req, 0, started, mapped);
       throw mapped;
     }
+  }
+
+  /** A download GET through the lean client; undefined for a chunked reply (a proxy, say), which undici then repeats (GET is safe to repeat). */
+  private async sendDownload(req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse | undefined> {
+    try {
+      return await this.downloads.get(req.url, headers, req.signal);
+    } catch (err) {
+      if ((err as { code?: string }).code === CHUNKED) return undefined;
+      throw err;
+    }
+  }
+
+  private async sendUndici(req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
+    const res = await request(req.url, { dispatcher: this.agent, method: req.method, headers, body: req.body, signal: req.signal });
+    return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as HttpResponse['body'] };
   }
 
   /** Turn a non-2xx response into a B2Error (reading and discarding its body). */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { B2Api } from '../client/api.js';
 import { LIMITS } from '../core/limits.js';
+import { isSha1Hex } from '../core/sha1.js';
 import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js';
 import type { FileVersion, Part } from '../wire/types.js';
 import { fileRangeBody, sha1OfFileRange } from './file-range.js';
@@ -68,7 +69,7 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
 
   if (size < cutoff) return uploadSmall(client, p, size, info);
   const k = p.knownSha1;
-  if (k && k.size === size && k.mtimeMs === mtime && /^[0-9a-f]{40}$/.test(k.sha1) && info[INFO_LARGE_FILE_SHA1] === undefined) {
+  if (k && k.size === size && k.mtimeMs === mtime && isSha1Hex(k.sha1) && info[INFO_LARGE_FILE_SHA1] === undefined) {
     info[INFO_LARGE_FILE_SHA1] = k.sha1;
   }
   const account = await client.account();
