@@ -3,13 +3,14 @@
  * that turn non-2xx answers into B2Error and transport failures into transportError (status 0).
  */
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
 import type { CallLogEntry } from './api.js';
 import { JsonArrayStream } from './json-array-stream.js';
 import { CHUNKED, RawGet } from './raw-get.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from './retry.js';
+import { undici } from './undici-lite.js';
 
 export interface TransportOptions {
   maxConnections: number;
@@ -105,7 +106,7 @@ export class Transport {
 
   constructor(private readonly opts: TransportOptions) {
     this.downloads = new RawGet({ maxConnections: opts.maxConnections });
-    this.agent = new Agent({
+    this.agent = new undici.Agent({
       connections: opts.maxConnections,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
@@ -175,7 +176,7 @@ export class Transport {
   }
 
   private async sendUndici(req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
-    const res = await request(req.url, { dispatcher: this.agent, method: req.method, headers, body: req.body, signal: req.signal });
+    const res = await undici.request(req.url, { dispatcher: this.agent, method: req.method, headers, body: req.body, signal: req.signal });
     return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as HttpResponse['body'] };
   }
 

@@ -249,3 +249,11 @@ test('metadata checks name the limit and what to shorten', () => {
   assert.equal(checkPageSize(undefined, 10000, 1000), 1000);
   assert.throws(() => checkPageSize(10001, 10000, 1000), UsageError);
 });
+
+test('undici-lite loads undici from its Agent and request modules, not the whole package', async () => {
+  const { undici } = await import('../../src/client/undici-lite.js');
+  // 'package' means undici's layout changed: still works, but every start pays ~60 ms more.
+  assert.equal(undici.via, 'modules');
+  assert.equal(typeof undici.Agent, 'function');
+  assert.equal(typeof undici.request, 'function');
+});

@@ -1,0 +1,44 @@
+/**
+ * undici's Agent and request, loaded from the two modules they live in instead of the package root.
+ *
+ * Why: the package root loads all of undici (fetch, WebSocket, caches, mocks: ~90 ms on this machine,
+ * a third of a CLI start); the Agent and the request API alone load in ~25-45 ms. The deep paths are
+ * not a published entry point, so when they are missing or have changed shape (another undici
+ * release), the package root is used instead: slower to start, same behaviour.
+ */
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+
+type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher };
+export type RequestFn = (url: string, opts: RequestOptions) => Promise<Dispatcher.ResponseData>;
+
+interface Loaded {
+  Agent: typeof UndiciAgent;
+  request: RequestFn;
+  /** Which way it was loaded (tests check the fast one is taken). */
+  via: 'modules' | 'package';
+}
+
+const load = createRequire(import.meta.url);
+
+function fromModules(): Loaded | undefined {
+  try {
+    const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+    const apiRequest = load('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+    if (typeof Agent !== 'function' || typeof apiRequest !== 'function') return undefined;
+    const request: RequestFn = (url, { dispatcher, ...opts }) => {
+      const u = new URL(url);
+      return apiRequest.call(dispatcher, { ...opts, origin: u.origin, path: `${u.pathname}${u.search}` });
+    };
+    return { Agent, request, via: 'modules' };
+  } catch {
+    return undefined;
+  }
+}
+
+function fromPackage(): Loaded {
+  const u = load('undici') as { Agent: typeof UndiciAgent; request: RequestFn };
+  return { Agent: u.Agent, request: u.request, via: 'package' };
+}
+
+export const undici: Loaded = fromModules() ?? fromPackage();
