@@ -19,6 +19,14 @@ export interface TransferTuning {
   downloadParallelCutoff?: number;
   /** Ranged streams for a parallel download; default 4. */
   downloadStreams?: number;
+  /** Downloads with at least this many bytes to fetch compute their SHA-1 on a worker thread; default 64 MiB. */
+  downloadHashWorkerCutoff?: number;
+  /**
+   * Downloads: flush the file's data to the disk (fdatasync) before it is renamed into place, and the
+   * directory after, so a power cut cannot leave a renamed file whose bytes never reached the disk.
+   * Default false (as rclone; ext4 flushes a file renamed over another on its own).
+   */
+  fsync?: boolean;
 }
 
 /** A file version by id, or the newest visible version of a name. */
@@ -29,6 +37,7 @@ export const DEFAULTS = {
   partConcurrency: 4,
   downloadParallelCutoff: 256 * 1024 * 1024,
   downloadStreams: 4,
+  downloadHashWorkerCutoff: 64 * 1024 * 1024,
   largeCopyCutoff: 5_000_000_000,
 } as const;
 

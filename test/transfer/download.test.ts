@@ -7,6 +7,7 @@ import type { B2Client } from '../../src/client/b2-client.js';
 import { IntegrityError } from '../../src/core/errors.js';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import { PrefixHasher } from '../../src/transfer/prefix-hasher.js';
+import { WorkerHasher } from '../../src/transfer/worker-hasher.js';
 import { downloadRange, downloadToFile, tempPathFor, TEMP_SUFFIX, uploadLocalFile, type Progress } from '../../src/transfer/index.js';
 import { prefixNoteFor } from '../../src/transfer/download.js';
 import { data, makeBucket, makeClient, readAll, spyDownloads, startTestEmulator, tempDir, writeData } from './fixture.js';
@@ -280,16 +281,70 @@ describe('downloadToFile and downloadRange', () => {
     assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
     assert.deepEqual(await temps(), []);
   });
+  // The SHA-1 of downloads with downloadHashWorkerCutoff bytes or more to fetch runs on a worker thread.
+  const onWorker = { downloadHashWorkerCutoff: 1 };
+
+  test('SHA-1 on a worker thread: single-stream and parallel downloads verified, corruption caught in both', async () => {
+    const target = join(tmp.dir, 'hw.bin');
+    for (const tuning of [{ ...noParallel, ...onWorker }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onWorker }]) {
+      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+      assert.equal(r.sha1Verified, true);
+      assert.ok((await readFile(target)).equals(big.bytes));
+      // the last stream's body corrupted (the only one when single-stream)
+      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
+      await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+      emu.controls.clearFaults();
+      assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
+      assert.deepEqual(await temps(), []);
+    }
+  });
+
+  test('SHA-1 on a worker thread: the kept bytes of a resumed download are read back and checked', async () => {
+    const target = join(tmp.dir, 'hw-resumed.bin');
+    const tuning = { ...noParallel, ...onWorker };
+    await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_000));
+    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
+    wrong[500_000] ^= 1;
+    await writeFile(tempPathFor(target, big.fileId), wrong);
+    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('SHA-1 on a worker thread: a stopped parallel download keeps its prefix and the next attempt verifies', async () => {
+    const target = join(tmp.dir, 'hw-stopped.bin');
+    const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onWorker };
+    const ac = new AbortController();
+    await assert.rejects(downloadToFile(client, {
+      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
+      onProgress: (p) => {
+        if (p.bytes >= 1_500_000) ac.abort();
+      },
+    }), (e: unknown) => (e as Error).name === 'AbortError');
+    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
+  });
 });
 
-describe('PrefixHasher', () => {
+const hashers: [string, (fh: import('node:fs/promises').FileHandle, total: number) => PrefixHasher | WorkerHasher][] = [
+  ['PrefixHasher', (fh, total) => new PrefixHasher(fh, total)],
+  // A 1 MiB ring: the 1000-byte piece goes through it, the bigger ones are read back.
+  ['WorkerHasher', (fh, total) => new WorkerHasher(fh, total, 1024 * 1024)],
+];
+
+for (const [name, makeHasher] of hashers) describe(name, () => {
   test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', async () => {
     const tmp = await tempDir();
     try {
       const bytes = data(5 * 1024 * 1024 + 7);
       const fh = await open(join(tmp.dir, 'f'), 'w+');
       try {
-        const h = new PrefixHasher(fh, bytes.length);
+        const h = makeHasher(fh, bytes.length);
         const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
         // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
         for (const i of [0, 2, 4, 1, 3]) {
@@ -316,8 +371,54 @@ describe('PrefixHasher', () => {
       const fh = await open(join(tmp.dir, 'short'), 'w+');
       try {
         await fh.write(Buffer.alloc(10), 0, 10, 0);
-        const h = new PrefixHasher(fh, 20);
+        const h = makeHasher(fh, 20);
         await assert.rejects(h.digest(), /shorter than reported/);
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('WorkerHasher ring', () => {
+  test('in-order batches that wrap around the ring, and ones bigger than it, hash to the file\'s SHA-1', async () => {
+    const tmp = await tempDir();
+    try {
+      const bytes = data(200_000);
+      const fh = await open(join(tmp.dir, 'ring'), 'w+');
+      try {
+        const h = new WorkerHasher(fh, bytes.length, 4096);
+        let pos = 0;
+        let k = 0;
+        while (pos < bytes.length) {
+          // 1..3000-byte batches (they wrap around the 4 KiB ring), every 17th one 5000 bytes (read back)
+          const n = Math.min(bytes.length - pos, ++k % 17 === 0 ? 5000 : 1 + ((k * 977) % 3000));
+          const parts = [bytes.subarray(pos, pos + (n >> 1)), bytes.subarray(pos + (n >> 1), pos + n)];
+          await fh.write(bytes, pos, n, pos);
+          h.written(pos, parts, n);
+          pos += n;
+          h.advance(pos);
+        }
+        assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  test('a stopped hasher settles (its worker is gone) and a ring size that is not a power of two is refused', async () => {
+    const tmp = await tempDir();
+    try {
+      const fh = await open(join(tmp.dir, 'stop'), 'w+');
+      try {
+        const h = new WorkerHasher(fh, 10);
+        h.stop();
+        await h.settled();
+        assert.throws(() => new WorkerHasher(fh, 10, 3000), /power of two/);
       } finally {
         await fh.close();
       }
