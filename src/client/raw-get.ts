@@ -1,13 +1,15 @@
 /**
- * A lean HTTP/1.1 GET client for download bodies, over net/tls sockets whose reads land in one reused
- * buffer per connection (the sockets' `onread` option).
+ * A lean HTTP/1.1 GET client for download bodies, over net/tls sockets whose reads land straight in
+ * pooled body chunks (the sockets' `onread` option with a buffer function).
  *
  * Why not undici for downloads: every socket read through Node's stream stack allocates a fresh
  * 64 KiB ArrayBuffer, and V8 counts that external memory towards its collection limits, so a 1 GiB
  * download ran ~40 full garbage collections, and undici's parser and stream layers cost ~1 s of CPU per
- * GiB on top (docs/performance.md, "Transfers"). Here each read is copied straight into a 1 MiB body
- * chunk taken from a small pool; a consumer that is done with a chunk hands it back (RawBody.recycle),
- * so a download allocates almost nothing per byte.
+ * GiB on top (docs/performance.md, "Transfers"). Here the socket reads into the free end of a 1 MiB
+ * body chunk taken from a small pool (no copy, except body bytes that share a read with the response
+ * head, which move to the chunk's start); a chunk goes to the consumer when full or when the body
+ * ends, and a consumer that is done with it hands it back (RawBody.recycle), so a download allocates
+ * almost nothing per byte.
  *
  * Scope: GET (downloads) only, one request per connection at a time, keep-alive, responses framed by
  * Content-Length (B2's downloads and error replies always are). A body without a length is read
@@ -23,8 +25,8 @@ import { abortReason } from './retry.js';
 /** Error code of a success reply in chunked encoding: the caller may ask again through a general client. */
 export const CHUNKED = 'B2SYNC_CHUNKED_REPLY';
 
-/** Bytes per socket read (the reused buffer of each connection). */
-const READ_BUFFER = 256 * 1024;
+/** A chunk with less free room than this goes to the consumer before the next read (reads stay big). */
+const MIN_READ = 64 * 1024;
 /** Size of the body chunks handed to the consumer. */
 export const BODY_CHUNK = 1024 * 1024;
 /** Chunks kept for reuse across bodies. */
@@ -66,8 +68,6 @@ class ChunkPool {
  * back with recycle(); a consumer that never recycles simply lets them be collected.
  */
 export class RawBody extends Readable {
-  private cur: Buffer | undefined;
-  private len = 0;
   /** Body bytes still to come (Infinity: until the connection closes). */
   remaining: number;
   private ended = false;
@@ -88,29 +88,8 @@ export class RawBody extends Readable {
     this.pool.give(buf);
   }
 
-  /** Copy bytes of the socket's read buffer into body chunks; returns how many were body bytes. */
-  feed(src: Buffer, start: number, end: number): number {
-    const take = Math.min(end - start, this.remaining);
-    let s = start;
-    const stop = start + take;
-    while (s < stop) {
-      this.cur ??= this.pool.take();
-      const n = Math.min(stop - s, BODY_CHUNK - this.len);
-      src.copy(this.cur, this.len, s, s + n);
-      this.len += n;
-      s += n;
-      if (this.len === BODY_CHUNK) this.flushChunk();
-    }
-    this.remaining -= take;
-    if (this.remaining === 0) this.finish();
-    return take;
-  }
-
-  private flushChunk(): void {
-    if (!this.cur || this.len === 0) return;
-    const chunk = this.len === BODY_CHUNK ? this.cur : this.cur.subarray(0, this.len);
-    this.cur = undefined;
-    this.len = 0;
+  /** Hand a filled chunk to the reader (pausing the socket when the reader is behind). */
+  deliver(chunk: Buffer): void {
     if (!this.push(chunk)) this.conn.pause();
   }
 
@@ -118,7 +97,6 @@ export class RawBody extends Readable {
   finish(): void {
     if (this.ended) return;
     this.ended = true;
-    this.flushChunk();
     this.push(null);
     this.conn.bodyDone(this);
   }
@@ -134,7 +112,6 @@ export class RawBody extends Readable {
   fail(err: Error): void {
     if (this.ended || this.destroyed) return;
     this.ended = true;
-    this.flushChunk();
     // 'error' without destroy() keeps the queued chunks readable (for-await reads them first). With
     // nothing queued there is nothing to keep; with no reader yet, the error waits for one.
     if (this.readableLength === 0) this.destroy(err);
@@ -157,8 +134,6 @@ export class RawBody extends Readable {
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     if (!this.ended) this.conn.abandon(this);
-    if (this.cur) this.pool.give(this.cur);
-    this.cur = undefined;
     cb(err);
   }
 
@@ -189,6 +164,9 @@ class Conn {
   private body: RawBody | undefined;
   private keepAlive = true;
   private gotBytes = false;
+  /** The chunk socket reads land in; its first `fill` bytes are body bytes not yet delivered. */
+  private chunk: Buffer | undefined;
+  private fill = 0;
   dead = false;
   onFree: (c: Conn) => void = () => undefined;
   onGone: (c: Conn) => void = () => undefined;
@@ -198,9 +176,9 @@ class Conn {
     private readonly pool: ChunkPool,
     private readonly opts: Required<RawGetOptions>,
   ) {
-    const readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
     const onread: net.OnReadOpts = {
-      buffer: readBuf,
+      // Called before the first read and after each one: where the next read lands.
+      buffer: () => this.readInto(),
       callback: (n: number, buf: Uint8Array) => {
         this.onData(buf as Buffer, n);
         return true;
@@ -249,6 +227,25 @@ class Conn {
     if (!this.dead) this.socket.resume();
   }
 
+  /** The free end of the current chunk (a new chunk when the current one is nearly full). */
+  private readInto(): Buffer {
+    if (this.chunk && BODY_CHUNK - this.fill < MIN_READ) this.deliver();
+    this.chunk ??= this.pool.take();
+    return this.chunk.subarray(this.fill);
+  }
+
+  /** Hand the chunk's body bytes to `body`; the next read takes a new chunk. */
+  private deliver(body = this.body): void {
+    const chunk = this.chunk;
+    if (!chunk || this.fill === 0) return;
+    this.chunk = undefined;
+    const out = this.fill === BODY_CHUNK ? chunk : chunk.subarray(0, this.fill);
+    this.fill = 0;
+    if (body) body.deliver(out);
+    else this.pool.give(chunk);
+  }
+
+  /** `n` bytes were read into `buf` (the free end of the current chunk). */
   private onData(buf: Buffer, n: number): void {
     this.gotBytes = true;
     let at = 0;
@@ -261,7 +258,16 @@ class Conn {
       if (at < n) this.destroy(); // bytes nobody asked for
       return;
     }
-    body.feed(buf, at, n);
+    const take = Math.min(n - at, body.remaining);
+    // Body bytes behind the response head move to where the chunk's body bytes go.
+    if (at > 0 && take > 0) buf.copyWithin(0, at, at + take);
+    this.fill += take;
+    body.remaining -= take;
+    if (this.fill === BODY_CHUNK) this.deliver();
+    if (body.remaining === 0) {
+      this.deliver();
+      body.finish();
+    }
   }
 
   /** Collect the status line and headers; returns where the body starts in buf, or -1 (need more). */
@@ -357,6 +363,11 @@ class Conn {
     this.body = undefined;
     this.socket.destroy();
     if (pending) pending.reject(err);
+    // The bytes that arrived go to the reader before the end or the error.
+    this.deliver(body);
+    if (this.chunk) this.pool.give(this.chunk);
+    this.chunk = undefined;
+    this.fill = 0;
     if (body) {
       if (body.remaining === Infinity) body.finish();
       else body.fail(err);
