@@ -15,6 +15,8 @@ export interface GetOptions {
   dryRun: boolean;
   versionId?: string;
   transfers: number;
+  /** Flush each file to disk before it is renamed into place (TransferTuning.fsync). */
+  fsync?: boolean;
 }
 
 function notFound(loc: RemoteLocation, err: unknown): unknown {
@@ -77,6 +79,7 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
         const r = await downloadToFile(t.client, {
           source: it.source,
           localPath: it.local,
+          tuning: o.fsync ? { fsync: true } : undefined,
           signal: ctx.abort.signal,
           onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.size),
         });

@@ -32,6 +32,8 @@ export interface SyncCliOptions {
   createEmptySrcDirs: boolean;
   transfers?: number;
   checkers?: number;
+  /** Flush downloaded files to disk before they are renamed into place (a local DST only). */
+  fsync?: boolean;
   dryRun: boolean;
 }
 
@@ -63,6 +65,7 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
   if (mode === 'copy' && (o.deleteDuring || o.hardDelete || o.maxDelete !== undefined)) {
     throw new UsageError('copy never deletes: --delete-during, --hard-delete and --max-delete apply to sync');
   }
+  if (o.fsync && dst.kind !== 'local') throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
   const filterFromText: string[] = [];
   for (const f of o.filterFrom ?? []) {
     try {
@@ -133,6 +136,7 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     transfers: o.transfers,
     checkers: o.checkers,
     dryRun: o.dryRun,
+    tuning: o.fsync ? { fsync: true } : undefined,
     keepPlan: false, // the plan is printed from plan events as it is made; no need to hold it
     hashCacheDir: o.checksum ? join(ctx.configDir, 'hash-cache') : undefined,
     signal: ctx.abort.signal,

@@ -51,7 +51,7 @@ async function versionById(t: Target, fileId: string): Promise<FileVersion> {
   return f;
 }
 
-export async function versionsGetAction(ctx: CliContext, loc: RemoteLocation, fileId: string, localText: string, o: { dryRun: boolean }): Promise<void> {
+export async function versionsGetAction(ctx: CliContext, loc: RemoteLocation, fileId: string, localText: string, o: { dryRun: boolean; fsync?: boolean }): Promise<void> {
   needFile(loc);
   const t = await openTarget(ctx, loc);
   const f = await versionById(t, fileId);
@@ -62,7 +62,7 @@ export async function versionsGetAction(ctx: CliContext, loc: RemoteLocation, fi
     return;
   }
   await mkdir(dirname(local), { recursive: true });
-  const r = await downloadToFile(t.client, { source: { fileId }, localPath: local, signal: ctx.abort.signal });
+  const r = await downloadToFile(t.client, { source: { fileId }, localPath: local, tuning: o.fsync ? { fsync: true } : undefined, signal: ctx.abort.signal });
   ctx.out.result(
     { type: 'download', bucket: loc.bucket, name: f.fileName, fileId, local, size: r.bytes, sha1Verified: r.sha1Verified },
     `downloaded version ${fileId} of ${formatRemote(loc)} -> ${local} (${formatBytes(r.bytes)})`,

@@ -13,6 +13,11 @@ export function dryRunOption(): Option {
   return new Option('-n, --dry-run', 'show what would change, change nothing');
 }
 
+/** For commands that write downloaded files to local disk; passed on as TransferTuning.fsync. */
+export function fsyncOption(): Option {
+  return new Option('--fsync', 'flush downloaded files to disk before renaming them into place; slower, survives a power cut');
+}
+
 export function transfersOption(def = 8): Option {
   return new Option('--transfers <n>', 'items worked on in parallel').argParser(intOption(1, 256)).default(def);
 }

@@ -7,7 +7,7 @@ import { versionsGetAction, versionsListAction, versionsRestoreAction } from '..
 import { durationOption, intOption } from '../options.js';
 import { parseLocation, parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, run, transfersOption } from './common.js';
+import { dryRunOption, examples, fsyncOption, run, transfersOption } from './common.js';
 import { bucketTypeOption } from './files.js';
 
 export function registerManage(program: Command, rt: Runtime): void {
@@ -30,8 +30,13 @@ export function registerManage(program: Command, rt: Runtime): void {
     .argument('<remote>', 'b2://bucket/name')
     .argument('<file-id>', 'the version (file id) from `b2sync versions`')
     .argument('<local>', 'local file or folder')
+    .addOption(fsyncOption())
     .addOption(dryRunOption())
-    .action(run(rt, (ctx, o, remote: string, id: string, local: string) => versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun) })));
+    .action(
+      run(rt, (ctx, o, remote: string, id: string, local: string) =>
+        versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun), fsync: Boolean(o.fsync) }),
+      ),
+    );
   versions
     .command('restore')
     .description('make an older version the newest again (server-side copy)')

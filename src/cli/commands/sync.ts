@@ -4,7 +4,7 @@ import type { SyncCliOptions } from '../actions/sync.js';
 import { collect, durationOption, intOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, run } from './common.js';
+import { dryRunOption, examples, fsyncOption, run } from './common.js';
 
 export function registerSync(program: Command, rt: Runtime): void {
   for (const mode of ['sync', 'copy'] as const) {
@@ -33,6 +33,7 @@ export function registerSync(program: Command, rt: Runtime): void {
       .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)')
       .addOption(new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)))
       .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)))
+      .addOption(fsyncOption())
       .addOption(dryRunOption());
     if (mode === 'sync') {
       cmd
@@ -70,6 +71,7 @@ export function registerSync(program: Command, rt: Runtime): void {
           createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
           transfers: o.transfers as number | undefined,
           checkers: o.checkers as number | undefined,
+          fsync: Boolean(o.fsync),
           dryRun: Boolean(o.dryRun),
         };
         await syncAction(ctx, mode, parseLocation(src), parseLocation(dst), opts);

@@ -5,7 +5,7 @@ import { putAction } from '../actions/put.js';
 import { intOption, keyValue, sizeOption } from '../options.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, run, transfersOption } from './common.js';
+import { dryRunOption, examples, fsyncOption, run, transfersOption } from './common.js';
 
 export function registerTransfer(program: Command, rt: Runtime): void {
   examples(
@@ -40,10 +40,16 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .argument('<local>', 'local file or folder (an existing folder or one ending in / receives the file)')
       .option('--version-id <id>', 'download this file version instead of the newest')
       .addOption(transfersOption(4))
+      .addOption(fsyncOption())
       .addOption(dryRunOption())
       .action(
         run(rt, (ctx, o, remote: string, local: string) =>
-          getAction(ctx, parseRemote(remote), local, { dryRun: Boolean(o.dryRun), versionId: o.versionId as string | undefined, transfers: o.transfers as number }),
+          getAction(ctx, parseRemote(remote), local, {
+            dryRun: Boolean(o.dryRun),
+            versionId: o.versionId as string | undefined,
+            transfers: o.transfers as number,
+            fsync: Boolean(o.fsync),
+          }),
         ),
       ),
     ['b2sync get b2://docs/2024/report.pdf .', 'b2sync get b2://photos/trip/ ./trip', 'b2sync get --version-id 4_z... b2://docs/a.txt a-old.txt'],
