@@ -79,7 +79,7 @@ export class RawBody extends Readable {
   ) {
     // Object mode: read() hands out one chunk as pushed; in byte mode a reader such as `for await`
     // gets everything buffered concatenated into a new buffer (a copy, and no chunk to recycle).
-    super({ objectMode: true, highWaterMark: 4 });
+    super({ objectMode: true, highWaterMark: 2 });
     this.remaining = length;
   }
 

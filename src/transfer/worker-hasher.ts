@@ -5,7 +5,7 @@
  * Why: in a big download the main thread is the critical path (socket reads, copies into body
  * chunks, write calls) and SHA-1 was about a third of its CPU; on a worker it runs on the other core
  * while the next bytes arrive. What the worker gets:
- * - bytes written at the offset the hash has got to are copied into a shared ring (8 MiB) and
+ * - bytes written at the offset the hash has got to are copied into a shared ring (4 MiB) and
  *   handed over by offset and length: one copy on this thread, no allocation per batch; the worker
  *   counts what it has hashed in shared memory, so the ring's free space needs no reply message;
  * - bytes written further on (other streams' pieces, a resumed download's kept prefix) and batches
@@ -17,7 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FileHandle } from 'node:fs/promises';
 
-const RING = 8 * 1024 * 1024;
+const RING = 4 * 1024 * 1024;
 
 /** The worker's code: plain CommonJS, run with `eval` so no file has to be found next to the bundle or the TypeScript source. */
 const WORKER_SOURCE = `
