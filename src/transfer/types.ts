@@ -20,7 +20,13 @@ export interface TransferTuning {
   /** Ranged streams for a parallel download; default 4. */
   downloadStreams?: number;
   /** Downloads with at least this many bytes to fetch compute their SHA-1 on a worker thread; default 64 MiB. */
-  downloadHashWorkerCutoff?: number;
+  bigDownloadCutoff?: number;
+  /**
+   * Downloads with at least this many bytes to fetch (and at least bigDownloadCutoff) write with
+   * O_DIRECT, past the page cache, where the OS and file system allow it (Linux); default 2 GiB;
+   * Infinity: never.
+   */
+  directIoCutoff?: number;
   /**
    * Downloads: flush the file's data to the disk (fdatasync) before it is renamed into place, and the
    * directory after, so a power cut cannot leave a renamed file whose bytes never reached the disk.
@@ -37,7 +43,8 @@ export const DEFAULTS = {
   partConcurrency: 4,
   downloadParallelCutoff: 256 * 1024 * 1024,
   downloadStreams: 4,
-  downloadHashWorkerCutoff: 64 * 1024 * 1024,
+  bigDownloadCutoff: 64 * 1024 * 1024,
+  directIoCutoff: 2 * 1024 * 1024 * 1024,
   largeCopyCutoff: 5_000_000_000,
 } as const;
 

@@ -12,7 +12,10 @@
  *   that found the ring full are read back by the worker from the file once it is complete up to them
  *   (the file descriptor is shared by the threads of a process).
  * Only the digest comes back as a message. A worker costs ~10 MiB of RSS and ~30 ms to start, so
- * downloads use it from downloadHashWorkerCutoff bytes up (64 MiB by default; download.ts).
+ * downloads use it from bigDownloadCutoff bytes up (64 MiB by default; download.ts). When the file is
+ * written with O_DIRECT (download.ts, FileWriter), the worker reads back with O_DIRECT too, into
+ * page-aligned memory, so the page cache is not filled by the read-back either (block-aligned reads
+ * only; anything else, or a refusal, goes through the shared descriptor).
  */
 import { Worker } from 'node:worker_threads';
 import type { FileHandle } from 'node:fs/promises';
@@ -23,8 +26,34 @@ const RING = 4 * 1024 * 1024;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readSync } = require('node:fs');
-const { fd, total, ring, done } = workerData;
+const { readSync, openSync, closeSync, constants } = require('node:fs');
+const { fd, total, ring, done, directPath } = workerData;
+const ALIGN = 4096;
+let dfd = -1;
+let dback;
+if (directPath !== undefined && constants.O_DIRECT !== undefined) {
+  try {
+    dfd = openSync(directPath, constants.O_RDONLY | constants.O_DIRECT);
+    dback = Buffer.from(new WebAssembly.Memory({ initial: 64, maximum: 64 }).buffer);
+  } catch {
+    dfd = -1;
+  }
+}
+function readDirect(upto) {
+  const want = Math.min(dback.length, upto - hashed);
+  let n;
+  try {
+    n = readSync(dfd, dback, 0, Math.ceil(want / ALIGN) * ALIGN, hashed);
+  } catch (err) {
+    if (err.code !== 'EINVAL') throw err;
+    closeSync(dfd);
+    dfd = -1;
+    return -1;
+  }
+  n = Math.min(n, want);
+  if (n > 0) hash.update(dback.subarray(0, n));
+  return n;
+}
 const bytes = Buffer.from(ring);
 const freed = new Int32Array(done);
 const hash = createHash('sha1');
@@ -40,15 +69,20 @@ parentPort.on('message', (m) => {
     back ??= Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, total)));
     try {
       while (failure === undefined && hashed < m[1]) {
-        const n = readSync(fd, back, 0, Math.min(back.length, m[1] - hashed), hashed);
+        let n = dfd >= 0 && hashed % ALIGN === 0 ? readDirect(m[1]) : -1;
+        if (n < 0) {
+          n = readSync(fd, back, 0, Math.min(back.length, m[1] - hashed), hashed);
+          if (n > 0) hash.update(n === back.length ? back : back.subarray(0, n));
+        }
         if (n === 0) throw new Error('file shorter than reported: ' + hashed + ' < ' + m[1]);
-        hash.update(n === back.length ? back : back.subarray(0, n));
         hashed += n;
       }
     } catch (err) {
       failure ??= err instanceof Error ? err.message : String(err);
     }
   } else if (m[0] === 'q') {
+    if (dfd >= 0) closeSync(dfd);
+    dfd = -1;
     parentPort.postMessage(failure !== undefined ? { error: failure } : hashed !== total ? { error: 'hashed ' + hashed + ' of ' + total + ' bytes' } : { hex: hash.digest('hex') });
   }
 });
@@ -69,14 +103,15 @@ export class WorkerHasher {
   private failure: Error | undefined;
 
   /** `ringSize`: a power of two (so it divides the 2^32 the counters wrap at); smaller only in tests. */
-  constructor(fh: FileHandle, private readonly total: number, private readonly ringSize = RING) {
+  /** `directPath`: the file's path, when it is written with O_DIRECT (read back with O_DIRECT too). */
+  constructor(fh: FileHandle, private readonly total: number, private readonly ringSize = RING, directPath?: string) {
     if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= 2 ** 30)) throw new RangeError(`ring size ${ringSize} is not a power of two`);
     this.ring = new SharedArrayBuffer(ringSize);
     this.ringBytes = Buffer.from(this.ring);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [], // no TypeScript loader or flags of the parent: the code above is plain JS
-      workerData: { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer },
+      workerData: { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer, directPath },
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (err) => (this.failure ??= err));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { B2Client } from '../../src/client/b2-client.js';
@@ -281,8 +282,8 @@ describe('downloadToFile and downloadRange', () => {
     assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
     assert.deepEqual(await temps(), []);
   });
-  // The SHA-1 of downloads with downloadHashWorkerCutoff bytes or more to fetch runs on a worker thread.
-  const onWorker = { downloadHashWorkerCutoff: 1 };
+  // The SHA-1 of downloads with bigDownloadCutoff bytes or more to fetch runs on a worker thread.
+  const onWorker = { bigDownloadCutoff: 1 };
 
   test('SHA-1 on a worker thread: single-stream and parallel downloads verified, corruption caught in both', async () => {
     const target = join(tmp.dir, 'hw.bin');
@@ -328,6 +329,119 @@ describe('downloadToFile and downloadRange', () => {
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(big.bytes));
     assert.deepEqual(await temps(), []);
+  });
+  // O_DIRECT writes (directIoCutoff) and reads back (the worker), where the test folder's file system allows it.
+  const onDirect = { bigDownloadCutoff: 1, directIoCutoff: 1 };
+  async function directRefused(): Promise<string | undefined> {
+    const probe = join(tmp.dir, 'direct-probe');
+    const flag = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
+    if (flag === undefined) return 'O_DIRECT is not defined on this platform';
+    try {
+      await (await open(probe, fsConstants.O_CREAT | fsConstants.O_WRONLY | flag)).close();
+      return undefined;
+    } catch (err) {
+      return `the test folder's file system refuses O_DIRECT (${(err as { code?: string }).code})`;
+    } finally {
+      await rm(probe, { force: true });
+    }
+  }
+
+  test('O_DIRECT: single-stream and parallel downloads of an odd-sized file are written past the page cache and verified, corruption caught', async (t) => {
+    const why = await directRefused();
+    if (why) return t.skip(why);
+    const target = join(tmp.dir, 'direct.bin');
+    for (const tuning of [{ ...noParallel, ...onDirect }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect }]) {
+      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+      assert.equal(r.directIo, true);
+      assert.equal(r.sha1Verified, true);
+      assert.ok((await readFile(target)).equals(big.bytes));
+      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
+      await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+      emu.controls.clearFaults();
+      assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
+      assert.deepEqual(await temps(), []);
+    }
+    // Below the cutoffs, or with the cutoff at Infinity, nothing changes.
+    const small2 = await downloadToFile(client, { source: { fileId: small.fileId }, localPath: join(tmp.dir, 'not-direct.bin') });
+    assert.equal(small2.directIo, false);
+    const off = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, bigDownloadCutoff: 1, directIoCutoff: Infinity } });
+    assert.equal(off.directIo, false);
+    assert.ok((await readFile(target)).equals(big.bytes));
+  });
+
+  test('O_DIRECT: a resumed download whose kept prefix ends mid-block writes that block through the page cache', async (t) => {
+    const why = await directRefused();
+    if (why) return t.skip(why);
+    const target = join(tmp.dir, 'direct-resumed.bin');
+    for (const tuning of [{ ...noParallel, ...onDirect }, { downloadParallelCutoff: 10_000, downloadStreams: 2, ...onDirect }]) {
+      await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_001));
+      const spy = spyDownloads(client);
+      const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning });
+      assert.deepEqual(spy.ranges[0], { start: 1_000_001 });
+      assert.equal(r.directIo, true);
+      assert.ok((await readFile(target)).equals(big.bytes));
+    }
+    const wrong = Buffer.from(big.bytes.subarray(0, 1_000_001));
+    wrong[4096 * 100 + 7] ^= 1;
+    await writeFile(tempPathFor(target, big.fileId), wrong);
+    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, ...onDirect } }), IntegrityError);
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('O_DIRECT: a body dropped mid-download continues from the last whole block written', async (t) => {
+    const why = await directRefused();
+    if (why) return t.skip(why);
+    const target = join(tmp.dir, 'direct-dropped.bin');
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, ...onDirect } });
+    assert.equal(spy.ranges.length, 2);
+    const again = spy.ranges[1];
+    assert.ok(again !== undefined && again.start > 0 && again.start % 4096 === 0 && again.end === 2_999_999, JSON.stringify(spy.ranges));
+    assert.equal(r.directIo, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+  });
+
+  test('O_DIRECT: a stopped parallel download keeps its prefix and the next attempt finishes it', async (t) => {
+    const why = await directRefused();
+    if (why) return t.skip(why);
+    const target = join(tmp.dir, 'direct-stopped.bin');
+    const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect };
+    const ac = new AbortController();
+    await assert.rejects(downloadToFile(client, {
+      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
+      onProgress: (p) => {
+        if (p.bytes >= 1_500_000) ac.abort();
+      },
+    }), (e: unknown) => (e as Error).name === 'AbortError');
+    const kept = await temps();
+    const have = kept.length ? await readFile(join(tmp.dir, kept[0])) : Buffer.alloc(0);
+    assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
+    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
+  });
+
+  test('O_DIRECT refused by the file system (tmpfs before Linux 6.6): the download goes through the page cache', async (t) => {
+    let shm: string;
+    try {
+      shm = await mkdtemp('/dev/shm/b2sync-test-');
+    } catch {
+      return t.skip('no /dev/shm (tmpfs) here');
+    }
+    try {
+      const flag = (fsConstants as { O_DIRECT?: number }).O_DIRECT ?? 0;
+      const accepts = await open(join(shm, 'probe'), fsConstants.O_CREAT | fsConstants.O_WRONLY | flag).then(async (h) => (await h.close(), true), () => false);
+      if (accepts) return t.skip('tmpfs accepts O_DIRECT on this kernel (Linux 6.6 and later): no file system here refuses it');
+      const target = join(shm, 'f.bin');
+      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect } });
+      assert.equal(r.directIo, false);
+      assert.equal(r.sha1Verified, true);
+      assert.ok((await readFile(target)).equals(big.bytes));
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
   });
 });
 
