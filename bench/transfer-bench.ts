@@ -2,7 +2,11 @@
  * Transfer benchmark: upload and download of big files through the emulator (own process, --data
  * mode), by b2sync and by rclone with its defaults, against the local SHA-1 limit (sha1sum).
  *
- *   node --import tsx bench/transfer-bench.ts [--size 1G,4G] [--runs 4] [--dir /tmp] [--no-rclone]
+ *   node --import tsx bench/transfer-bench.ts [--size 1G,4G] [--runs 4] [--dir /tmp] [--no-rclone] [--store disk|memory]
+ *
+ * --store: where the emulator keeps the bytes (default disk, its --data mode). With `memory` neither
+ * tool's download depends on whether the emulator's blob is still in the page cache, which on this VM
+ * (DAMON pageout) decides most of a download's time: whichever tool downloads first reads it from disk.
  *
  * b2sync runs as a bundled child process (bench/transfer-run.ts, bundled with esbuild so no TypeScript
  * loader is counted) with default tuning. Both tools download the file rclone uploaded (it carries
@@ -36,6 +40,8 @@ const sizes = (flag('size') ?? '1G,4G').split(',').map((s) => {
 const runs = Number(flag('runs') ?? 4);
 const baseDir = flag('dir') ?? tmpdir();
 const useRclone = !args.includes('--no-rclone') && rcloneVersion() !== undefined;
+const store = flag('store') ?? 'disk';
+if (store !== 'disk' && store !== 'memory') throw new Error(`bad --store ${store}: disk or memory`);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 interface Measure {
@@ -100,14 +106,14 @@ async function main(): Promise<void> {
     console.log(`(esbuild unavailable, running b2sync through tsx: ${(err as Error).message})`);
   }
 
-  const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify(store === 'disk' ? { dataDir } : {})], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
   const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
   const client = new B2Client({ applicationKeyId: target.keyId, applicationKey: target.applicationKey, endpoint: target.url, tokenCache: { kind: 'memory' } });
   const bucket = await client.createBucket({ bucketName: `bench-${process.pid}`, bucketType: 'allPrivate' });
   const rEnv = rcloneEnv({ endpoint: target.url, keyId: target.keyId, applicationKey: target.applicationKey });
 
-  console.log(`transfer benchmark: ${runs} run(s) per size, emulator --data ${dataDir}, ${useRclone ? rcloneVersion() : 'rclone not run'}`);
+  console.log(`transfer benchmark: ${runs} run(s) per size, emulator ${store === 'disk' ? `--data ${dataDir}` : 'in memory'}, ${useRclone ? rcloneVersion() : 'rclone not run'}`);
   console.log(`node ${process.version}, ${cpus().length} CPU(s), load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const report: string[] = [];
   try {

@@ -25,7 +25,7 @@ if (a.op === 'upload') {
   out = { bytes: fv.contentLength, fileId: fv.fileId };
 } else {
   const r = await downloadToFile(client, { source: { bucketName: a.bucketName, fileName: a.fileName }, localPath: a.localPath, tuning: a.tuning });
-  out = { bytes: r.bytes, sha1Verified: r.sha1Verified };
+  out = { bytes: r.bytes, sha1Verified: r.sha1Verified, directIo: r.directIo };
 }
 const ms = performance.now() - t0;
 await client.close();

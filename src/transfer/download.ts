@@ -175,25 +175,65 @@ const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initia
 class FileWriter {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly stages: Buffer[] = [];
+  /** Page-cache writes timed so far, and the last SWITCH_WINDOW of them in milliseconds per MiB. */
+  private measured = 0;
+  private readonly recent: number[] = [];
+  private switching = false;
+  /** Called once when writes switch to O_DIRECT midway (the hash worker reads back with it too). */
+  onDirect: () => void = () => undefined;
 
   private constructor(
     readonly fh: FileHandle,
     private direct: FileHandle | undefined,
+    private readonly path: string,
+    /** Page-cache writes slower than this (ms per MiB, averaged) switch the download to O_DIRECT. */
+    private readonly switchAt: number,
   ) {}
 
-  static async open(fh: FileHandle, path: string, direct: boolean): Promise<FileWriter> {
+  /**
+   * `direct`: O_DIRECT from the start; otherwise, with a finite `switchAt`, page-cache writes are timed
+   * and the download moves to O_DIRECT once they get slower than that.
+   */
+  static async open(fh: FileHandle, path: string, direct: boolean, switchAt = Infinity): Promise<FileWriter> {
     let dfh: FileHandle | undefined;
-    if (direct && O_DIRECT !== undefined) dfh = await open(path, fsConstants.O_WRONLY | O_DIRECT).catch(() => undefined);
-    return new FileWriter(fh, dfh);
+    if (direct && O_DIRECT !== undefined) dfh = await openDirect(path);
+    return new FileWriter(fh, dfh, path, O_DIRECT === undefined ? Infinity : switchAt);
   }
 
   get directIo(): boolean {
     return this.direct !== undefined;
   }
 
+  /** Whether writes may go past the page cache at some point (pieces are then cut at block boundaries). */
+  get mayGoDirect(): boolean {
+    return this.direct !== undefined || Number.isFinite(this.switchAt);
+  }
+
   /** Write `bufs` (`bytes` in all) at `pos` through the page cache, after every write asked for before. */
   write(bufs: Buffer[], bytes: number, pos: number): Promise<void> {
-    return this.queue(() => writeFully(this.fh, bufs, bytes, pos));
+    return this.queue(async () => {
+      const t0 = performance.now();
+      await writeFully(this.fh, bufs, bytes, pos);
+      if (bytes >= MEASURED_WRITE) this.measure(performance.now() - t0, bytes);
+    });
+  }
+
+  private measure(ms: number, bytes: number): void {
+    if (this.direct || this.switching || !Number.isFinite(this.switchAt)) return;
+    this.measured++;
+    if (this.measured <= SWITCH_WARMUP) return; // a download's first writes are often slow whatever comes after
+    this.recent[this.measured % SWITCH_WINDOW] = ms / (bytes / 1048576);
+    if (this.measured < SWITCH_WARMUP + SWITCH_WINDOW) return;
+    // The median, not the mean: single writes stall for many milliseconds now and then either way.
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    if (sorted[SWITCH_WINDOW >> 1] > this.switchAt) {
+      this.switching = true;
+      void openDirect(this.path).then((d) => {
+        if (!d) return;
+        this.direct = d;
+        this.onDirect();
+      });
+    }
   }
 
   /** Write `buf` (aligned in memory, length and `pos` multiples of ALIGN) past the page cache where allowed. */
@@ -239,6 +279,17 @@ class FileWriter {
     await this.tail;
     await this.dropDirect();
   }
+}
+
+/** Writes this big or bigger are timed (heads and tails of aligned batches are not). */
+const MEASURED_WRITE = 256 * 1024;
+/** Page-cache writes not counted at a download's start, then how many make the median that may switch it to O_DIRECT. */
+const SWITCH_WARMUP = 8;
+const SWITCH_WINDOW = 16;
+
+async function openDirect(path: string): Promise<FileHandle | undefined> {
+  if (O_DIRECT === undefined) return undefined;
+  return open(path, fsConstants.O_WRONLY | O_DIRECT).catch(() => undefined);
 }
 
 async function writeFully(fh: FileHandle, bufs: Buffer[], bytes: number, pos: number): Promise<void> {
@@ -458,6 +509,8 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   // Big downloads hash on a worker thread; very big ones write past the page cache (see FileWriter).
   const big = total - offset >= (p.tuning?.bigDownloadCutoff ?? DEFAULTS.bigDownloadCutoff);
   const direct = big && total - offset >= (p.tuning?.directIoCutoff ?? DEFAULTS.directIoCutoff);
+  // Below that, a big parallel download starts in the page cache and moves past it if writes get slow.
+  const switchAt = big && parallel ? (p.tuning?.directIoSwitchMsPerMiB ?? DEFAULTS.directIoSwitchMsPerMiB) : Infinity;
 
   let fh: FileHandle | undefined;
   let out: FileWriter | undefined;
@@ -467,9 +520,15 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
     if (offset > 0) await fh.truncate(offset); // past a prefix note's length the bytes are not trusted
-    out = await FileWriter.open(fh, temp, direct);
+    out = await FileWriter.open(fh, temp, direct, switchAt);
     // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
-    if (expected !== undefined) hasher = big ? new WorkerHasher(fh, total, undefined, out.directIo ? temp : undefined) : new PrefixHasher(fh, total);
+    if (expected !== undefined) {
+      if (big) {
+        const worker = new WorkerHasher(fh, total, undefined, out.mayGoDirect ? temp : undefined, out.directIo);
+        out.onDirect = () => worker.readDirect();
+        hasher = worker;
+      } else hasher = new PrefixHasher(fh, total);
+    }
     if (offset > 0) {
       hasher?.advance(offset); // the kept bytes are read back while the rest arrives
       progress.addBytes(offset);
@@ -549,7 +608,7 @@ async function fetchParallel(
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
   // With O_DIRECT, pieces are whole blocks, so every stream's writes stay aligned.
-  const unit = out.directIo ? ALIGN : 1;
+  const unit = out.mayGoDirect ? ALIGN : 1;
   const piece = Math.max(unit, Math.ceil(Math.min(PIECE, Math.ceil((total - start) / streams)) / unit) * unit);
   let next = start; // start of the first piece not handed out yet
   const active = new Set<Cursor>();

@@ -255,7 +255,7 @@ describe('downloadToFile and downloadRange', () => {
     await assert.rejects(readAll(await downloadRange(client, { source: { fileId: small.fileId } })), IntegrityError);
   });
 
-  test('a parallel download hands out 32 MiB pieces in file order to whichever stream is free, and verifies them', async () => {
+  test('a parallel download hands out 32 MiB pieces in file order to whichever stream is free, and verifies them', async (t) => {
     const MiB = 1024 * 1024;
     const bytes = data(66 * MiB);
     const whole = createHash('sha1').update(bytes).digest('hex');
@@ -266,6 +266,17 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(spy.ranges, [undefined, { start: 32 * MiB, end: 64 * MiB - 1 }, { start: 64 * MiB, end: 66 * MiB - 1 }]);
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(bytes));
+    assert.deepEqual(await temps(), []);
+    // Page-cache writes slower than 0 ms per MiB: after 4 timed writes the download moves to O_DIRECT
+    // (the third piece is written past the page cache, and read back past it); never with Infinity.
+    const why = await directRefused();
+    if (why) return t.skip(`the switch to O_DIRECT is not checked: ${why}`);
+    const switched = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2, directIoSwitchMsPerMiB: 0 } });
+    assert.equal(switched.directIo, true);
+    assert.equal(switched.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(bytes));
+    const never = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2, directIoSwitchMsPerMiB: Infinity } });
+    assert.equal(never.directIo, false);
     assert.deepEqual(await temps(), []);
   });
 
