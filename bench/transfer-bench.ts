@@ -129,6 +129,7 @@ async function main(): Promise<void> {
         const rname = `rclone-${size.label}-${run}`;
         const common = { ...target, bucketId: bucket.bucketId, bucketName: bucket.bucketName, fileName: name };
         let verified = false;
+        let direct = false;
         const b2Up = async () => {
           const up = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })], process.env, scratch);
           res.b2Up.push({ ms: up.ms, rssKiB: up.rssKiB ?? (JSON.parse(up.stdout) as { maxRssKiB: number }).maxRssKiB });
@@ -141,8 +142,9 @@ async function main(): Promise<void> {
         const b2Down = async () => {
           const dst = join(scratch, `dst-${name}`);
           const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })], process.env, scratch);
-          const out = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean };
+          const out = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean; directIo?: boolean };
           verified = out.sha1Verified;
+          direct = out.directIo === true;
           res.b2Down.push({ ms: down.ms, rssKiB: down.rssKiB ?? out.maxRssKiB });
           await rm(dst, { force: true });
         };
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
         await deleteAll(client, bucket.bucketId, name);
         const fmt = (m: Measure) => `${(mb / (m.ms / 1000)).toFixed(0)} MB/s${m.rssKiB ? ` ${(m.rssKiB / 1024).toFixed(0)} MiB` : ''}`;
         console.log(
-          `  ${size.label} run ${run + 1}: sha1sum ${fmt(res.sha1sum[run])} | b2sync up ${fmt(res.b2Up[run])}, down ${fmt(res.b2Down[run])} (sha1 verified: ${verified})` +
+          `  ${size.label} run ${run + 1}: sha1sum ${fmt(res.sha1sum[run])} | b2sync up ${fmt(res.b2Up[run])}, down ${fmt(res.b2Down[run])} (sha1 verified: ${verified}, O_DIRECT: ${direct})` +
             (useRclone ? ` | rclone up ${fmt(res.rcUp[run])}, down ${fmt(res.rcDown[run])}` : ''),
         );
       }
