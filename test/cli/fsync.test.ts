@@ -5,11 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { assertNoSecrets, BIN, expectCode, makeFixture, type Fixture, type RunResult } from './harness.js';
+import { assertNoSecrets, expectCode, makeFixture, runBin, type Fixture, type RunResult } from './harness.js';
 
 /** The suffix src/transfer/download.ts gives its temp files (`<target>.<12 hex>.b2sync-tmp`). */
 const TEMP_SUFFIX = '.b2sync-tmp';
@@ -46,18 +46,7 @@ interface Call {
 /** Runs the built bin under strace; returns its result and the traced calls in order. */
 async function traced(args: string[]): Promise<RunResult & { calls: Call[]; trace: string }> {
   const out = join(dir, `strace-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
-  const r = await new Promise<RunResult>((resolve, reject) => {
-    const child = spawn('strace', ['-f', '-y', '-e', 'trace=fdatasync,fsync,rename,renameat,renameat2', '-o', out, process.execPath, BIN, ...args], {
-      env: fx.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const o: Buffer[] = [];
-    const e: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => o.push(c));
-    child.stderr.on('data', (c: Buffer) => e.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') }));
-  });
+  const r = await runBin(args, fx.env, undefined, undefined, ['strace', '-f', '-y', '-e', 'trace=fdatasync,fsync,rename,renameat,renameat2', '-o', out]);
   assertNoSecrets(r.stdout + r.stderr, fx.secrets, `output of ${args.join(' ')}`);
   const trace = await readFile(out, 'utf8');
   const calls: Call[] = [];

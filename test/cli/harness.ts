@@ -43,9 +43,11 @@ export function baseEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
-export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer, cwd?: string): Promise<RunResult> {
+/** Run the built bin (under `wrap`, a command put in front of node, e.g. strace and its options, when given). */
+export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer, cwd?: string, wrap: string[] = []): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [...wrap, process.execPath, BIN, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { env, cwd: cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

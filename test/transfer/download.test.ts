@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { B2Client } from '../../src/client/b2-client.js';
@@ -295,52 +295,6 @@ describe('downloadToFile and downloadRange', () => {
   });
   // The SHA-1 of downloads with bigDownloadCutoff bytes or more to fetch runs on a worker thread.
   const onWorker = { bigDownloadCutoff: 1 };
-
-  test('SHA-1 on a worker thread: single-stream and parallel downloads verified, corruption caught in both', async () => {
-    const target = join(tmp.dir, 'hw.bin');
-    for (const tuning of [{ ...noParallel, ...onWorker }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onWorker }]) {
-      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
-      assert.equal(r.sha1Verified, true);
-      assert.ok((await readFile(target)).equals(big.bytes));
-      // the last stream's body corrupted (the only one when single-stream)
-      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
-      await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
-      emu.controls.clearFaults();
-      assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
-      assert.deepEqual(await temps(), []);
-    }
-  });
-
-  test('SHA-1 on a worker thread: the kept bytes of a resumed download are read back and checked', async () => {
-    const target = join(tmp.dir, 'hw-resumed.bin');
-    const tuning = { ...noParallel, ...onWorker };
-    await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_000));
-    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
-    assert.equal(r.sha1Verified, true);
-    assert.ok((await readFile(target)).equals(big.bytes));
-    const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
-    wrong[500_000] ^= 1;
-    await writeFile(tempPathFor(target, big.fileId), wrong);
-    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
-    assert.ok((await readFile(target)).equals(big.bytes));
-    assert.deepEqual(await temps(), []);
-  });
-
-  test('SHA-1 on a worker thread: a stopped parallel download keeps its prefix and the next attempt verifies', async () => {
-    const target = join(tmp.dir, 'hw-stopped.bin');
-    const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onWorker };
-    const ac = new AbortController();
-    await assert.rejects(downloadToFile(client, {
-      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
-      onProgress: (p) => {
-        if (p.bytes >= 1_500_000) ac.abort();
-      },
-    }), (e: unknown) => (e as Error).name === 'AbortError');
-    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
-    assert.equal(r.sha1Verified, true);
-    assert.ok((await readFile(target)).equals(big.bytes));
-    assert.deepEqual(await temps(), []);
-  });
   // O_DIRECT writes (directIoCutoff) and reads back (the worker), where the test folder's file system allows it.
   const onDirect = { bigDownloadCutoff: 1, directIoCutoff: 1 };
   async function directRefused(): Promise<string | undefined> {
@@ -357,23 +311,45 @@ describe('downloadToFile and downloadRange', () => {
     }
   }
 
-  test('O_DIRECT: single-stream and parallel downloads of an odd-sized file are written past the page cache and verified, corruption caught', async (t) => {
-    const why = await directRefused();
-    if (why) return t.skip(why);
-    const target = join(tmp.dir, 'direct.bin');
-    for (const tuning of [{ ...noParallel, ...onDirect }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect }]) {
-      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
-      assert.equal(r.directIo, true);
-      assert.equal(r.sha1Verified, true);
-      assert.ok((await readFile(target)).equals(big.bytes));
-      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
-      await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
-      emu.controls.clearFaults();
-      assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
-      assert.deepEqual(await temps(), []);
-    }
-    // Below the cutoffs, or with the cutoff at Infinity, nothing changes.
-    const small2 = await downloadToFile(client, { source: { fileId: small.fileId }, localPath: join(tmp.dir, 'not-direct.bin') });
+
+  test('SHA-1 on a worker thread: the kept bytes of a resumed download are read back and checked', async () => {
+    const target = join(tmp.dir, 'hw-resumed.bin');
+    const tuning = { ...noParallel, ...onWorker };
+    await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_000));
+    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
+    wrong[500_000] ^= 1;
+    await writeFile(tempPathFor(target, big.fileId), wrong);
+    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+    assert.ok((await readFile(target)).equals(big.bytes));
+    assert.deepEqual(await temps(), []);
+  });
+
+  for (const [label, extra, direct] of [['SHA-1 on a worker thread', onWorker, false], ['O_DIRECT', onDirect, true]] as const) {
+    test(`${label}: single-stream and parallel downloads of an odd-sized file verified, corruption caught in both`, async (t) => {
+      const why = direct ? await directRefused() : undefined;
+      if (why) return t.skip(why);
+      const target = join(tmp.dir, `modes-${direct}.bin`);
+      for (const tuning of [{ ...noParallel, ...extra }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...extra }]) {
+        const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+        assert.equal(r.directIo, direct);
+        assert.equal(r.sha1Verified, true);
+        assert.ok((await readFile(target)).equals(big.bytes));
+        // the last stream's body corrupted (the only one when single-stream)
+        emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
+        await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+        emu.controls.clearFaults();
+        assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
+        assert.deepEqual(await temps(), []);
+      }
+    });
+  }
+
+  test('O_DIRECT only from its cutoff: not below it, never at Infinity', async () => {
+    const target = join(tmp.dir, 'not-direct.bin');
+    const small2 = await downloadToFile(client, { source: { fileId: small.fileId }, localPath: target });
     assert.equal(small2.directIo, false);
     const off = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, bigDownloadCutoff: 1, directIoCutoff: Infinity } });
     assert.equal(off.directIo, false);
@@ -413,26 +389,29 @@ describe('downloadToFile and downloadRange', () => {
     assert.ok((await readFile(target)).equals(big.bytes));
   });
 
-  test('O_DIRECT: a stopped parallel download keeps its prefix and the next attempt finishes it', async (t) => {
-    const why = await directRefused();
-    if (why) return t.skip(why);
-    const target = join(tmp.dir, 'direct-stopped.bin');
-    const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect };
-    const ac = new AbortController();
-    await assert.rejects(downloadToFile(client, {
-      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
-      onProgress: (p) => {
-        if (p.bytes >= 1_500_000) ac.abort();
-      },
-    }), (e: unknown) => (e as Error).name === 'AbortError');
-    const kept = await temps();
-    const have = kept.length ? await readFile(join(tmp.dir, kept[0])) : Buffer.alloc(0);
-    assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
-    const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
-    assert.equal(r.sha1Verified, true);
-    assert.ok((await readFile(target)).equals(big.bytes));
-    assert.deepEqual(await temps(), []);
-  });
+  for (const [label, extra, direct] of [['SHA-1 on a worker thread', onWorker, false], ['O_DIRECT', onDirect, true]] as const) {
+    test(`${label}: a stopped parallel download keeps its prefix and the next attempt finishes it`, async (t) => {
+      const why = direct ? await directRefused() : undefined;
+      if (why) return t.skip(why);
+      const target = join(tmp.dir, `stopped-${direct}.bin`);
+      const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...extra };
+      const ac = new AbortController();
+      await assert.rejects(downloadToFile(client, {
+        source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
+        onProgress: (p) => {
+          if (p.bytes >= 1_500_000) ac.abort();
+        },
+      }), (e: unknown) => (e as Error).name === 'AbortError');
+      const kept = await temps();
+      const have = kept.length ? await readFile(join(tmp.dir, kept[0])) : Buffer.alloc(0);
+      assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
+      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
+      assert.equal(r.sha1Verified, true);
+      assert.equal(r.directIo, direct);
+      assert.ok((await readFile(target)).equals(big.bytes));
+      assert.deepEqual(await temps(), []);
+    });
+  }
 
   test('O_DIRECT refused by the file system (tmpfs before Linux 6.6): the download goes through the page cache', async (t) => {
     let shm: string;
@@ -456,99 +435,78 @@ describe('downloadToFile and downloadRange', () => {
   });
 });
 
-const hashers: [string, (fh: import('node:fs/promises').FileHandle, total: number) => PrefixHasher | WorkerHasher][] = [
+/** Run `fn` with a new empty file (opened w+) in a temp folder, then close and remove both. */
+async function withTempFile(name: string, fn: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = await tempDir();
+  try {
+    const fh = await open(join(tmp.dir, name), 'w+');
+    try {
+      await fn(fh);
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+const hashers: [string, (fh: FileHandle, total: number) => PrefixHasher | WorkerHasher][] = [
   ['PrefixHasher', (fh, total) => new PrefixHasher(fh, total)],
   // A 1 MiB ring: the 1000-byte piece goes through it, the bigger ones are read back.
   ['WorkerHasher', (fh, total) => new WorkerHasher(fh, total, 1024 * 1024)],
 ];
 
 for (const [name, makeHasher] of hashers) describe(name, () => {
-  test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', async () => {
-    const tmp = await tempDir();
-    try {
+  test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', () =>
+    withTempFile('f', async (fh) => {
       const bytes = data(5 * 1024 * 1024 + 7);
-      const fh = await open(join(tmp.dir, 'f'), 'w+');
-      try {
-        const h = makeHasher(fh, bytes.length);
-        const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
-        // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
-        for (const i of [0, 2, 4, 1, 3]) {
-          const piece = bytes.subarray(cuts[i], cuts[i + 1]);
-          await fh.write(piece, 0, piece.length, cuts[i]);
-          h.written(cuts[i], [piece], piece.length);
-          const done = [0, 2, 4, 1, 3].slice(0, [0, 2, 4, 1, 3].indexOf(i) + 1);
-          let upto = 0;
-          while (done.includes(cuts.indexOf(upto)) && upto < bytes.length) upto = cuts[cuts.indexOf(upto) + 1];
-          h.advance(upto);
-        }
-        assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
-      } finally {
-        await fh.close();
+      const h = makeHasher(fh, bytes.length);
+      const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
+      // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
+      for (const i of [0, 2, 4, 1, 3]) {
+        const piece = bytes.subarray(cuts[i], cuts[i + 1]);
+        await fh.write(piece, 0, piece.length, cuts[i]);
+        h.written(cuts[i], [piece], piece.length);
+        const done = [0, 2, 4, 1, 3].slice(0, [0, 2, 4, 1, 3].indexOf(i) + 1);
+        let upto = 0;
+        while (done.includes(cuts.indexOf(upto)) && upto < bytes.length) upto = cuts[cuts.indexOf(upto) + 1];
+        h.advance(upto);
       }
-    } finally {
-      await tmp.cleanup();
-    }
-  });
+      assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
+    }));
 
-  test('a file shorter than reported is an error, not a digest', async () => {
-    const tmp = await tempDir();
-    try {
-      const fh = await open(join(tmp.dir, 'short'), 'w+');
-      try {
-        await fh.write(Buffer.alloc(10), 0, 10, 0);
-        const h = makeHasher(fh, 20);
-        await assert.rejects(h.digest(), /shorter than reported/);
-      } finally {
-        await fh.close();
-      }
-    } finally {
-      await tmp.cleanup();
-    }
-  });
+  test('a file shorter than reported is an error, not a digest', () =>
+    withTempFile('short', async (fh) => {
+      await fh.write(Buffer.alloc(10), 0, 10, 0);
+      const h = makeHasher(fh, 20);
+      await assert.rejects(h.digest(), /shorter than reported/);
+    }));
 });
 
 describe('WorkerHasher ring', () => {
-  test('in-order batches that wrap around the ring, and ones bigger than it, hash to the file\'s SHA-1', async () => {
-    const tmp = await tempDir();
-    try {
+  test('in-order batches that wrap around the ring, and ones bigger than it, hash to the file\'s SHA-1', () =>
+    withTempFile('ring', async (fh) => {
       const bytes = data(200_000);
-      const fh = await open(join(tmp.dir, 'ring'), 'w+');
-      try {
-        const h = new WorkerHasher(fh, bytes.length, 4096);
-        let pos = 0;
-        let k = 0;
-        while (pos < bytes.length) {
-          // 1..3000-byte batches (they wrap around the 4 KiB ring), every 17th one 5000 bytes (read back)
-          const n = Math.min(bytes.length - pos, ++k % 17 === 0 ? 5000 : 1 + ((k * 977) % 3000));
-          const parts = [bytes.subarray(pos, pos + (n >> 1)), bytes.subarray(pos + (n >> 1), pos + n)];
-          await fh.write(bytes, pos, n, pos);
-          h.written(pos, parts, n);
-          pos += n;
-          h.advance(pos);
-        }
-        assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
-      } finally {
-        await fh.close();
+      const h = new WorkerHasher(fh, bytes.length, 4096);
+      let pos = 0;
+      let k = 0;
+      while (pos < bytes.length) {
+        // 1..3000-byte batches (they wrap around the 4 KiB ring), every 17th one 5000 bytes (read back)
+        const n = Math.min(bytes.length - pos, ++k % 17 === 0 ? 5000 : 1 + ((k * 977) % 3000));
+        const parts = [bytes.subarray(pos, pos + (n >> 1)), bytes.subarray(pos + (n >> 1), pos + n)];
+        await fh.write(bytes, pos, n, pos);
+        h.written(pos, parts, n);
+        pos += n;
+        h.advance(pos);
       }
-    } finally {
-      await tmp.cleanup();
-    }
-  });
+      assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
+    }));
 
-  test('a stopped hasher settles (its worker is gone) and a ring size that is not a power of two is refused', async () => {
-    const tmp = await tempDir();
-    try {
-      const fh = await open(join(tmp.dir, 'stop'), 'w+');
-      try {
-        const h = new WorkerHasher(fh, 10);
-        h.stop();
-        await h.settled();
-        assert.throws(() => new WorkerHasher(fh, 10, 3000), /power of two/);
-      } finally {
-        await fh.close();
-      }
-    } finally {
-      await tmp.cleanup();
-    }
-  });
+  test('a stopped hasher settles (its worker is gone) and a ring size that is not a power of two is refused', () =>
+    withTempFile('stop', async (fh) => {
+      const h = new WorkerHasher(fh, 10);
+      h.stop();
+      await h.settled();
+      assert.throws(() => new WorkerHasher(fh, 10, 3000), /power of two/);
+    }));
 });
