@@ -179,6 +179,7 @@ class FileWriter {
   private measured = 0;
   private readonly recent: number[] = [];
   private switching = false;
+  private closed = false;
   /** Called once when writes switch to O_DIRECT midway (the hash worker reads back with it too). */
   onDirect: () => void = () => undefined;
 
@@ -230,6 +231,7 @@ class FileWriter {
       this.switching = true;
       void openDirect(this.path).then((d) => {
         if (!d) return;
+        if (this.closed) return void d.close().catch(() => undefined); // the download ended meanwhile
         this.direct = d;
         this.onDirect();
       });
@@ -276,6 +278,7 @@ class FileWriter {
 
   /** Close the O_DIRECT descriptor (the page-cache one is the caller's). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.tail;
     await this.dropDirect();
   }
