@@ -16,8 +16,9 @@
  *   are read back once the file is complete up to them. A single-stream download reads nothing back
  *   except a kept prefix. From bigDownloadCutoff bytes to fetch (64 MiB) this runs on a worker thread
  *   (WorkerHasher: batches copied into a shared ring), below it on this thread (PrefixHasher).
- * - Big downloads (bigDownloadCutoff) write with O_DIRECT where allowed, past the page cache (FileWriter),
- *   and the worker reads back with O_DIRECT too.
+ * - Downloads from directIoCutoff (2 GiB), and big parallel ones whose page-cache writes turn slow,
+ *   write with O_DIRECT where allowed, past the page cache (FileWriter); the worker then reads back
+ *   with O_DIRECT too.
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
  *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
@@ -196,8 +197,7 @@ class FileWriter {
    * and the download moves to O_DIRECT once they get slower than that.
    */
   static async open(fh: FileHandle, path: string, direct: boolean, switchAt = Infinity): Promise<FileWriter> {
-    let dfh: FileHandle | undefined;
-    if (direct && O_DIRECT !== undefined) dfh = await openDirect(path);
+    const dfh = direct ? await openDirect(path) : undefined;
     return new FileWriter(fh, dfh, path, O_DIRECT === undefined ? Infinity : switchAt);
   }
 
