@@ -94,11 +94,7 @@ export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.Writa
   if (err instanceof NotFoundError) return EXIT.notFound;
   if (err instanceof PartialFailureError) return EXIT.partial;
   if (err instanceof IntegrityError) return EXIT.runtime;
-  if (err instanceof B2Error) {
-    if (err.status === 404) return EXIT.notFound;
-    if (err.status === 400 && /bad_bucket_id|no such bucket|not_found/i.test(`${err.code} ${err.message}`)) return EXIT.notFound;
-    return EXIT.runtime;
-  }
+  if (err instanceof B2Error) return err.notFound ? EXIT.notFound : EXIT.runtime;
   if (isAbortError(err)) return 130;
   return EXIT.runtime;
 }

@@ -38,7 +38,8 @@ import {
   type UploadPartParams,
 } from './api.js';
 import { parseDownloadHeaders } from './download-headers.js';
-import { abortReason, anySignal, backoffDelay, resolveRetry, sleep, throwIfAborted, type ResolvedRetry } from './retry.js';
+import { abortReason, anySignal, sleep, throwIfAborted } from '../core/abort.js';
+import { backoffDelay, resolveRetry, type ResolvedRetry } from './retry.js';
 import { Session, type AuthState } from './session.js';
 import { byNameUrl, clampDownloadDuration, shareUrl, withQuery } from './share.js';
 import { FileTokenStore, MemoryTokenStore, type TokenStore } from './token-cache.js';
@@ -50,12 +51,9 @@ import { DEFAULT_USER_AGENT } from './version.js';
 
 const API = 'b2api/v4';
 
-/** Whether an upload failure allows another attempt with a fresh upload URL (b2-api.md §6.2, §14). */
+/** Whether an upload failure allows another attempt with a fresh upload URL (B2Error.retryableUpload). */
 export function uploadFailureRetryable(err: unknown): boolean {
-  if (!(err instanceof B2Error)) return false;
-  if (err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500) return true;
-  if (err.status === 401) return err.code === 'expired_auth_token' || err.code === 'bad_auth_token' || err.code === 'missing_auth_token';
-  return err.status === 400 && err.code === 'auth_token_limit';
+  return err instanceof B2Error && err.retryableUpload;
 }
 
 interface CallState {

@@ -20,7 +20,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { abortReason } from './retry.js';
+import { abortReason } from '../core/abort.js';
 
 /** Error code of a success reply in chunked encoding: the caller may ask again through a general client. */
 export const CHUNKED = 'B2SYNC_CHUNKED_REPLY';

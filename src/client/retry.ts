@@ -1,5 +1,9 @@
-/** Backoff with jitter and abortable sleeps: the client's retry policy helpers. */
-import { AbortError } from '../core/errors.js';
+/**
+ * The client's one retry loop. Every retried operation (authorized calls, uploads, listings, download
+ * body resumes, authorization itself) goes through retrying(): --retries bounds it everywhere, a
+ * Retry-After is honoured everywhere, an abort stops it at once.
+ */
+import { abortReason, sleep, throwIfAborted } from '../core/abort.js';
 import type { RetryOptions } from './api.js';
 
 export interface ResolvedRetry {
@@ -33,37 +37,50 @@ export function backoffDelay(retry: number, opts: ResolvedRetry, retryAfterSecon
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-export function abortReason(signal: AbortSignal | undefined): Error {
-  const r = signal?.reason;
-  if (r instanceof Error && r.name === 'AbortError') return r;
-  return new AbortError();
+/** What one failure allows, as decided by the caller's classifier. */
+export type RetryVerdict =
+  /** Give up: the error is thrown as it is. */
+  | 'fail'
+  /** Try again after the backoff delay (honouring retryAfter), counting against `retries`. */
+  | 'retry'
+  /** Try again at once, counting against `retries` (a fresh upload URL after a 401, say). */
+  | 'retry-now'
+  /** Try again at once without counting (the caller repaired something, e.g. re-authorized once). */
+  | 'again';
+
+export interface RetryingOptions {
+  signal?: AbortSignal;
+  /** Retries after the first attempt; ResolvedRetry gives the backoff too. */
+  policy: ResolvedRetry;
+  /** What a failure allows. May be async (re-authorize, then 'again'). */
+  classify: (err: unknown, attempt: number) => RetryVerdict | Promise<RetryVerdict>;
+  /** Seconds to wait asked by the server for this failure (a Retry-After header). */
+  retryAfter?: (err: unknown) => number | undefined;
+  /** Called before each retry with the retry number (0 = first) and the delay chosen. */
+  onRetry?: (err: unknown, retry: number, delayMs: number) => void;
 }
 
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortReason(signal);
-}
-
-/** Sleep that rejects with AbortError as soon as the signal fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** One signal that fires when any of the given ones does. */
-export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const list = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (list.length === 0) return undefined;
-  if (list.length === 1) return list[0];
-  return AbortSignal.any(list);
+/**
+ * Run op(attempt) until it succeeds, the classifier says 'fail', the retry budget is spent or the
+ * signal fires (then the abort reason is thrown, whatever the op threw).
+ */
+export async function retrying<T>(op: (attempt: number) => Promise<T>, opts: RetryingOptions): Promise<T> {
+  let retries = 0;
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(opts.signal);
+    try {
+      return await op(attempt);
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      const verdict = await opts.classify(err, attempt);
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      if (verdict === 'fail') throw err;
+      if (verdict === 'again') continue;
+      if (retries >= opts.policy.retries) throw err;
+      const wait = verdict === 'retry-now' ? 0 : backoffDelay(retries, opts.policy, opts.retryAfter?.(err));
+      opts.onRetry?.(err, retries, wait);
+      retries++;
+      await sleep(wait, opts.signal);
+    }
+  }
 }

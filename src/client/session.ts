@@ -6,7 +6,8 @@ import { B2Error } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { AccountInfo } from './api.js';
 import { parseAuthorize } from './account-info.js';
-import { backoffDelay, sleep, throwIfAborted, type ResolvedRetry } from './retry.js';
+import { sleep, throwIfAborted } from '../core/abort.js';
+import { backoffDelay, type ResolvedRetry } from './retry.js';
 import type { TokenStore } from './token-cache.js';
 import type { Transport } from './transport.js';
 

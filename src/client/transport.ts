@@ -9,7 +9,7 @@ import type { CallLogEntry } from './api.js';
 import { JsonArrayStream } from './json-array-stream.js';
 import { CHUNKED, RawGet } from './raw-get.js';
 import { redactText, redactUrl } from './redact.js';
-import { abortReason } from './retry.js';
+import { abortReason } from '../core/abort.js';
 import { undici } from './undici-lite.js';
 
 export interface TransportOptions {

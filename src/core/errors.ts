@@ -48,7 +48,26 @@ export class B2Error extends Error {
   get fatal(): boolean {
     return this.errorClass === 'fatal';
   }
+  /**
+   * Whether an upload (b2_upload_file / b2_upload_part) may be tried again with a fresh upload URL
+   * (b2-api.md §6.2, §14): transport failures, 408, 429, 5xx, an upload token B2 refused, and
+   * auth_token_limit (the URL is busy).
+   */
+  get retryableUpload(): boolean {
+    const { status, code } = this;
+    if (status === 0 || status === 408 || status === 429 || status >= 500) return true;
+    if (status === 401) return code === 'expired_auth_token' || code === 'bad_auth_token' || code === 'missing_auth_token';
+    return status === 400 && code === 'auth_token_limit';
+  }
+  /** Whether the failure means the named bucket, file or version does not exist (b2-api.md §14). */
+  get notFound(): boolean {
+    if (this.status === 404) return true;
+    return this.status === 400 && NOT_FOUND_CODES.has(this.code);
+  }
 }
+
+/** 400 codes that mean "no such thing": a bucket that does not exist, an id/name pair not found. */
+const NOT_FOUND_CODES = new Set(['bad_bucket_id', 'file_not_present', 'not_found', 'no_such_file']);
 
 /**
  * Classify a B2 status/code pair.

@@ -8,7 +8,7 @@ import type { FileVersion } from '../wire/types.js';
 import { completeLargeFile, type PartJob } from './large-upload.js';
 import { atLeastTwoParts, choosePartSize, partRanges } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
-import { throwIfAborted } from './signals.js';
+import { throwIfAborted } from '../core/abort.js';
 import { DEFAULTS, type Progress, type TransferTuning } from './types.js';
 
 export interface CopyFileParams {

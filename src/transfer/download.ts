@@ -35,7 +35,7 @@ import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js
 import { PrefixHasher } from './prefix-hasher.js';
 import { WorkerHasher } from './worker-hasher.js';
 import { ProgressTracker } from './progress.js';
-import { abortError, linkedSignal, sleep, throwIfAborted } from './signals.js';
+import { abortReason, linkedSignal, sleep, throwIfAborted } from '../core/abort.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
 
 /** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
@@ -454,7 +454,7 @@ async function fetchInto(
       error = err;
     }
     body = undefined;
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortReason(signal);
     if (cur.pos >= end) break;
     if (error instanceof B2Error && !error.retryable) throw error;
     failures = cur.pos > before ? 1 : failures + 1;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { throwIfAborted } from './signals.js';
+import { throwIfAborted } from '../core/abort.js';
 
 const READ_CHUNK = 256 * 1024;
 

@@ -3,7 +3,7 @@ import { isAbortError } from '../core/errors.js';
 import type { B2Api, ReplayableBody } from '../client/api.js';
 import type { FileVersion } from '../wire/types.js';
 import type { ProgressTracker } from './progress.js';
-import { throwIfAborted } from './signals.js';
+import { throwIfAborted } from '../core/abort.js';
 import { runPool } from './worker-pool.js';
 
 /** One part to send. */

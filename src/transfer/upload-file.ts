@@ -10,7 +10,7 @@ import { fileRangeBody, sha1OfFileRange } from './file-range.js';
 import { completeLargeFile, type PartJob } from './large-upload.js';
 import { atLeastTwoParts, checkFileSize, choosePartSize, partRanges } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
-import { throwIfAborted } from './signals.js';
+import { throwIfAborted } from '../core/abort.js';
 import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, INFO_SRC_SIZE, type Progress, type TransferTuning } from './types.js';
 

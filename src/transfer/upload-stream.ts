@@ -12,7 +12,7 @@ import { LIMITS } from '../core/limits.js';
 import type { FileVersion } from '../wire/types.js';
 import { completeLargeFile, type PartJob } from './large-upload.js';
 import { ProgressTracker } from './progress.js';
-import { throwIfAborted } from './signals.js';
+import { throwIfAborted } from '../core/abort.js';
 import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, type Progress, type TransferTuning } from './types.js';
 

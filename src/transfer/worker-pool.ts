@@ -1,6 +1,6 @@
 /** Workers that pull items from one (async) iterator; the first failure stops the others. */
 import { isAbortError } from '../core/errors.js';
-import { abortError, linkedSignal } from './signals.js';
+import { abortReason, linkedSignal } from '../core/abort.js';
 
 /**
  * Run `fn` over the items of `source` with at most `concurrency` in flight. Items are pulled one at a
@@ -62,5 +62,5 @@ export async function runPool<T>(
     }
   }
   if (errors.length) throw errors.find((e) => !isAbortError(e)) ?? errors[0];
-  if (outer?.aborted) throw abortError(outer);
+  if (outer?.aborted) throw abortReason(outer);
 }
