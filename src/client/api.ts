@@ -14,6 +14,7 @@ import type {
   FileVersion,
   Part,
 } from '../wire/types.js';
+import type { ResolvedRetry } from './retry.js';
 
 export const DEFAULT_REALM = 'https://api.backblazeb2.com';
 
@@ -161,6 +162,8 @@ export interface DownloadAuthorization extends DownloadAuthorizationResponse {
 
 export interface B2Api {
   readonly options: Readonly<ClientOptions>;
+  /** The retry budget and backoff of this client (--retries), for retry loops above the client (download body resumes). */
+  readonly retryPolicy: ResolvedRetry;
   /** Authorize (or reuse the cached token) and return the account info. */
   account(): Promise<AccountInfo>;
   /** Drop the cached token and authorize again. */

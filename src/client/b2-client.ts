@@ -97,6 +97,10 @@ export class B2Client implements B2Api {
     });
   }
 
+  get retryPolicy(): ResolvedRetry {
+    return this.retry;
+  }
+
   /** Successful b2_authorize_account exchanges made by this client. */
   get authorizations(): number {
     return this.session.authorizations;
