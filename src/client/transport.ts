@@ -1,16 +1,22 @@
 /**
- * HTTP transport: one undici Agent (keep-alive, bounded connections per origin), and request helpers
- * that turn non-2xx answers into B2Error and transport failures into transportError (status 0).
+ * HTTP transport over the seam (client/http/): request helpers that turn non-2xx answers into
+ * B2Error and transport failures into transportError (status 0), log calls, and read JSON. Requests go
+ * to an HttpSend: undici for calls and uploads, the lean GET for download bodies, both within one
+ * connection budget per origin.
  */
-import type { Readable } from 'node:stream';
 import type { Agent } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
 import type { CallLogEntry } from './api.js';
+import { ConnectionBudget } from './http/connection-budget.js';
+import type { HttpResponse, HttpSend, SendRequest } from './http/http-send.js';
+import { LeanGet } from './http/lean-get.js';
+import { LeanGetError } from './http/lean-get-error.js';
+import { closeAgent, createAgent, UndiciSend } from './http/undici-send.js';
 import { JsonArrayStream } from './json-array-stream.js';
-import { CHUNKED, RawGet } from './raw-get.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from '../core/abort.js';
-import { undici } from './undici-lite.js';
+
+export type { HttpResponse } from './http/http-send.js';
 
 export interface TransportOptions {
   maxConnections: number;
@@ -20,23 +26,12 @@ export interface TransportOptions {
   secrets: () => readonly (string | undefined)[];
 }
 
-export interface HttpRequest {
+export interface HttpRequest extends SendRequest {
   call: string;
-  method: 'GET' | 'POST' | 'HEAD';
-  url: string;
-  headers: Record<string, string>;
-  body?: string | Buffer | Readable;
-  signal?: AbortSignal;
   /** 0 for the first attempt; for the log. */
   attempt?: number;
-  /** A download GET: sent through the lean download client (raw-get.ts) instead of undici. */
+  /** A download GET: sent through the lean GET client (http/lean-get.ts) instead of undici. */
   download?: boolean;
-}
-
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Readable & { dump(opts?: { limit: number }): Promise<void>; text(): Promise<string> };
 }
 
 /** Codes b2-sdk-java assumes when an error response carries none (HEAD, proxies). */
@@ -88,32 +83,19 @@ export function errorFromResponse(call: string, status: number, headers: Record<
   });
 }
 
-function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
 /** Errors a request body factory or the caller made, which a retry cannot fix. */
 const CALLER_ERRORS = new Set(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INVALID_ARG']);
 
 export class Transport {
   readonly agent: Agent;
-  private readonly downloads: RawGet;
+  private readonly calls: HttpSend;
+  private readonly downloads: LeanGet;
 
   constructor(private readonly opts: TransportOptions) {
-    this.downloads = new RawGet({ maxConnections: opts.maxConnections });
-    this.agent = new undici.Agent({
-      connections: opts.maxConnections,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      pipelining: 1,
-      headersTimeout: 300_000,
-      bodyTimeout: 300_000,
-    });
+    const budget = new ConnectionBudget(opts.maxConnections);
+    this.agent = createAgent(opts.maxConnections);
+    this.calls = new UndiciSend(this.agent.compose(budget.interceptor()));
+    this.downloads = new LeanGet({ budget });
   }
 
   private log(req: HttpRequest, status: number, started: number, error?: unknown): void {
@@ -137,12 +119,12 @@ export class Transport {
     }
   }
 
-  /** Map an exception thrown by undici (or by reading a body) to AbortError / B2Error. */
+  /** Map an exception thrown by an HttpSend (or by reading a body) to AbortError / B2Error. */
   private mapFailure(req: HttpRequest, err: unknown): Error {
     if (req.signal?.aborted) return abortReason(req.signal);
     if (err instanceof B2Error || err instanceof AbortError) return err;
     const code = (err as { code?: string }).code;
-    if (code && CALLER_ERRORS.has(code)) {
+    if ((code && CALLER_ERRORS.has(code)) || (err instanceof LeanGetError && err.kind === 'invalid-request')) {
       return new Error(`${req.call}: ${(err as Error).message}`, { cause: err });
     }
     if (err instanceof Error && err.name === 'AbortError') return new AbortError();
@@ -154,7 +136,9 @@ export class Transport {
     const started = Date.now();
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
-      const out = (req.download && req.method === 'GET' ? await this.sendDownload(req, headers) : undefined) ?? (await this.sendUndici(req, headers));
+      const sent = { method: req.method, url: req.url, headers, body: req.body, signal: req.signal };
+      const viaLean = req.download && req.method === 'GET' && req.body === undefined;
+      const out = (viaLean ? await this.sendDownload(sent) : undefined) ?? (await this.calls.send(sent));
       if (out.status < 300) this.log(req, out.status, started);
       (out as { started?: number }).started = started;
       return out;
@@ -165,19 +149,17 @@ export class Transport {
     }
   }
 
-  /** A download GET through the lean client; undefined for a chunked reply (a proxy, say), which undici then repeats (GET is safe to repeat). */
-  private async sendDownload(req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse | undefined> {
+  /**
+   * A download GET through the lean client; undefined for a chunked reply (a proxy, say), which undici
+   * then repeats (GET is safe to repeat).
+   */
+  private async sendDownload(req: SendRequest): Promise<HttpResponse | undefined> {
     try {
-      return await this.downloads.get(req.url, headers, req.signal);
+      return await this.downloads.send(req);
     } catch (err) {
-      if ((err as { code?: string }).code === CHUNKED) return undefined;
+      if (err instanceof LeanGetError && err.kind === 'chunked') return undefined;
       throw err;
     }
-  }
-
-  private async sendUndici(req: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
-    const res = await undici.request(req.url, { dispatcher: this.agent, method: req.method, headers, body: req.body, signal: req.signal });
-    return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as HttpResponse['body'] };
   }
 
   /** Turn a non-2xx response into a B2Error (reading and discarding its body). */
@@ -246,14 +228,6 @@ export class Transport {
   /** Close pooled connections; requests still running (an unread download body) are cut after a grace period. */
   async close(graceMs = 2000): Promise<void> {
     this.downloads.close();
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = this.agent.close().then(() => true);
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-      timer.unref();
-    });
-    const done = await Promise.race([graceful, late]);
-    clearTimeout(timer);
-    if (!done) await this.agent.destroy();
+    await closeAgent(this.agent, graceMs);
   }
 }

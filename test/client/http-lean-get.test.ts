@@ -1,11 +1,14 @@
 /**
- * The lean download client (src/client/raw-get.ts) against scripted HTTP/1.1 servers on loopback:
- * framing, keep-alive, connection bounds, failures and chunk reuse.
+ * The lean GET client (src/client/http/lean-get.ts) against scripted HTTP/1.1 servers on loopback:
+ * framing, keep-alive, connection bounds (the budget shared with undici), failures and chunk reuse.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { BODY_CHUNK, CHUNKED, RawGet, type RawBody } from '../../src/client/raw-get.js';
+import { ConnectionBudget } from '../../src/client/http/connection-budget.js';
+import { BODY_CHUNK, type LeanBody } from '../../src/client/http/lean-body.js';
+import { LeanGet } from '../../src/client/http/lean-get.js';
+import { LeanGetError } from '../../src/client/http/lean-get-error.js';
 import { Transport } from '../../src/client/transport.js';
 
 interface Scripted {
@@ -50,7 +53,7 @@ async function scripted(reply: (socket: net.Socket, head: string, n: number) => 
   };
 }
 
-async function readAll(body: RawBody, recycle = false): Promise<Buffer> {
+async function readAll(body: LeanBody, recycle = false): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of body) {
     parts.push(Buffer.from(c as Buffer));
@@ -60,14 +63,14 @@ async function readAll(body: RawBody, recycle = false): Promise<Buffer> {
 }
 
 const servers: Scripted[] = [];
-const clients: RawGet[] = [];
+const clients: LeanGet[] = [];
 after(async () => {
   for (const c of clients) c.close();
   for (const s of servers) await s.close();
 });
-async function setup(reply: Parameters<typeof scripted>[0], maxConnections = 4): Promise<{ s: Scripted; get: RawGet }> {
+async function setup(reply: Parameters<typeof scripted>[0], maxConnections = 4): Promise<{ s: Scripted; get: LeanGet }> {
   const s = await scripted(reply);
-  const get = new RawGet({ maxConnections });
+  const get = new LeanGet({ budget: new ConnectionBudget(maxConnections) });
   servers.push(s);
   clients.push(get);
   return { s, get };
@@ -110,12 +113,12 @@ test('a body without Content-Length is read until the connection closes; an inte
   assert.equal((await readAll(r2.body)).toString(), 'after interim');
 });
 
-test('a chunked success reply is refused with code CHUNKED (for the transport to fall back); a chunked error reply still gives its status', async () => {
+test('a chunked success reply is refused with kind chunked (for the transport to fall back); a chunked error reply still gives its status', async () => {
   const { s, get } = await setup((socket, head) => {
     const status = head.includes('/err') ? '503 Service Unavailable' : '200 OK';
     socket.write(`HTTP/1.1 ${status}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
   });
-  await assert.rejects(get.get(`${s.url}/ok`, {}), (e: unknown) => (e as { code?: string }).code === CHUNKED);
+  await assert.rejects(get.get(`${s.url}/ok`, {}), (e: unknown) => e instanceof LeanGetError && e.kind === 'chunked');
   const r = await get.get(`${s.url}/err`, {});
   assert.equal(r.status, 503);
   assert.equal(await r.body.text(), '');
@@ -132,13 +135,13 @@ test('a kept-alive connection the server closed while idle is replaced without a
   assert.equal(s.connections(), 2);
 });
 
-test('a body cut short fails its reader with a socket error (retryable in the transport)', async () => {
+test('a body cut short fails its reader with a connection error (retryable in the transport)', async () => {
   const { s, get } = await setup((socket) => {
     socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this much');
     setTimeout(() => socket.destroy(), 10);
   });
   const r = await get.get(`${s.url}/cut`, {});
-  await assert.rejects(readAll(r.body), (e: unknown) => (e as { code?: string }).code === 'UND_ERR_SOCKET');
+  await assert.rejects(readAll(r.body), (e: unknown) => e instanceof LeanGetError && e.kind === 'connection');
 });
 
 test('bytes that arrived before a cut are read before the error, even by a reader that comes late', async () => {
@@ -153,7 +156,7 @@ test('bytes that arrived before a cut are read before the error, even by a reade
     (async () => {
       for await (const c of r.body) got += (c as Buffer).length;
     })(),
-    (e: unknown) => (e as { code?: string }).code === 'UND_ERR_SOCKET',
+    (e: unknown) => e instanceof LeanGetError && e.kind === 'connection',
   );
   assert.equal(got, 1_500_000);
 });
@@ -231,7 +234,7 @@ test('https: the body arrives over TLS, and the server certificate is verified',
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const https = await import('node:https');
-  const dir = mkdtempSync(join(tmpdir(), 'raw-get-tls-'));
+  const dir = mkdtempSync(join(tmpdir(), 'lean-get-tls-'));
   try {
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
     if (made.status !== 0) {
@@ -246,15 +249,16 @@ test('https: the body arrives over TLS, and the server certificate is verified',
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as net.AddressInfo).port;
-    const get = new RawGet({ maxConnections: 1 });
+    const get = new LeanGet({ budget: new ConnectionBudget(1) });
     try {
       // Not trusted: a self-signed certificate is refused.
       await assert.rejects(get.get(`https://localhost:${port}/x`, {}), /self-signed|certificate/);
       // Trusted through Node's extra CA option, in a child process (the option is read at start-up).
       // (Asynchronously: this process's server must keep answering.)
       const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
-        const { RawGet } = await import(${JSON.stringify(new URL('../../src/client/raw-get.ts', import.meta.url).href)});
-        const g = new RawGet({ maxConnections: 1 });
+        const { LeanGet } = await import(${JSON.stringify(new URL('../../src/client/http/lean-get.ts', import.meta.url).href)});
+        const { ConnectionBudget } = await import(${JSON.stringify(new URL('../../src/client/http/connection-budget.ts', import.meta.url).href)});
+        const g = new LeanGet({ budget: new ConnectionBudget(1) });
         let n = 0;
         for (let i = 0; i < 2; i++) { const r = await g.get('https://localhost:${port}/f', {}); for await (const c of r.body) n += c.length; }
         g.close();
@@ -279,7 +283,7 @@ test('the transport asks again through undici when a download reply is chunked',
     const res = await t.stream({ call: 'b2_download_file_by_name', method: 'GET', url: `${s.url}/file/b/x`, headers: {}, download: true });
     assert.equal(res.status, 200);
     assert.equal(await res.body.text(), 'hello world');
-    assert.equal(s.requests.length, 2, 'asked once by raw-get, once by undici');
+    assert.equal(s.requests.length, 2, 'asked once by the lean GET, once by undici');
   } finally {
     await t.close();
   }
@@ -292,12 +296,61 @@ test('an idle kept-alive connection does not keep the process alive', async () =
   const started = Date.now();
   // A child that downloads once and never closes its client must still exit at once.
   const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
-    const { RawGet } = await import(${JSON.stringify(new URL('../../src/client/raw-get.ts', import.meta.url).href)});
-    const g = new RawGet({ maxConnections: 1 });
+    const { LeanGet } = await import(${JSON.stringify(new URL('../../src/client/http/lean-get.ts', import.meta.url).href)});
+        const { ConnectionBudget } = await import(${JSON.stringify(new URL('../../src/client/http/connection-budget.ts', import.meta.url).href)});
+    const g = new LeanGet({ budget: new ConnectionBudget(1) });
     const r = await g.get('${s.url}/x', {});
     let t = '';
     for await (const c of r.body) t += c;
     console.log(t);`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });
   assert.equal(child.stdout.trim(), 'bye');
   assert.ok(Date.now() - started < 15_000, 'exited before the 30 s idle timeout');
+});
+
+test('one connection budget: a download body in flight holds back an undici call to the same origin, and the reverse', async () => {
+  let finishDownload: (() => void) | undefined;
+  let finishCall: (() => void) | undefined;
+  const { s } = await setup((socket, head) => {
+    if (head.startsWith('GET /download ')) {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nxxxxx');
+      finishDownload = () => socket.write('yyyyy');
+    } else if (head.startsWith('GET /slow ')) {
+      finishCall = () => socket.write(ok('{"slow":true}', 'Content-Type: application/json\r\n'));
+    } else {
+      socket.write(ok('{"ok":true}', 'Content-Type: application/json\r\n'));
+    }
+  });
+  const t = new Transport({ maxConnections: 1, userAgent: 'test', secrets: () => [] });
+  const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 60))]);
+  try {
+    const dl = await t.stream({ call: 'dl', method: 'GET', url: `${s.url}/download`, headers: {}, download: true });
+    const call = t.json({ call: 'c', method: 'GET', url: `${s.url}/call`, headers: {} });
+    assert.equal(await settled(call), false, 'the call waited for the download body');
+    finishDownload?.();
+    assert.equal(await dl.body.text(), 'xxxxxyyyyy');
+    assert.deepEqual(await call, { ok: true });
+
+    const slow = t.json({ call: 's', method: 'GET', url: `${s.url}/slow`, headers: {} });
+    await new Promise((r) => setTimeout(r, 30));
+    const dl2 = t.stream({ call: 'dl', method: 'GET', url: `${s.url}/other`, headers: {}, download: true });
+    assert.equal(await settled(dl2), false, 'the download waited for the call');
+    finishCall?.();
+    assert.deepEqual(await slow, { slow: true });
+    assert.equal(await (await dl2).body.text(), '{"ok":true}');
+  } finally {
+    await t.close();
+  }
+});
+
+test('one connection budget: a response received whole frees its slot even when nobody reads its body', async () => {
+  const { s } = await setup((socket) => socket.write(ok('{"ok":true}')));
+  const t = new Transport({ maxConnections: 1, userAgent: 'test', secrets: () => [] });
+  try {
+    // Neither body is read: the undici one and the lean one have both arrived whole.
+    await t.stream({ call: 'a', method: 'GET', url: `${s.url}/a`, headers: {} });
+    await t.stream({ call: 'b', method: 'GET', url: `${s.url}/b`, headers: {}, download: true });
+    assert.deepEqual(await t.json({ call: 'c', method: 'GET', url: `${s.url}/c`, headers: {} }), { ok: true });
+  } finally {
+    await t.close(200);
+  }
 });
