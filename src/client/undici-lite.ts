@@ -2,9 +2,10 @@
  * undici's Agent and request, loaded from the two modules they live in instead of the package root.
  *
  * Why: the package root loads all of undici (fetch, WebSocket, caches, mocks: ~90 ms on this machine,
- * a third of a CLI start); the Agent and the request API alone load in ~25-45 ms. The deep paths are
- * not a published entry point, so when they are missing or have changed shape (another undici
- * release), the package root is used instead: slower to start, same behaviour.
+ * a third of a CLI start); the Agent and the request API alone load in ~25-45 ms (docs/performance.md,
+ * "HTTP seam"). The deep paths are not a published entry point, so package.json pins undici exactly;
+ * when they are missing or have changed shape anyway, the package root is used instead: slower to
+ * start, same behaviour.
  */
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
