@@ -1,0 +1,29 @@
+/**
+ * One upload (or SHA-1 of the file alone) for bench/http-upload-cpu.ts, in its own process.
+ * argv[2]: JSON {op: "upload"|"sha1", url?, keyId?, applicationKey?, bucketId?, path}. Prints JSON
+ * {cpuMs, ms}: user+sys CPU of the whole process (all threads) for the operation, start-up excluded.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { B2Client } from '../src/client/b2-client.js';
+import { uploadLocalFile } from '../src/transfer/index.js';
+
+const a = JSON.parse(process.argv[2]) as { op: 'upload' | 'sha1'; url: string; keyId: string; applicationKey: string; bucketId: string; path: string };
+let client: B2Client | undefined;
+if (a.op === 'upload') {
+  client = new B2Client({ applicationKeyId: a.keyId, applicationKey: a.applicationKey, endpoint: a.url, tokenCache: { kind: 'memory' } });
+  await client.account();
+}
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+if (a.op === 'upload') {
+  await uploadLocalFile(client!, { bucketId: a.bucketId, fileName: `u-${process.pid}`, localPath: a.path });
+} else {
+  const h = createHash('sha1');
+  for await (const chunk of createReadStream(a.path, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  h.digest('hex');
+}
+const c = process.cpuUsage(c0);
+const ms = performance.now() - t0;
+await client?.close();
+process.stdout.write(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, ms }) + '\n');
