@@ -64,7 +64,10 @@ export class LeanGet implements HttpSend {
     }
   }
 
-  /** One request on `conn`; an abort fails the request, or the body even when all its bytes have arrived but are unread. */
+  /**
+   * One request on `conn`; an abort fails the request, or the body even when all its bytes have
+   * arrived but are unread.
+   */
   private async exchange(conn: Conn, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<LeanResponse> {
     let body: LeanBody | undefined;
     const onAbort = () => {

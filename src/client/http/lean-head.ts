@@ -5,7 +5,10 @@ export interface ResponseHead {
   headers: Record<string, string>;
 }
 
-/** Status and lower-cased headers (repeats joined with ", ") of a head without its final CRLFCRLF; undefined if it is not HTTP/1.x. */
+/**
+ * Status and lower-cased headers (repeats joined with ", ") of a head without its final CRLFCRLF;
+ * undefined if it is not HTTP/1.x.
+ */
 export function parseHead(head: string): ResponseHead | undefined {
   const lines = head.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
