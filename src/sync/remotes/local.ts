@@ -83,11 +83,15 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry> {
   const walk = new Walk(opts);
+  const signal = opts.signal;
   const pumping = walk.run(root);
   try {
     for (;;) {
       const batch = walk.take();
-      for (let i = 0; i < batch.length; i++) yield batch[i];
+      for (let i = 0; i < batch.length; i++) {
+        signal?.throwIfAborted();
+        yield batch[i];
+      }
       if (batch.length > 0) continue;
       if (walk.finished) {
         if (walk.failed) throw walk.error;
