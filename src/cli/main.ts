@@ -12,7 +12,7 @@ import { registerList } from './commands/list.js';
 import { registerManage } from './commands/manage.js';
 import { registerSync } from './commands/sync.js';
 import { registerTransfer } from './commands/transfer.js';
-import { makeChalk } from './output/output.js';
+import { makeColors } from './output/colors.js';
 import { intOption } from './options.js';
 import { scrub } from './output/secrets.js';
 import { Runtime, processIo } from './runtime.js';
@@ -87,7 +87,7 @@ export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.Writa
     return EXIT.usage;
   }
   const msg = err instanceof B2Error ? explain(err) : err instanceof Error ? err.message : String(err);
-  const color = makeChalk(process.env, Boolean(stderr.isTTY));
+  const color = makeColors(process.env, Boolean(stderr.isTTY));
   stderr.write(scrub(color.red(`b2sync: ${msg}`)) + '\n');
   if (verbose && err instanceof Error && err.stack) stderr.write(`${scrub(err.stack)}\n`);
   if (err instanceof UsageError || err instanceof LimitError) return EXIT.usage;

@@ -1,14 +1,21 @@
-/** Holds the one CliContext of a run, built from the parsed global options on first use. */
+/**
+ * Holds the one CliContext of a run, built from the parsed global options on first use. The context
+ * module (B2 client, config, output) is loaded only then, so `--help` and usage errors never load it.
+ */
 import type { Command } from 'commander';
-import { CliContext, type GlobalOptions, type Io } from './context.js';
+import type { CliContext, GlobalOptions, Io } from './context.js';
 
 export class Runtime {
   private ctx: CliContext | undefined;
+  private making: Promise<CliContext> | undefined;
   constructor(readonly io: Io) {}
 
-  context(cmd: Command): CliContext {
-    this.ctx ??= new CliContext(cmd.optsWithGlobals() as GlobalOptions, this.io);
-    return this.ctx;
+  async context(cmd: Command): Promise<CliContext> {
+    this.making ??= import('./context.js').then(({ CliContext }) => {
+      this.ctx = new CliContext(cmd.optsWithGlobals() as GlobalOptions, this.io);
+      return this.ctx;
+    });
+    return this.making;
   }
 
   get current(): CliContext | undefined {

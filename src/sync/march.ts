@@ -60,7 +60,10 @@ export async function* march(src: AsyncIterable<Entry>, dst: AsyncIterable<Entry
     return r.value;
   };
   try {
-    let [ea, eb] = await Promise.all([nextA(), nextB()]);
+    // Both sides read ahead on their own (the walk's buffer, the B2 read-ahead), so awaiting them one
+    // after the other loses nothing and saves a Promise.all per pair.
+    let ea = await nextA();
+    let eb = await nextB();
     while (ea !== undefined || eb !== undefined) {
       if (ea === undefined) {
         yield { dst: eb };
@@ -72,7 +75,8 @@ export async function* march(src: AsyncIterable<Entry>, dst: AsyncIterable<Entry
         const c = compareB2Order(ea.path, eb.path);
         if (c === 0) {
           yield { src: ea, dst: eb };
-          [ea, eb] = await Promise.all([nextA(), nextB()]);
+          ea = await nextA();
+          eb = await nextB();
         } else if (c < 0) {
           yield { src: ea };
           ea = await nextA();

@@ -11,7 +11,7 @@ import { addProfile, maskSecret, removeProfile } from '../../src/cli/config/prof
 import { resolveCredentials } from '../../src/cli/config/credentials.js';
 import { resolveConfigDir } from '../../src/cli/config/paths.js';
 import { formatDuration } from '../../src/cli/output/format.js';
-import { makeChalk } from '../../src/cli/output/output.js';
+import { makeColors } from '../../src/cli/output/colors.js';
 import { LimitError, NotFoundError, UsageError } from '../../src/core/errors.js';
 import type { FileVersion } from '../../src/wire/types.js';
 
@@ -68,10 +68,13 @@ test('formatDuration shows days for long spans', () => {
 });
 
 test('colours: NO_COLOR wins, FORCE_COLOR forces, otherwise only a terminal', () => {
-  assert.equal(makeChalk({ FORCE_COLOR: '1', NO_COLOR: '1' }, true).level, 0);
-  assert.equal(makeChalk({ FORCE_COLOR: '1' }, false).level, 1);
-  assert.equal(makeChalk({}, false).level, 0);
-  assert.equal(makeChalk({}, true).level, 1);
+  assert.equal(makeColors({ FORCE_COLOR: '1', NO_COLOR: '1' }, true).level, 0);
+  assert.equal(makeColors({ FORCE_COLOR: '1' }, false).level, 1);
+  assert.equal(makeColors({}, false).level, 0);
+  assert.equal(makeColors({}, true).level, 1);
+  assert.equal(makeColors({ FORCE_COLOR: '1' }, false).red('x'), '\x1b[31mx\x1b[39m');
+  assert.equal(makeColors({ FORCE_COLOR: '1' }, false).dim('x'), '\x1b[2mx\x1b[22m');
+  assert.equal(makeColors({ NO_COLOR: '1' }, true).yellow('x'), 'x');
 });
 
 test('config dir: flag, then B2SYNC_CONFIG_DIR, then XDG_CONFIG_HOME/b2sync, then ~/.config/b2sync', () => {

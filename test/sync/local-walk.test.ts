@@ -143,3 +143,35 @@ test('an unreadable directory is reported and gets no empty-directory marker', a
     spawnSync('rm', ['-rf', root]);
   }
 });
+
+test('the walk runs ahead of a slow consumer, stops when the consumer stops, and an abort ends it', async () => {
+  // 3 folders of 400 files: more than one stat batch per folder, so the producer takes several turns.
+  const files: string[] = [];
+  for (let d = 0; d < 3; d++) for (let i = 0; i < 400; i++) files.push(`d${d}/f${String(i).padStart(4, '0')}`);
+  const root = await tree(files);
+  try {
+    // A consumer that waits between entries still gets every file, once, in order.
+    const slow: string[] = [];
+    for await (const e of walkLocal(root)) {
+      slow.push(e.path);
+      if (slow.length % 100 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.deepEqual(slow, [...files].sort(compareUtf8));
+    // Breaking out early ends the walk (the generator's finally waits for the producer to stop).
+    let n = 0;
+    for await (const _ of walkLocal(root)) if (++n === 10) break;
+    assert.equal(n, 10);
+    // An abort mid-walk rejects the iteration with the signal's reason.
+    const ac = new AbortController();
+    const seen: string[] = [];
+    await assert.rejects(async () => {
+      for await (const e of walkLocal(root, { signal: ac.signal })) {
+        seen.push(e.path);
+        if (seen.length === 5) ac.abort(new Error('stop here'));
+      }
+    }, /stop here/);
+    assert.equal(seen.length, 5, 'nothing is yielded after the abort');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

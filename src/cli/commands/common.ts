@@ -32,7 +32,7 @@ export function run<A extends unknown[]>(
     // with globals: a parent's option of the same name (e.g. config --no-check) may have taken the flag
     const opts = { ...cmd.optsWithGlobals(), ...(raw[raw.length - 2] as Record<string, unknown>) };
     const args = raw.slice(0, raw.length - 2) as A;
-    const ctx = rt.context(cmd);
+    const ctx = await rt.context(cmd);
     await fn(ctx, opts, ...args);
   };
 }

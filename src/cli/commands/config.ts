@@ -1,6 +1,5 @@
 /** `config`: interactive setup, and add / list / show / remove. */
 import type { Command } from 'commander';
-import { configAddAction, configInteractiveAction, configListAction, configRemoveAction, configShowAction } from '../actions/config.js';
 import type { Runtime } from '../runtime.js';
 import { examples, run } from './common.js';
 
@@ -10,7 +9,7 @@ export function registerConfig(program: Command, rt: Runtime): void {
       .command('config')
       .description('add a profile interactively (name, key id, key), checking the key once; or manage profiles')
       .option('--no-check', 'do not authorize to check the key (also for `config add`)')
-      .action(run(rt, (ctx, o) => configInteractiveAction(ctx, { check: o.check !== false }))),
+      .action(run(rt, async (ctx, o) => (await import('../actions/config.js')).configInteractiveAction(ctx, { check: o.check !== false }))),
     [
       'b2sync config',
       'printf %s "$KEY" | b2sync config add work --key-id 0012ab...',
@@ -28,22 +27,22 @@ export function registerConfig(program: Command, rt: Runtime): void {
     .option('--default', 'make it the default profile')
     // --no-check is declared on `config` and applies here too
     .action(
-      run(rt, (ctx, o, name: string) =>
-        configAddAction(ctx, name, { keyId: o.keyId as string, default: Boolean(o.default), check: o.check !== false }),
+      run(rt, async (ctx, o, name: string) =>
+        (await import('../actions/config.js')).configAddAction(ctx, name, { keyId: o.keyId as string, default: Boolean(o.default), check: o.check !== false }),
       ),
     );
   config
     .command('list')
     .description('list profiles (* marks the default)')
-    .action(run(rt, (ctx) => configListAction(ctx)));
+    .action(run(rt, async (ctx) => (await import('../actions/config.js')).configListAction(ctx)));
   config
     .command('show')
     .description('show a profile (the key masked)')
     .argument('<name>', 'profile name')
-    .action(run(rt, (ctx, _o, name: string) => configShowAction(ctx, name)));
+    .action(run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configShowAction(ctx, name)));
   config
     .command('remove')
     .description('remove a profile and its stored key')
     .argument('<name>', 'profile name')
-    .action(run(rt, (ctx, _o, name: string) => configRemoveAction(ctx, name)));
+    .action(run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configRemoveAction(ctx, name)));
 }

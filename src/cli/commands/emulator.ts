@@ -2,7 +2,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseSize } from '../../core/parse.js';
 import { UsageError } from '../../core/errors.js';
-import { startEmulator } from '../../emulator/index.js';
 
 export interface EmulatorCommandOptions {
   port: number;
@@ -41,6 +40,8 @@ function nonEmpty(name: string) {
 /** Start, print the one line scripts read, and run until SIGINT/SIGTERM. */
 export async function runEmulator(opts: EmulatorCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   if ((opts.keyId === undefined) !== (opts.key === undefined)) throw new UsageError('--key-id and --key go together: give both or neither');
+  // loaded on use: --help and the other commands never load the emulator
+  const { startEmulator } = await import('../../emulator/index.js');
   const emu = await startEmulator({
     port: opts.port,
     host: opts.host,

@@ -1,7 +1,5 @@
 /** `cp`, `mv`, `rm`, `mkdir`, `rmdir`. */
 import { Option, type Command } from 'commander';
-import { copyMoveAction } from '../actions/copy-move.js';
-import { mkdirAction, rmAction, rmdirAction } from '../actions/remove.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { dryRunOption, examples, run, transfersOption } from './common.js';
@@ -25,8 +23,8 @@ export function registerFiles(program: Command, rt: Runtime): void {
         .addOption(transfersOption(8))
         .addOption(dryRunOption())
         .action(
-          run(rt, (ctx, o, src: string, dst: string) =>
-            copyMoveAction(ctx, mode, parseRemote(src, 'source'), parseRemote(dst, 'destination'), { dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+          run(rt, async (ctx, o, src: string, dst: string) =>
+            (await import('../actions/copy-move.js')).copyMoveAction(ctx, mode, parseRemote(src, 'source'), parseRemote(dst, 'destination'), { dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
           ),
         ),
       [`b2sync ${mode} b2://docs/a.txt b2://docs/b.txt`, `b2sync ${mode} b2://docs/old/ b2://archive/old/`],
@@ -42,8 +40,8 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .addOption(transfersOption(8))
       .addOption(dryRunOption())
       .action(
-        run(rt, (ctx, o, remote: string) =>
-          rmAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), versions: Boolean(o.versions), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/remove.js')).rmAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), versions: Boolean(o.versions), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
         ),
       ),
     ['b2sync rm b2://docs/a.txt', 'b2sync rm -R b2://docs/tmp/', 'b2sync rm --versions b2://docs/secret.txt'],
@@ -55,7 +53,7 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .argument('<remote>', 'b2://bucket or b2://bucket/folder')
       .addOption(bucketTypeOption())
       .addOption(dryRunOption())
-      .action(run(rt, (ctx, o, remote: string) => mkdirAction(ctx, parseRemote(remote), { dryRun: Boolean(o.dryRun), bucketType: o.type as 'allPrivate' }))),
+      .action(run(rt, async (ctx, o, remote: string) => (await import('../actions/remove.js')).mkdirAction(ctx, parseRemote(remote), { dryRun: Boolean(o.dryRun), bucketType: o.type as 'allPrivate' }))),
     ['b2sync mkdir b2://my-new-bucket', 'b2sync mkdir b2://docs/drafts'],
   );
   examples(
@@ -68,8 +66,8 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .addOption(transfersOption(8))
       .addOption(dryRunOption())
       .action(
-        run(rt, (ctx, o, remote: string) =>
-          rmdirAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), force: Boolean(o.force), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/remove.js')).rmdirAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), force: Boolean(o.force), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
         ),
       ),
     ['b2sync rmdir b2://docs/drafts', 'b2sync rmdir --recursive --force b2://docs/tmp'],

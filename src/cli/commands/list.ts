@@ -1,6 +1,5 @@
 /** `lsd` and `ls`. */
 import type { Command } from 'commander';
-import { lsAction, lsdAction } from '../actions/list.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { examples, run } from './common.js';
@@ -11,7 +10,7 @@ export function registerList(program: Command, rt: Runtime): void {
       .command('lsd')
       .description('list buckets, or the folders under a remote path')
       .argument('[remote]', 'b2://bucket/prefix or PROFILE:bucket/prefix (none: list buckets)')
-      .action(run(rt, (ctx, _o, remote?: string) => lsdAction(ctx, remote ? parseRemote(remote) : undefined))),
+      .action(run(rt, async (ctx, _o, remote?: string) => (await import('../actions/list.js')).lsdAction(ctx, remote ? parseRemote(remote) : undefined))),
     ['b2sync lsd', 'b2sync lsd b2://photos/2024/', 'b2sync lsd work:backups --json'],
   );
   examples(
@@ -24,8 +23,8 @@ export function registerList(program: Command, rt: Runtime): void {
       .option('-l, --long', 'add modification time, SHA-1 and file id')
       .option('--versions', 'include old versions and hide markers (shown as deleted)')
       .action(
-        run(rt, (ctx, o, remote: string) =>
-          lsAction(ctx, parseRemote(remote), { recursive: o.recursive !== false, long: Boolean(o.long), versions: Boolean(o.versions) }),
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/list.js')).lsAction(ctx, parseRemote(remote), { recursive: o.recursive !== false, long: Boolean(o.long), versions: Boolean(o.versions) }),
         ),
       ),
     ['b2sync ls b2://photos', 'b2sync ls -l b2://photos/2024/', 'b2sync ls --versions --json b2://photos/a.jpg'],

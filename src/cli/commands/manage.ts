@@ -1,9 +1,5 @@
 /** `versions`, `share`, `cleanup`, `bucket`. */
 import { Option, type Command } from 'commander';
-import { bucketCreateAction, bucketDeleteAction, bucketListAction } from '../actions/bucket.js';
-import { cleanupAction } from '../actions/cleanup.js';
-import { shareAction } from '../actions/share.js';
-import { versionsGetAction, versionsListAction, versionsRestoreAction } from '../actions/versions.js';
 import { durationOption, intOption } from '../options.js';
 import { parseLocation, parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
@@ -23,7 +19,7 @@ export function registerManage(program: Command, rt: Runtime): void {
     .command('list', { isDefault: true })
     .description('list every version of a name, newest first (hide markers shown as deleted)')
     .argument('<remote>', 'b2://bucket/name')
-    .action(run(rt, (ctx, _o, remote: string) => versionsListAction(ctx, parseRemote(remote))));
+    .action(run(rt, async (ctx, _o, remote: string) => (await import('../actions/versions.js')).versionsListAction(ctx, parseRemote(remote))));
   versions
     .command('get')
     .description('download one version')
@@ -33,8 +29,8 @@ export function registerManage(program: Command, rt: Runtime): void {
     .addOption(fsyncOption())
     .addOption(dryRunOption())
     .action(
-      run(rt, (ctx, o, remote: string, id: string, local: string) =>
-        versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun), fsync: Boolean(o.fsync) }),
+      run(rt, async (ctx, o, remote: string, id: string, local: string) =>
+        (await import('../actions/versions.js')).versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun), fsync: Boolean(o.fsync) }),
       ),
     );
   versions
@@ -43,7 +39,7 @@ export function registerManage(program: Command, rt: Runtime): void {
     .argument('<remote>', 'b2://bucket/name')
     .argument('<file-id>', 'the version (file id) to restore')
     .addOption(dryRunOption())
-    .action(run(rt, (ctx, o, remote: string, id: string) => versionsRestoreAction(ctx, parseRemote(remote), id, { dryRun: Boolean(o.dryRun) })));
+    .action(run(rt, async (ctx, o, remote: string, id: string) => (await import('../actions/versions.js')).versionsRestoreAction(ctx, parseRemote(remote), id, { dryRun: Boolean(o.dryRun) })));
 
   examples(
     program
@@ -51,7 +47,7 @@ export function registerManage(program: Command, rt: Runtime): void {
       .description('print a download link for a file or a prefix (private buckets: a time-limited link)')
       .argument('<remote>', 'b2://bucket/name or b2://bucket/prefix')
       .addOption(new Option('--expires <duration>', 'link lifetime, 1s..7d (clamped with a notice)').argParser(durationOption).default(86_400_000, '24h'))
-      .action(run(rt, (ctx, o, remote: string) => shareAction(ctx, parseRemote(remote), { expiresMs: o.expires as number }))),
+      .action(run(rt, async (ctx, o, remote: string) => (await import('../actions/share.js')).shareAction(ctx, parseRemote(remote), { expiresMs: o.expires as number }))),
     ['b2sync share b2://docs/report.pdf', 'b2sync share --expires 7d b2://docs/2024/'],
   );
 
@@ -66,8 +62,8 @@ export function registerManage(program: Command, rt: Runtime): void {
       .addOption(transfersOption(8))
       .addOption(dryRunOption())
       .action(
-        run(rt, (ctx, o, path: string) =>
-          cleanupAction(ctx, parseLocation(path), {
+        run(rt, async (ctx, o, path: string) =>
+          (await import('../actions/cleanup.js')).cleanupAction(ctx, parseLocation(path), {
             olderThanMs: o.olderThan as number | undefined,
             oldVersions: Boolean(o.oldVersions),
             keepDays: o.keepDays as number,
@@ -90,17 +86,17 @@ export function registerManage(program: Command, rt: Runtime): void {
     .argument('<name>', 'bucket name (6-63 letters, digits, -) or b2://name')
     .addOption(bucketTypeOption())
     .addOption(dryRunOption())
-    .action(run(rt, (ctx, o, name: string) => bucketCreateAction(ctx, name, { bucketType: o.type as 'allPrivate', dryRun: Boolean(o.dryRun) })));
+    .action(run(rt, async (ctx, o, name: string) => (await import('../actions/bucket.js')).bucketCreateAction(ctx, name, { bucketType: o.type as 'allPrivate', dryRun: Boolean(o.dryRun) })));
   bucket
     .command('list')
     .description('list buckets')
     .argument('[profile]', 'profile to use (default: --profile, environment, default profile)')
-    .action(run(rt, (ctx, _o, profile?: string) => bucketListAction(ctx, profile)));
+    .action(run(rt, async (ctx, _o, profile?: string) => (await import('../actions/bucket.js')).bucketListAction(ctx, profile)));
   bucket
     .command('delete')
     .description('delete an empty bucket')
     .argument('<name>', 'bucket name or b2://name')
     .addOption(dryRunOption())
-    .action(run(rt, (ctx, o, name: string) => bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) })));
+    .action(run(rt, async (ctx, o, name: string) => (await import('../actions/bucket.js')).bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) })));
   void transfersOption;
 }

@@ -1,7 +1,5 @@
 /** `put`, `get` and `cat`. */
 import { Option, type Command } from 'commander';
-import { catAction, getAction } from '../actions/get.js';
-import { putAction } from '../actions/put.js';
 import { intOption, keyValue, sizeOption } from '../options.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
@@ -20,8 +18,8 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .addOption(transfersOption(4))
       .addOption(dryRunOption())
       .action(
-        run(rt, (ctx, o, local: string, remote: string) =>
-          putAction(ctx, local, parseRemote(remote), {
+        run(rt, async (ctx, o, local: string, remote: string) =>
+          (await import('../actions/put.js')).putAction(ctx, local, parseRemote(remote), {
             dryRun: Boolean(o.dryRun),
             contentType: o.contentType as string | undefined,
             info: o.info as Record<string, string> | undefined,
@@ -43,8 +41,8 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .addOption(fsyncOption())
       .addOption(dryRunOption())
       .action(
-        run(rt, (ctx, o, remote: string, local: string) =>
-          getAction(ctx, parseRemote(remote), local, {
+        run(rt, async (ctx, o, remote: string, local: string) =>
+          (await import('../actions/get.js')).getAction(ctx, parseRemote(remote), local, {
             dryRun: Boolean(o.dryRun),
             versionId: o.versionId as string | undefined,
             transfers: o.transfers as number,
@@ -63,8 +61,8 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .addOption(new Option('--count <bytes>', 'write at most this many bytes').argParser(intOption(0)))
       .option('--version-id <id>', 'read this file version')
       .action(
-        run(rt, (ctx, o, remote: string) =>
-          catAction(ctx, parseRemote(remote), { offset: o.offset as number | undefined, count: o.count as number | undefined, versionId: o.versionId as string | undefined }),
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/get.js')).catAction(ctx, parseRemote(remote), { offset: o.offset as number | undefined, count: o.count as number | undefined, versionId: o.versionId as string | undefined }),
         ),
       ),
     ['b2sync cat b2://logs/app.log', 'b2sync cat --offset 100 --count 50 b2://logs/app.log'],

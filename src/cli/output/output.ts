@@ -2,7 +2,7 @@
  * Everything the CLI writes. stdout carries results (human lines, or NDJSON with --json); stderr carries
  * notices, warnings, errors, verbose call logs and progress. Every write is scrubbed of known secrets.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import { makeColors, type Colors } from './colors.js';
 import type { LogFile } from './log-file.js';
 import { scrub } from './secrets.js';
 
@@ -16,22 +16,11 @@ export interface OutputOptions {
   logFile?: LogFile;
 }
 
-/** chalk honouring NO_COLOR (any non-empty value) and FORCE_COLOR, colouring only a terminal otherwise. */
-export function makeChalk(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance {
-  let level: 0 | 1 | 2 | 3 = isTTY ? 1 : 0;
-  if (env.FORCE_COLOR !== undefined) {
-    const f = env.FORCE_COLOR;
-    level = f === '0' || f === 'false' ? 0 : f === '2' ? 2 : f === '3' ? 3 : 1;
-  }
-  if (env.NO_COLOR) level = 0;
-  return new Chalk({ level });
-}
-
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
-  readonly color: ChalkInstance;
+  readonly color: Colors;
   private readonly o: OutputOptions;
   /** Erases the progress bars before other text is written (they are redrawn on the next tick). */
   private eraseBars: (() => void) | undefined;
@@ -41,7 +30,7 @@ export class Output {
     this.json = o.json;
     this.quiet = o.quiet;
     this.verbose = o.verbose;
-    this.color = makeChalk(o.env, Boolean(o.stderr.isTTY));
+    this.color = makeColors(o.env, Boolean(o.stderr.isTTY));
   }
 
   get stderr(): OutputOptions['stderr'] {

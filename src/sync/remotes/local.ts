@@ -56,6 +56,11 @@ interface Frame {
  * the thread pool) between two yields to the event loop, so the B2 listing's HTTP keeps flowing.
  */
 const STAT_BATCH = 256;
+/**
+ * Entries the walk may run ahead of its consumer: while the march waits for a B2 listing page, the
+ * walk goes on stat'ing instead of idling (docs/performance.md, sync). ~200 bytes an entry.
+ */
+const WALK_AHEAD = 16_384;
 
 /** Is the root a directory, missing, or something else? */
 export async function localRootState(root: string): Promise<'dir' | 'missing' | 'not-dir'> {
@@ -72,63 +77,156 @@ type Report = (item: string, message: string) => void;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Walk root, yielding files (and empty-directory markers) in B2 order. A missing root yields nothing. */
+/**
+ * Walk root, yielding files (and empty-directory markers) in B2 order. A missing root yields nothing.
+ * The walk runs ahead of the consumer into a bounded buffer (WALK_AHEAD), one batch per event-loop turn.
+ */
 export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry> {
-  const warn: Report = opts.onWarning ?? (() => {});
-  const fail: Report = opts.onError ?? warn;
-  const rootStat = await stat(root).catch(() => undefined);
-  if (!rootStat?.isDirectory()) return;
-  const ancestors = new Set([`${rootStat.dev}:${rootStat.ino}`]);
-  // join(root, 'x') minus the 'x': the normalised root with a trailing separator, so that every
-  // localPath equals join(root, ...segments) without a join per file.
-  const rootPrefix = join(root, 'x').slice(0, -1);
-  const stack: Frame[] = [];
-  const first = await readItems(rootPrefix, '', opts, warn, fail);
-  if (!first || first.length === 0) return;
-  stack.push({ prefix: rootPrefix, rel: '', items: first, next: 0 });
-  let sinceYield = 0;
-  const out: Entry[] = [];
-  while (stack.length > 0) {
-    opts.signal?.throwIfAborted();
-    const top = stack[stack.length - 1];
-    if (top.next >= top.items.length) {
-      stack.pop();
-      if (top.id) ancestors.delete(top.id);
-      continue;
-    }
-    const it = top.items[top.next++];
-    if (it.dir) {
-      const childPrefix = top.prefix + it.name + sep;
-      const childRel = top.rel + it.key;
-      let id: string | undefined;
-      if (opts.copyLinks) {
-        // Guard against symlink loops: skip a directory that is one of its own ancestors.
-        const s = statQuiet(childPrefix.slice(0, -1));
-        if (!s) continue;
-        id = `${s.dev}:${s.ino}`;
-        if (ancestors.has(id)) {
-          warn(childRel.slice(0, -1), 'symlink loop skipped');
-          continue;
-        }
-        ancestors.add(id);
+  const walk = new Walk(opts);
+  const signal = opts.signal;
+  const pumping = walk.run(root);
+  try {
+    for (;;) {
+      const batch = walk.take();
+      for (let i = 0; i < batch.length; i++) {
+        signal?.throwIfAborted();
+        yield batch[i];
       }
-      const items = await readItems(childPrefix, childRel, opts, warn, fail);
-      sinceYield = 0; // readdir went through the event loop
-      if (!items || items.length === 0) {
-        if (id) ancestors.delete(id);
-        if (items && opts.emptyDirMarkers) {
-          const s = statQuiet(childPrefix.slice(0, -1));
-          yield { path: childRel + EMPTY_DIR_MARKER, size: 0, mtimeMs: Math.round(s?.mtimeMs ?? 0), localPath: childPrefix + EMPTY_DIR_MARKER, kind: 'marker' };
-        }
+      if (batch.length > 0) continue;
+      if (walk.finished) {
+        if (walk.failed) throw walk.error;
+        return;
+      }
+      await walk.more();
+    }
+  } finally {
+    walk.stop();
+    await pumping;
+  }
+}
+
+/** The walk's producer side: a depth-first stack of sorted directory lists, output buffered for walkLocal. */
+class Walk {
+  finished = false;
+  failed = false;
+  error: unknown;
+  private out: Entry[] = [];
+  private stopped = false;
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  private readonly warn: Report;
+  private readonly fail: Report;
+  private readonly stack: Frame[] = [];
+  private readonly ancestors = new Set<string>();
+
+  constructor(private readonly opts: LocalWalkOptions) {
+    this.warn = opts.onWarning ?? (() => {});
+    this.fail = opts.onError ?? this.warn;
+  }
+
+  /** The entries buffered so far (the consumer owns the array). Wakes a producer waiting for room. */
+  take(): Entry[] {
+    const got = this.out;
+    if (got.length > 0) {
+      this.out = [];
+      this.wake('producer');
+    }
+    return got;
+  }
+
+  more(): Promise<void> {
+    return new Promise<void>((r) => (this.wakeConsumer = r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake('producer');
+  }
+
+  private wake(who: 'producer' | 'consumer'): void {
+    const w = who === 'producer' ? this.wakeProducer : this.wakeConsumer;
+    if (who === 'producer') this.wakeProducer = undefined;
+    else this.wakeConsumer = undefined;
+    w?.();
+  }
+
+  private emit(e: Entry): void {
+    this.out.push(e);
+    if (this.out.length === 1) this.wake('consumer');
+  }
+
+  async run(root: string): Promise<void> {
+    try {
+      await this.walk(root);
+    } catch (e) {
+      this.failed = true;
+      this.error = e;
+    }
+    this.finished = true;
+    this.wake('consumer');
+  }
+
+  private async walk(root: string): Promise<void> {
+    const rootStat = await stat(root).catch(() => undefined);
+    if (!rootStat?.isDirectory()) return;
+    this.ancestors.add(`${rootStat.dev}:${rootStat.ino}`);
+    // join(root, 'x') minus the 'x': the normalised root with a trailing separator, so that every
+    // localPath equals join(root, ...segments) without a join per file.
+    const rootPrefix = join(root, 'x').slice(0, -1);
+    const first = await readItems(rootPrefix, '', this.opts, this.warn, this.fail);
+    if (!first || first.length === 0) return;
+    this.stack.push({ prefix: rootPrefix, rel: '', items: first, next: 0 });
+    const stack = this.stack;
+    while (stack.length > 0 && !this.stopped) {
+      this.opts.signal?.throwIfAborted();
+      if (this.out.length >= WALK_AHEAD) {
+        await new Promise<void>((r) => (this.wakeProducer = r));
         continue;
       }
-      stack.push({ prefix: childPrefix, rel: childRel, items, next: 0, id });
-      continue;
+      const top = stack[stack.length - 1];
+      if (top.next >= top.items.length) {
+        stack.pop();
+        if (top.id) this.ancestors.delete(top.id);
+      } else if (top.items[top.next].dir) await this.enter(top, top.items[top.next++]);
+      else {
+        this.statRun(top);
+        await yieldToEventLoop();
+      }
     }
-    // A run of files: stat up to STAT_BATCH of them synchronously, then yield them in order.
-    top.next--;
+  }
+
+  /** Read a subdirectory and push its frame (or yield its empty-directory marker). */
+  private async enter(top: Frame, it: Item): Promise<void> {
+    const childPrefix = top.prefix + it.name + sep;
+    const childRel = top.rel + it.key;
+    let id: string | undefined;
+    if (this.opts.copyLinks) {
+      // Guard against symlink loops: skip a directory that is one of its own ancestors.
+      const s = statQuiet(childPrefix.slice(0, -1));
+      if (!s) return;
+      id = `${s.dev}:${s.ino}`;
+      if (this.ancestors.has(id)) {
+        this.warn(childRel.slice(0, -1), 'symlink loop skipped');
+        return;
+      }
+      this.ancestors.add(id);
+    }
+    const items = await readItems(childPrefix, childRel, this.opts, this.warn, this.fail);
+    if (!items || items.length === 0) {
+      if (id) this.ancestors.delete(id);
+      if (items && this.opts.emptyDirMarkers) {
+        const s = statQuiet(childPrefix.slice(0, -1));
+        this.emit({ path: childRel + EMPTY_DIR_MARKER, size: 0, mtimeMs: Math.round(s?.mtimeMs ?? 0), localPath: childPrefix + EMPTY_DIR_MARKER, kind: 'marker' });
+      }
+      return;
+    }
+    this.stack.push({ prefix: childPrefix, rel: childRel, items, next: 0, id });
+  }
+
+  /** Stat up to STAT_BATCH files of the run starting at top.next, synchronously, in order. */
+  private statRun(top: Frame): void {
     const items = top.items;
-    const end = Math.min(items.length, top.next + STAT_BATCH - sinceYield);
+    const end = Math.min(items.length, top.next + STAT_BATCH);
     let k = top.next;
     for (; k < end && !items[k].dir; k++) {
       const f = items[k];
@@ -137,21 +235,14 @@ export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): Asy
       if (!s) {
         try {
           s = lstatSync(localPath, { throwIfNoEntry: false });
-          if (!s) warn(top.rel + f.key, `vanished while listing: ENOENT: no such file or directory, lstat '${localPath}'`);
+          if (!s) this.warn(top.rel + f.key, `vanished while listing: ENOENT: no such file or directory, lstat '${localPath}'`);
         } catch (e) {
-          fail(top.rel + f.key, `cannot stat: ${(e as Error).message}`);
+          this.fail(top.rel + f.key, `cannot stat: ${(e as Error).message}`);
         }
       }
-      if (s) out.push({ path: top.rel + f.key, size: s.size, mtimeMs: Math.round(s.mtimeMs), localPath, ino: s.ino, kind: 'file' });
+      if (s) this.emit({ path: top.rel + f.key, size: s.size, mtimeMs: Math.round(s.mtimeMs), localPath, ino: s.ino, kind: 'file' });
     }
-    sinceYield += k - top.next;
     top.next = k;
-    for (let j = 0; j < out.length; j++) yield out[j];
-    out.length = 0;
-    if (sinceYield >= STAT_BATCH) {
-      sinceYield = 0;
-      await yieldToEventLoop();
-    }
   }
 }
 
