@@ -3,6 +3,7 @@
  * BUILT bin/b2sync.js as a subprocess. Every captured output is checked for secrets.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'b2sync.js');
+// Without a build every CLI test would fail one by one (some wait for output that never comes): stop at once.
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('test/cli needs the built CLI: run `npm run build` first');
 
 export interface RunResult {
   code: number;
