@@ -76,11 +76,11 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
   const planned = choosePartSize({ fileSize: size, recommended: account.recommendedPartSize, minimum: account.absoluteMinimumPartSize, requested: p.tuning?.partSize });
   const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);
   if (partSize === undefined && size <= LIMITS.maxSimpleUploadBytes) return uploadSmall(client, p, size, info);
-  return uploadLarge(client, p, size, partSize ?? planned, account.absoluteMinimumPartSize, { ...info, [INFO_SRC_SIZE]: String(size) });
+  return uploadLarge(client, p, size, { planned: partSize ?? planned, minimum: account.absoluteMinimumPartSize }, { ...info, [INFO_SRC_SIZE]: String(size) });
 }
 
 function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
-  return uploadWhole(client, p, size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size, info);
+  return uploadWhole(client, p, { body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size }, info);
 }
 
 /** Read the whole file (expected: `size` bytes) in one read; fail if it now has another size. */
@@ -106,7 +106,7 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
 /** A small file whose size is known: one read into memory, SHA-1 over exactly those bytes, one upload. */
 async function uploadSmallBuffered(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
   const body = await readExactly(p.localPath, size, p.signal);
-  return uploadWhole(client, p, body, size, info, createHash('sha1').update(body).digest('hex'));
+  return uploadWhole(client, p, { body, size, sha1: createHash('sha1').update(body).digest('hex') }, info);
 }
 
 /** Does an unfinished large file carry the same source identity? */
@@ -144,8 +144,7 @@ async function uploadLarge(
   client: B2Api,
   p: UploadLocalFileParams,
   size: number,
-  plannedPartSize: number,
-  minimum: number,
+  { planned: plannedPartSize, minimum }: { planned: number; minimum: number },
   info: Record<string, string>,
 ): Promise<FileVersion> {
   const resume = p.resume ?? true;

@@ -98,7 +98,7 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
     const info = { ...p.info };
     if (ended) {
       const size = queue.length;
-      return uploadWhole(client, p, queue.drain(), size, info);
+      return uploadWhole(client, p, { body: queue.drain(), size }, info);
     }
 
     async function* jobs(): AsyncGenerator<PartJob> {

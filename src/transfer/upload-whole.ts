@@ -12,13 +12,18 @@ export interface WholeUploadTarget {
   onProgress?: (p: Progress) => void;
 }
 
+/** The bytes of one whole upload: a replayable body, its length, and its SHA-1 when known beforehand. */
+export interface WholeBody {
+  body: ReplayableBody;
+  size: number;
+  sha1?: string;
+}
+
 export async function uploadWhole(
   client: B2Api,
   t: WholeUploadTarget,
-  body: ReplayableBody,
-  size: number,
+  { body, size, sha1 }: WholeBody,
   info: Record<string, string>,
-  sha1?: string,
 ): Promise<FileVersion> {
   const progress = new ProgressTracker(t.onProgress, size);
   const res = await client.uploadFile({

@@ -8,7 +8,13 @@ import { formatBytes } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { formatRemote, type RemoteLocation } from '../remote-path.js';
 import { walkLocal, statOrUndefined, type LocalFile } from './local-files.js';
+import { expandLocalGlob, isLocalGlob } from './local-glob.js';
 import { fileSha1, folderPrefix, forEachItem, openTarget } from './remote-files.js';
+
+interface PutItem {
+  local: LocalFile;
+  name: string;
+}
 
 export interface PutOptions {
   dryRun: boolean;
@@ -35,53 +41,67 @@ export function checkUploadSize(name: string, size: number, partSize?: number): 
   }
 }
 
-export async function putAction(ctx: CliContext, localText: string, dst: RemoteLocation, o: PutOptions): Promise<void> {
-  if (!dst.bucket) throw new UsageError(`"${formatRemote(dst)}" names no bucket: use b2://bucket/path`);
-  const tuning = o.partSize ? { partSize: o.partSize } : undefined;
-
-  if (localText === '-') {
-    if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
-    if (o.dryRun) {
-      ctx.out.result({ type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path }, `would upload stdin -> ${formatRemote(dst)}`);
-      return;
-    }
-    const t = await openTarget(ctx, dst);
-    const progress = new Progress(ctx.out);
-    try {
-      const fv = await uploadStream(t.client, {
-        bucketId: t.bucket.bucketId,
-        fileName: dst.path,
-        stream: ctx.io.stdin as unknown as import('node:stream').Readable,
-        contentType: o.contentType,
-        info: o.info,
-        tuning,
-        signal: ctx.abort.signal,
-        onProgress: (p) => progress.update('stdin', p.bytes, p.totalBytes),
-      });
-      progress.stop();
-      ctx.out.result(
-        { type: 'upload', local: '-', bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
-        `uploaded stdin -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
-      );
-    } finally {
-      progress.stop();
-    }
+/** put - REMOTE: stream stdin into one file. */
+async function putStdin(ctx: CliContext, dst: RemoteLocation, o: PutOptions, tuning?: { partSize: number }): Promise<void> {
+  if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
+  if (o.dryRun) {
+    ctx.out.result({ type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path }, `would upload stdin -> ${formatRemote(dst)}`);
     return;
   }
+  const t = await openTarget(ctx, dst);
+  const progress = new Progress(ctx.out);
+  try {
+    const fv = await uploadStream(t.client, {
+      bucketId: t.bucket.bucketId,
+      fileName: dst.path,
+      stream: ctx.io.stdin as unknown as import('node:stream').Readable,
+      contentType: o.contentType,
+      info: o.info,
+      tuning,
+      signal: ctx.abort.signal,
+      onProgress: (p) => progress.update('stdin', p.bytes, p.totalBytes),
+    });
+    progress.stop();
+    ctx.out.result(
+      { type: 'upload', local: '-', bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
+      `uploaded stdin -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+    );
+  } finally {
+    progress.stop();
+  }
+}
 
+/** The files put LOCAL names: a folder's files, one file, or a glob's matches the shell left unexpanded. */
+async function localItems(ctx: CliContext, localText: string, dst: RemoteLocation): Promise<PutItem[]> {
   const st = await statOrUndefined(localText);
+  if (!st && isLocalGlob(localText)) {
+    const files = await expandLocalGlob(localText);
+    if (files.length === 0) throw new NotFoundError(`${localText}: the pattern matches no local file`);
+    if (!dst.folder && files.length > 1) {
+      throw new UsageError(`${localText} matches ${files.length} files: the destination must be a folder (end it in /)`);
+    }
+    if (!dst.folder) return [{ local: files[0], name: dst.path }];
+    const prefix = folderPrefix(dst.path);
+    return files.map((f) => ({ local: f, name: prefix + f.rel }));
+  }
   if (!st) throw new NotFoundError(`${localText}: no such local file or folder`);
-  let items: { local: LocalFile; name: string }[];
   if (st.isDirectory()) {
     const prefix = folderPrefix(dst.path);
     const files = await walkLocal(localText, (p, why) => ctx.out.warn(`${p}: ${why}`));
-    items = files.map((f) => ({ local: f, name: prefix + f.rel }));
-  } else if (st.isFile()) {
-    const name = dst.folder ? folderPrefix(dst.path) + basename(localText) : dst.path;
-    items = [{ local: { path: localText, rel: basename(localText), size: st.size, mtimeMs: st.mtimeMs }, name }];
-  } else {
-    throw new UsageError(`${localText} is not a regular file or folder`);
+    return files.map((f) => ({ local: f, name: prefix + f.rel }));
   }
+  if (st.isFile()) {
+    const name = dst.folder ? folderPrefix(dst.path) + basename(localText) : dst.path;
+    return [{ local: { path: localText, rel: basename(localText), size: st.size, mtimeMs: st.mtimeMs }, name }];
+  }
+  throw new UsageError(`${localText} is not a regular file or folder`);
+}
+
+export async function putAction(ctx: CliContext, localText: string, dst: RemoteLocation, o: PutOptions): Promise<void> {
+  if (!dst.bucket) throw new UsageError(`"${formatRemote(dst)}" names no bucket: use b2://bucket/path`);
+  const tuning = o.partSize ? { partSize: o.partSize } : undefined;
+  if (localText === '-') return putStdin(ctx, dst, o, tuning);
+  const items = await localItems(ctx, localText, dst);
   for (const it of items) checkUploadSize(it.local.path, it.local.size, o.partSize);
 
   if (o.dryRun) {

@@ -5,8 +5,8 @@ import { newApplicationKey, newApplicationKeyId } from '../ids.js';
 import { keyShape } from '../shapes.js';
 import { ALL_CAPABILITIES, type StoredKey } from '../store/records.js';
 
-export function authorizeAccount(call: Call): unknown {
-  const { emu, version } = call;
+/** The stored key named by the request's Basic credentials, or the error B2 answers with. */
+function basicAuthKey(call: Call): StoredKey {
   const header = call.req.headers.authorization ?? '';
   const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   const basic = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
@@ -14,8 +14,14 @@ export function authorizeAccount(call: Call): unknown {
   if (colon < 0) throw b2Fail('bad_auth_token', '', { 'WWW-Authenticate': 'BASIC realm="authorize_account"' });
   const keyId = basic.slice(0, colon);
   const secret = basic.slice(colon + 1);
-  const key = emu.findKey(keyId);
+  const key = call.emu.findKey(keyId);
   if (!key || key.applicationKey !== secret) throw b2Fail('unauthorized', 'invalid application key id or application key');
+  return key;
+}
+
+export function authorizeAccount(call: Call): unknown {
+  const { emu, version } = call;
+  const key = basicAuthKey(call);
   if (key.expirationTimestamp !== null && key.expirationTimestamp <= Date.now())
     throw b2Fail('unauthorized', 'application key has expired');
   if (call.testMode === 'force_cap_exceeded') throw b2Fail('transaction_cap_exceeded', 'Transaction cap exceeded');
