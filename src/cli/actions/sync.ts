@@ -58,7 +58,8 @@ function describe(loc: Location): string {
   return loc.kind === 'local' ? loc.path : formatRemote(loc);
 }
 
-export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): Promise<void> {
+/** Options that cannot go together, or do not apply to this mode or direction: usage errors before any call. */
+function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): void {
   if (src.kind === 'local' && dst.kind === 'local') throw new UsageError(`${mode} needs a remote side: at least one of SRC and DST must be b2://bucket/path or PROFILE:bucket/path`);
   if ([o.checksum, o.sizeOnly].filter(Boolean).length > 1) throw new UsageError('--checksum and --size-only cannot be used together');
   if (o.deleteAfter && o.deleteDuring) throw new UsageError('--delete-after and --delete-during cannot be used together');
@@ -66,6 +67,9 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     throw new UsageError('copy never deletes: --delete-during, --hard-delete and --max-delete apply to sync');
   }
   if (o.fsync && dst.kind !== 'local') throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
+}
+
+async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
   const filterFromText: string[] = [];
   for (const f of o.filterFrom ?? []) {
     try {
@@ -74,7 +78,7 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
       throw new NotFoundError(`--filter-from ${f}: cannot read the file`);
     }
   }
-  const filters = buildFilterRules({
+  return buildFilterRules({
     include: o.include,
     exclude: o.exclude,
     filterFromText,
@@ -83,19 +87,21 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     minAge: o.minAgeMs,
     maxAge: o.maxAgeMs,
   });
-  const s = await endpoint(ctx, src, 'source', o.force);
-  const d = await endpoint(ctx, dst, 'destination', o.force);
+}
 
-  const out = ctx.out;
-  const progress = new Progress(out);
-  const onEvent = (e: SyncEvent): void => {
+/** How sync events are shown: plan lines on --dry-run, done lines, progress, warnings; NDJSON with --json. */
+export function syncEventPrinter(out: CliContext['out'], progress: Progress, dryRun: boolean): (e: SyncEvent) => void {
+  const both = (rec: Record<string, unknown>, item: string | undefined, message: string, show: (text: string) => void): void => {
+    if (out.json) out.result({ ...rec, item: item ?? null, message });
+    else show(item ? `${item}: ${message}` : message);
+  };
+  return (e) => {
     switch (e.type) {
-      case 'plan':
-        out.result(
-          { type: 'plan', ...e.action },
-          o.dryRun && (e.action.action !== 'skip' || out.verbose) ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined,
-        );
+      case 'plan': {
+        const shown = dryRun && (e.action.action !== 'skip' || out.verbose);
+        out.result({ type: 'plan', ...e.action }, shown ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined);
         break;
+      }
       case 'start':
         if (out.json) out.result({ type: 'start', ...e.action });
         break;
@@ -111,16 +117,17 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
         if (out.json) out.result({ type: 'error', item: e.item, message: e.message });
         break;
       case 'warning':
-        if (out.json) out.result({ type: 'warning', item: e.item ?? null, message: e.message });
-        else out.warn(e.item ? `${e.item}: ${e.message}` : e.message);
+        both({ type: 'warning' }, e.item, e.message, (t) => out.warn(t));
         break;
       case 'note':
-        if (out.json) out.result({ type: 'note', item: e.item ?? null, message: e.message });
-        else out.notice(e.item ? `${e.item}: ${e.message}` : e.message);
+        both({ type: 'note' }, e.item, e.message, (t) => out.notice(t));
         break;
     }
   };
-  const opts: SyncOptions = {
+}
+
+function engineOptions(ctx: CliContext, mode: 'sync' | 'copy', o: SyncCliOptions, filters: SyncOptions['filters'], onEvent: SyncOptions['onEvent']): SyncOptions {
+  return {
     mode,
     compare: o.checksum ? 'checksum' : o.sizeOnly ? 'size-only' : 'size-mtime',
     modifyWindowMs: o.modifyWindowMs,
@@ -142,16 +149,26 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
     signal: ctx.abort.signal,
     onEvent,
   };
+}
+
+export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): Promise<void> {
+  checkSyncOptions(mode, src, dst, o);
+  const filters = await cliFilters(o);
+  const s = await endpoint(ctx, src, 'source', o.force);
+  const d = await endpoint(ctx, dst, 'destination', o.force);
+  const progress = new Progress(ctx.out);
+  const opts = engineOptions(ctx, mode, o, filters, syncEventPrinter(ctx.out, progress, Boolean(o.dryRun)));
   let summary: SyncSummary;
   try {
     summary = await runSync(s, d, opts);
   } finally {
     progress.stop();
   }
-  reportSummary(ctx, mode, src, dst, summary, o.dryRun);
+  const job = { mode, source: describe(src), destination: describe(dst), dryRun: Boolean(o.dryRun) };
+  reportSummary(ctx, job, summary);
   if (summary.errors.length > 0) {
-    for (const e of summary.errors) out.failed(e.item, e.message);
-    throw new PartialFailureError(`${summary.errors.length} item(s) failed during ${mode} ${describe(src)} -> ${describe(dst)} (each named above)`, summary.errors.map((e) => ({ item: e.item, error: e.message })));
+    for (const e of summary.errors) ctx.out.failed(e.item, e.message);
+    throw new PartialFailureError(`${summary.errors.length} item(s) failed during ${mode} ${job.source} -> ${job.destination} (each named above)`, summary.errors.map((e) => ({ item: e.item, error: e.message })));
   }
 }
 
@@ -159,13 +176,12 @@ function pastTense(a: string): string {
   return a === 'upload' ? 'uploaded' : a === 'download' ? 'downloaded' : a === 'copy' ? 'copied' : a === 'delete' ? 'deleted' : a;
 }
 
-function reportSummary(ctx: CliContext, mode: string, src: Location, dst: Location, s: SyncSummary, dryRun: boolean): void {
+/** The closing line (or --json record) of a run: what moved, what was checked, how long it took. */
+export function reportSummary(ctx: CliContext, job: { mode: string; source: string; destination: string; dryRun: boolean }, s: SyncSummary): void {
+  const { mode, dryRun } = job;
   const rec = {
     type: 'summary',
-    mode,
-    source: describe(src),
-    destination: describe(dst),
-    dryRun,
+    ...job,
     transferredFiles: s.transferred.files,
     transferredBytes: s.transferred.bytes,
     checked: s.checked,

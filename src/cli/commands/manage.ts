@@ -7,6 +7,12 @@ import { dryRunOption, examples, fsyncOption, run, transfersOption } from './com
 import { bucketTypeOption } from './files.js';
 
 export function registerManage(program: Command, rt: Runtime): void {
+  registerVersions(program, rt);
+  registerShareCleanup(program, rt);
+  registerBucket(program, rt);
+}
+
+function registerVersions(program: Command, rt: Runtime): void {
   const versions = examples(
     program.command('versions').description('list, download or restore the versions of one file name'),
     [
@@ -40,7 +46,9 @@ export function registerManage(program: Command, rt: Runtime): void {
     .argument('<file-id>', 'the version (file id) to restore')
     .addOption(dryRunOption())
     .action(run(rt, async (ctx, o, remote: string, id: string) => (await import('../actions/versions.js')).versionsRestoreAction(ctx, parseRemote(remote), id, { dryRun: Boolean(o.dryRun) })));
+}
 
+function registerShareCleanup(program: Command, rt: Runtime): void {
   examples(
     program
       .command('share')
@@ -74,7 +82,9 @@ export function registerManage(program: Command, rt: Runtime): void {
       ),
     ['b2sync cleanup b2://backups', 'b2sync cleanup --older-than 7d --old-versions --keep-days 30 b2://backups', 'b2sync cleanup ./downloads'],
   );
+}
 
+function registerBucket(program: Command, rt: Runtime): void {
   const bucket = examples(program.command('bucket').description('create, list and delete buckets'), [
     'b2sync bucket create my-bucket --type allPrivate',
     'b2sync bucket list --json',
@@ -98,5 +108,4 @@ export function registerManage(program: Command, rt: Runtime): void {
     .argument('<name>', 'bucket name or b2://name')
     .addOption(dryRunOption())
     .action(run(rt, async (ctx, o, name: string) => (await import('../actions/bucket.js')).bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) })));
-  void transfersOption;
 }
