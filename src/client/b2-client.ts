@@ -38,8 +38,8 @@ import {
   type UploadPartParams,
 } from './api.js';
 import { parseDownloadHeaders } from './download-headers.js';
-import { abortReason, anySignal, sleep, throwIfAborted } from '../core/abort.js';
-import { backoffDelay, resolveRetry, type ResolvedRetry } from './retry.js';
+import { abortReason, anySignal } from '../core/abort.js';
+import { b2RetryAfter, resolveRetry, retrying, transientVerdict, type ResolvedRetry, type RetryCount, type RetryVerdict } from './retry.js';
 import { Session, type AuthState } from './session.js';
 import { byNameUrl, clampDownloadDuration, shareUrl, withQuery } from './share.js';
 import { FileTokenStore, MemoryTokenStore, type TokenStore } from './token-cache.js';
@@ -51,9 +51,14 @@ import { DEFAULT_USER_AGENT } from './version.js';
 
 const API = 'b2api/v4';
 
-/** Whether an upload failure allows another attempt with a fresh upload URL (B2Error.retryableUpload). */
-export function uploadFailureRetryable(err: unknown): boolean {
-  return err instanceof B2Error && err.retryableUpload;
+/**
+ * What an upload failure allows (b2-api.md §6.2): every retry takes a fresh upload URL; a refused
+ * upload token (401) or a busy URL (auth_token_limit) is retried at once, other retryableUpload
+ * failures after the backoff; anything else (a source error, a SHA-1 mismatch) is final.
+ */
+export function uploadVerdict(err: unknown): RetryVerdict {
+  if (!(err instanceof B2Error) || !err.retryableUpload) return 'fail';
+  return err.status === 401 || err.code === 'auth_token_limit' ? 'retry-now' : 'retry';
 }
 
 interface CallState {
@@ -127,24 +132,33 @@ export class B2Client implements B2Api {
   /**
    * Run fn with the account token: re-authorize once on 401 expired/bad token (surfacing the original
    * error when that fails), and retry transient failures with backoff, honouring Retry-After.
+   * A failed authorization is final here: Session.authorize retried it already.
    */
-  private async withAuth<T>(
+  private withAuth<T>(
     signal: AbortSignal | undefined,
     fn: (auth: AuthState, attempt: number, sig: AbortSignal | undefined) => Promise<T>,
     state?: CallState,
   ): Promise<T> {
     const sig = this.signal(signal);
     let reauthorized = false;
-    let retries = 0;
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(sig);
-      const auth = await this.session.get(sig);
-      try {
-        return await fn(auth, attempt, sig);
-      } catch (err) {
-        if (sig?.aborted) throw abortReason(sig);
-        if (!(err instanceof B2Error)) throw err;
-        if (err.reauthorize && !reauthorized) {
+    let auth: AuthState | undefined;
+    return retrying(
+      async (attempt) => {
+        auth = undefined;
+        const current = await this.session.get(sig);
+        auth = current;
+        return fn(current, attempt, sig);
+      },
+      {
+        signal: sig,
+        policy: this.retry,
+        retryAfter: b2RetryAfter,
+        onRetry: () => {
+          if (state) state.retried = true;
+        },
+        classify: async (err) => {
+          if (!auth || !(err instanceof B2Error)) return 'fail';
+          if (!err.reauthorize || reauthorized) return transientVerdict(err);
           reauthorized = true;
           try {
             await this.refreshSession(auth.token, sig);
@@ -152,16 +166,10 @@ export class B2Client implements B2Api {
             if (sig?.aborted) throw abortReason(sig);
             throw err;
           }
-          continue;
-        }
-        if (err.retryable && retries < this.retry.retries) {
-          if (state) state.retried = true;
-          await sleep(backoffDelay(retries++, this.retry, err.retryAfter), sig);
-          continue;
-        }
-        throw err;
-      }
-    }
+          return 'again';
+        },
+      },
+    );
   }
 
   private async refreshSession(staleToken: string, sig: AbortSignal | undefined): Promise<void> {
@@ -282,13 +290,15 @@ export class B2Client implements B2Api {
     p: { body: UploadFileParams['body']; contentLength: number; sha1?: string; onProgress?: (n: number) => void; signal?: AbortSignal },
   ): Promise<T> {
     const sig = this.signal(p.signal);
-    for (let retry = 0; ; retry++) {
-      throwIfAborted(sig);
+    let sending = false;
+    const attemptOnce = async (attempt: number): Promise<T> => {
+      sending = false;
       let slot = pool.take(poolKey);
       if (!slot) {
-        slot = await getUrl(sig);
+        slot = await getUrl(sig); // an authorized call, retried on its own
         this.rememberUploadToken(slot.authorizationToken);
       }
+      sending = true;
       const body = makeAttemptBody(p.body, p.contentLength, p.sha1, p.onProgress);
       try {
         const res = await this.transport.json<T>({
@@ -303,7 +313,7 @@ export class B2Client implements B2Api {
           },
           body: body.body,
           signal: sig,
-          attempt: retry,
+          attempt,
         });
         const sent = body.sha1();
         const got = normalizeSha1(res.contentSha1);
@@ -313,18 +323,22 @@ export class B2Client implements B2Api {
         pool.give(poolKey, slot);
         return res;
       } catch (err) {
-        if (sig?.aborted) throw abortReason(sig);
-        const srcErr = body.sourceError();
-        if (srcErr) throw srcErr;
-        if (!uploadFailureRetryable(err) || retry >= this.retry.retries) throw err;
-        const e = err as B2Error;
-        if (e.status === 401) pool.drop(poolKey); // the other pooled tokens are likely stale too
-        const wait = e.status === 401 || e.code === 'auth_token_limit' ? 0 : backoffDelay(retry, this.retry, e.retryAfter);
-        await sleep(wait, sig);
+        throw body.sourceError() ?? err; // a source that cannot be read is not worth a retry
       } finally {
         body.dispose();
       }
-    }
+    };
+    return retrying(attemptOnce, {
+      signal: sig,
+      policy: this.retry,
+      retryAfter: b2RetryAfter,
+      classify: (err) => {
+        if (!sending) return 'fail';
+        const verdict = uploadVerdict(err);
+        if (verdict === 'retry-now' && (err as B2Error).status === 401) pool.drop(poolKey); // the other pooled tokens are likely stale too
+        return verdict;
+      },
+    });
   }
 
   async uploadFile(p: UploadFileParams): Promise<FileVersion> {
@@ -503,51 +517,59 @@ export class B2Client implements B2Api {
     },
   ): AsyncGenerator<FileVersion> {
     const base = makeBase(); // checked on first use, like every listing's options
+    const sig = this.signal(signal);
+    const count: RetryCount = { used: 0 }; // re-asks after a cut body, across the listing
     let start = first;
     let skip: FileVersion | undefined;
-    let retries = 0;
-    for (;;) {
-      const text = JSON.stringify(start ? { ...base, ...start } : base);
-      let req: HttpRequest | undefined;
-      const res = await this.withAuth(signal, (auth, attempt, sig) => {
-        req = this.jsonRequest(call, text, auth, attempt, sig);
-        return this.transport.stream(req);
-      });
-      const entries = this.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
-      let rest: Record<string, unknown> | undefined;
-      let last: FileVersion | undefined;
-      try {
-        for (;;) {
-          const r = await entries.next();
-          if (r.done) {
-            rest = r.value;
-            break;
-          }
-          for (const f of r.value) {
-            if (skip) {
-              const dup = cursor.same(f, skip);
-              skip = undefined;
-              if (dup) continue;
-            }
-            last = f;
-            yield f;
-          }
-        }
-      } catch (err) {
-        const sig = this.signal(signal);
-        if (sig?.aborted) throw abortReason(sig);
-        if (!(err instanceof B2Error) || !err.retryable || retries >= this.retry.retries) throw err;
-        await sleep(backoffDelay(retries++, this.retry, err.retryAfter), sig);
-        if (last) {
-          start = cursor.resumeAt(last);
-          skip = last;
-        }
-        continue;
-      } finally {
-        if (!rest) await entries.return(undefined as never);
+    let last: FileVersion | undefined;
+    let page: AsyncGenerator<FileVersion[], Record<string, unknown>> | undefined;
+    let tries = 0; // requests sent for this page, for the call log
+    const nextBatch = async (): Promise<IteratorResult<FileVersion[], Record<string, unknown>>> => {
+      if (!page) {
+        const text = JSON.stringify(start ? { ...base, ...start } : base);
+        const first = tries;
+        let req: HttpRequest | undefined;
+        const res = await this.withAuth(sig, (auth, attempt, s) => {
+          req = this.jsonRequest(call, text, auth, first + attempt, s);
+          tries = first + attempt + 1;
+          return this.transport.stream(req);
+        });
+        page = this.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
       }
-      start = cursor.next(rest);
-      if (!start) return;
+      return page.next();
+    };
+    const classify = (err: unknown): RetryVerdict => {
+      if (!page) return 'fail'; // the request itself failed: withAuth retried it already
+      page = undefined; // a generator that threw is finished (its body destroyed)
+      if (last) {
+        start = cursor.resumeAt(last);
+        skip = last;
+      }
+      return transientVerdict(err);
+    };
+    try {
+      for (;;) {
+        const r = await retrying(nextBatch, { signal: sig, policy: this.retry, count, classify, retryAfter: b2RetryAfter });
+        if (r.done) {
+          page = undefined;
+          last = undefined;
+          tries = 0;
+          start = cursor.next(r.value);
+          if (!start) return;
+          continue;
+        }
+        for (const f of r.value) {
+          if (skip) {
+            const dup = cursor.same(f, skip);
+            skip = undefined;
+            if (dup) continue;
+          }
+          last = f;
+          yield f;
+        }
+      }
+    } finally {
+      await page?.return(undefined as never);
     }
   }
 
@@ -625,7 +647,7 @@ export class B2Client implements B2Api {
     try {
       res = await this.fetchDownload(call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), { signal: opts.signal });
     } catch (err) {
-      if (err instanceof B2Error && err.status === 404) return undefined;
+      if (err instanceof B2Error && err.notFound) return undefined;
       throw err;
     }
     await res.body.dump().catch(() => undefined);
