@@ -10,7 +10,7 @@ import { b2RetryAfter, retrying, transientVerdict, type RetryCount, type RetryVe
 import type { HttpRequest } from './transport.js';
 import { checkPageSize } from './validate.js';
 
-function listBody(core: ClientCore, bucketId: string, opts: ListOptions): Record<string, unknown> {
+function listBody(bucketId: string, opts: ListOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {
     bucketId,
     maxFileCount: checkPageSize(opts.pageSize, LIMITS.maxListCount, 1000),
@@ -22,7 +22,7 @@ function listBody(core: ClientCore, bucketId: string, opts: ListOptions): Record
 
 export function listFileNames(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
   const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
-  return streamList(core, 'b2_list_file_names', () => listBody(core, bucketId, opts), first, opts.signal, {
+  return streamList(core, 'b2_list_file_names', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
     resumeAt: (f) => ({ startFileName: f.fileName }),
     same: (a, b) => a.fileName === b.fileName,
     next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
@@ -35,7 +35,7 @@ export function listFileVersions(core: ClientCore, bucketId: string, opts: ListO
     first = { startFileName: opts.startFileName };
     if (opts.startFileId !== undefined) first.startFileId = opts.startFileId;
   }
-  return streamList(core, 'b2_list_file_versions', () => listBody(core, bucketId, opts), first, opts.signal, {
+  return streamList(core, 'b2_list_file_versions', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
     resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
     same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
     next: (rest) => {
@@ -51,18 +51,24 @@ export function listFileVersions(core: ClientCore, bucketId: string, opts: ListO
  * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
  * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
  */
+/** What a listing asks: its body (checked on first use), the start fields of its first page, its signal. */
+interface ListQuery {
+  makeBase: () => Record<string, unknown>;
+  first: Record<string, unknown> | null;
+  signal: AbortSignal | undefined;
+}
+
 async function* streamList(
-core: ClientCore,
+  core: ClientCore,
   call: string,
-  makeBase: () => Record<string, unknown>,
-  first: Record<string, unknown> | null,
-  signal: AbortSignal | undefined,
+  query: ListQuery,
   cursor: {
     resumeAt: (f: FileVersion) => Record<string, unknown>;
     same: (a: FileVersion, b: FileVersion) => boolean;
     next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
   },
 ): AsyncGenerator<FileVersion> {
+  const { makeBase, first, signal } = query;
   const base = makeBase(); // checked on first use, like every listing's options
   const sig = core.signal(signal);
   const count: RetryCount = { used: 0 }; // re-asks after a cut body, across the listing
@@ -74,11 +80,11 @@ core: ClientCore,
   const nextBatch = async (): Promise<IteratorResult<FileVersion[], Record<string, unknown>>> => {
     if (!page) {
       const text = JSON.stringify(start ? { ...base, ...start } : base);
-      const first = tries;
+      const before = tries;
       let req: HttpRequest | undefined;
       const res = await core.withAuth(sig, (auth, attempt, s) => {
-        req = core.jsonRequest(call, text, auth, first + attempt, s);
-        tries = first + attempt + 1;
+        req = core.jsonRequest(call, text, auth, before + attempt, s);
+        tries = before + attempt + 1;
         return core.transport.stream(req);
       });
       page = core.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
