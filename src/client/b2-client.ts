@@ -1,12 +1,11 @@
 /**
- * B2Client: the native B2 v4 client. Owns the session (cached token, re-authorize once), the retry
- * policy (every b2_* call is a POST), the upload-URL pools, typed calls and async-iterator listings.
+ * B2Client: the native B2 v4 client, the B2Api that transfer/, sync/ and cli/ use. Built on ClientCore
+ * (core.ts: session, retry policy, upload-URL pools, the authorized JSON call); uploads, listings and
+ * downloads live in their own modules, buckets, large files, copies, keys and sharing here.
  */
-import { B2Error, IntegrityError, NotFoundError, UsageError } from '../core/errors.js';
+import { B2Error, NotFoundError, UsageError } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { normalizeSha1 } from '../core/sha1.js';
-import { H } from '../wire/headers.js';
-import { b2Encode, bucketNameProblem } from '../wire/names.js';
+import { bucketNameProblem } from '../wire/names.js';
 import type {
   ApplicationKey,
   Bucket,
@@ -20,177 +19,59 @@ import type {
   ListPartsResponse,
   ListUnfinishedResponse,
   Part,
-  PartUploadUrlResponse,
-  UploadUrlResponse,
 } from '../wire/types.js';
-import {
-  DEFAULT_REALM,
-  type AccountInfo,
-  type B2Api,
-  type CallOptions,
-  type ClientOptions,
-  type CopyFileParams,
-  type DownloadAuthorization,
-  type DownloadOptions,
-  type DownloadResponse,
-  type ListOptions,
-  type UploadFileParams,
-  type UploadPartParams,
+import type {
+  AccountInfo,
+  B2Api,
+  CallOptions,
+  ClientOptions,
+  CopyFileParams,
+  DownloadAuthorization,
+  DownloadOptions,
+  DownloadResponse,
+  ListOptions,
+  UploadFileParams,
+  UploadPartParams,
 } from './api.js';
-import { parseDownloadHeaders } from './download-headers.js';
-import { abortReason, anySignal, sleep, throwIfAborted } from '../core/abort.js';
-import { backoffDelay, resolveRetry, type ResolvedRetry } from './retry.js';
-import { Session, type AuthState } from './session.js';
-import { byNameUrl, clampDownloadDuration, shareUrl, withQuery } from './share.js';
-import { FileTokenStore, MemoryTokenStore, type TokenStore } from './token-cache.js';
-import { Transport, type HttpRequest, type HttpResponse } from './transport.js';
-import { makeAttemptBody } from './upload-body.js';
-import { UploadUrlPool, type UploadSlot } from './upload-url-pool.js';
+import { ClientCore, type CallState } from './core.js';
+import * as downloads from './downloads.js';
+import * as listings from './listings.js';
+import type { ResolvedRetry } from './retry.js';
+import { clampDownloadDuration, shareUrl } from './share.js';
+import * as uploads from './uploads.js';
 import { checkFileMetadata, checkFileName, checkPageSize } from './validate.js';
-import { DEFAULT_USER_AGENT } from './version.js';
 
-const API = 'b2api/v4';
-
-/** Whether an upload failure allows another attempt with a fresh upload URL (B2Error.retryableUpload). */
-export function uploadFailureRetryable(err: unknown): boolean {
-  return err instanceof B2Error && err.retryableUpload;
-}
-
-interface CallState {
-  /** Set when an attempt failed transiently and the call was sent again. */
-  retried: boolean;
-}
+export { uploadVerdict } from './uploads.js';
 
 export class B2Client implements B2Api {
   readonly options: Readonly<ClientOptions>;
-  private readonly transport: Transport;
-  private readonly session: Session;
-  private readonly retry: ResolvedRetry;
-  private readonly uploadUrls = new UploadUrlPool();
-  private readonly partUrls = new UploadUrlPool();
-  /** Buckets found by name during this client's life: a CLI run and the engine under it ask once. */
-  private readonly bucketsByName = new Map<string, Bucket>();
-  private readonly issuedUploadTokens: string[] = [];
-  private closed = false;
+  private readonly core: ClientCore;
 
   constructor(options: ClientOptions) {
-    if (!options.applicationKeyId || !options.applicationKey) throw new UsageError('an application key id and key are needed');
-    this.options = Object.freeze({ ...options });
-    this.retry = resolveRetry(options.retry);
-    const endpoint = (options.endpoint ?? DEFAULT_REALM).replace(/\/+$/, '');
-    this.transport = new Transport({
-      maxConnections: options.maxConnections ?? 32,
-      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
-      onCall: options.onCall,
-      secrets: () => [options.applicationKey, this.session?.token, ...this.issuedUploadTokens],
-    });
-    const cache = options.tokenCache ?? { kind: 'memory' };
-    const store: TokenStore =
-      cache.kind === 'file'
-        ? new FileTokenStore(cache.dir, endpoint, options.applicationKeyId, options.applicationKey)
-        : new MemoryTokenStore();
-    this.session = new Session(this.transport, store, {
-      endpoint,
-      keyId: options.applicationKeyId,
-      key: options.applicationKey,
-      retry: this.retry,
-    });
+    this.core = new ClientCore(options);
+    this.options = this.core.options;
   }
 
   get retryPolicy(): ResolvedRetry {
-    return this.retry;
+    return this.core.retry;
   }
 
   /** Successful b2_authorize_account exchanges made by this client. */
   get authorizations(): number {
-    return this.session.authorizations;
+    return this.core.session.authorizations;
   }
 
   // ── session ────────────────────────────────────────────────────────────────
 
   async account(): Promise<AccountInfo> {
-    return (await this.session.get(this.signal())).account;
+    return (await this.core.session.get(this.core.signal())).account;
   }
 
   async reauthorize(): Promise<AccountInfo> {
-    await this.session.clear();
-    this.uploadUrls.clear();
-    this.partUrls.clear();
-    return (await this.session.refresh(undefined, this.signal())).account;
-  }
-
-  private signal(extra?: AbortSignal): AbortSignal | undefined {
-    if (this.closed) throw new UsageError('the B2 client is closed');
-    return anySignal(this.options.signal, extra);
-  }
-
-  /**
-   * Run fn with the account token: re-authorize once on 401 expired/bad token (surfacing the original
-   * error when that fails), and retry transient failures with backoff, honouring Retry-After.
-   */
-  private async withAuth<T>(
-    signal: AbortSignal | undefined,
-    fn: (auth: AuthState, attempt: number, sig: AbortSignal | undefined) => Promise<T>,
-    state?: CallState,
-  ): Promise<T> {
-    const sig = this.signal(signal);
-    let reauthorized = false;
-    let retries = 0;
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(sig);
-      const auth = await this.session.get(sig);
-      try {
-        return await fn(auth, attempt, sig);
-      } catch (err) {
-        if (sig?.aborted) throw abortReason(sig);
-        if (!(err instanceof B2Error)) throw err;
-        if (err.reauthorize && !reauthorized) {
-          reauthorized = true;
-          try {
-            await this.refreshSession(auth.token, sig);
-          } catch {
-            if (sig?.aborted) throw abortReason(sig);
-            throw err;
-          }
-          continue;
-        }
-        if (err.retryable && retries < this.retry.retries) {
-          if (state) state.retried = true;
-          await sleep(backoffDelay(retries++, this.retry, err.retryAfter), sig);
-          continue;
-        }
-        throw err;
-      }
-    }
-  }
-
-  private async refreshSession(staleToken: string, sig: AbortSignal | undefined): Promise<void> {
-    const before = this.session.token;
-    await this.session.refresh(staleToken, sig);
-    if (this.session.token !== before) {
-      // URLs obtained with the old token may be expired as well.
-      this.uploadUrls.clear();
-      this.partUrls.clear();
-    }
-  }
-
-  /** The POST of a JSON call to {apiUrl}/b2api/v4/{call}. */
-  private jsonRequest(call: string, text: string, auth: AuthState, attempt: number, sig: AbortSignal | undefined): HttpRequest {
-    return {
-      call,
-      method: 'POST',
-      url: `${auth.account.apiUrl}/${API}/${call}`,
-      headers: { authorization: auth.token, 'content-type': 'application/json;charset=utf-8' },
-      body: text,
-      signal: sig,
-      attempt,
-    };
-  }
-
-  /** A JSON call to {apiUrl}/b2api/v4/{call}. */
-  private api<T>(call: string, body: Record<string, unknown>, signal?: AbortSignal, state?: CallState): Promise<T> {
-    const text = JSON.stringify(body);
-    return this.withAuth(signal, (auth, attempt, sig) => this.transport.json<T>(this.jsonRequest(call, text, auth, attempt, sig)), state);
+    await this.core.session.clear();
+    this.core.uploadUrls.clear();
+    this.core.partUrls.clear();
+    return (await this.core.session.refresh(undefined, this.core.signal())).account;
   }
 
   // ── buckets ────────────────────────────────────────────────────────────────
@@ -208,12 +89,12 @@ export class B2Client implements B2Api {
     if (filter.bucketName) body.bucketName = filter.bucketName;
     if (filter.bucketId) body.bucketId = filter.bucketId;
     if (filter.bucketTypes) body.bucketTypes = filter.bucketTypes;
-    const res = await this.api<{ buckets: Bucket[] }>('b2_list_buckets', body);
+    const res = await this.core.api<{ buckets: Bucket[] }>('b2_list_buckets', body);
     return res.buckets;
   }
 
   async getBucket(bucketName: string): Promise<Bucket> {
-    const known = this.bucketsByName.get(bucketName);
+    const known = this.core.bucketsByName.get(bucketName);
     if (known) return known;
     const account = await this.account();
     const scoped = account.allowed.buckets;
@@ -239,7 +120,7 @@ export class B2Client implements B2Api {
     const body: Record<string, unknown> = { accountId: account.accountId, bucketName: p.bucketName, bucketType: p.bucketType };
     if (p.bucketInfo) body.bucketInfo = p.bucketInfo;
     if (p.lifecycleRules) body.lifecycleRules = p.lifecycleRules;
-    return this.rememberBucket(await this.api<Bucket>('b2_create_bucket', body));
+    return this.rememberBucket(await this.core.api<Bucket>('b2_create_bucket', body));
   }
 
   async updateBucket(p: { bucketId: string; bucketType?: BucketType; bucketInfo?: Record<string, string>; ifRevisionIs?: number }): Promise<Bucket> {
@@ -248,143 +129,52 @@ export class B2Client implements B2Api {
     if (p.bucketType) body.bucketType = p.bucketType;
     if (p.bucketInfo) body.bucketInfo = p.bucketInfo;
     if (p.ifRevisionIs !== undefined) body.ifRevisionIs = p.ifRevisionIs;
-    return this.rememberBucket(await this.api<Bucket>('b2_update_bucket', body));
+    return this.rememberBucket(await this.core.api<Bucket>('b2_update_bucket', body));
   }
 
   async deleteBucket(bucketId: string): Promise<Bucket> {
     const account = await this.account();
-    for (const [name, b] of this.bucketsByName) if (b.bucketId === bucketId) this.bucketsByName.delete(name);
-    return this.api<Bucket>('b2_delete_bucket', { accountId: account.accountId, bucketId });
+    for (const [name, b] of this.core.bucketsByName) if (b.bucketId === bucketId) this.core.bucketsByName.delete(name);
+    return this.core.api<Bucket>('b2_delete_bucket', { accountId: account.accountId, bucketId });
   }
 
   private rememberBucket(b: Bucket): Bucket {
-    this.bucketsByName.set(b.bucketName, b);
+    this.core.bucketsByName.set(b.bucketName, b);
     return b;
   }
 
   // ── uploads ────────────────────────────────────────────────────────────────
 
-  private rememberUploadToken(token: string): void {
-    this.issuedUploadTokens.push(token);
-    if (this.issuedUploadTokens.length > 256) this.issuedUploadTokens.shift();
-  }
-
-  /**
-   * Send a body to an upload URL from `pool` (or a fresh one from `getUrl`); a URL is never shared by
-   * two uploads at once, is given back after a success, and is dropped after any failure.
-   */
-  private async uploadWithPool<T extends { contentSha1: string | null }>(
-    call: 'b2_upload_file' | 'b2_upload_part',
-    pool: UploadUrlPool,
-    poolKey: string,
-    getUrl: (sig: AbortSignal | undefined) => Promise<UploadSlot>,
-    headers: Record<string, string>,
-    p: { body: UploadFileParams['body']; contentLength: number; sha1?: string; onProgress?: (n: number) => void; signal?: AbortSignal },
-  ): Promise<T> {
-    const sig = this.signal(p.signal);
-    for (let retry = 0; ; retry++) {
-      throwIfAborted(sig);
-      let slot = pool.take(poolKey);
-      if (!slot) {
-        slot = await getUrl(sig);
-        this.rememberUploadToken(slot.authorizationToken);
-      }
-      const body = makeAttemptBody(p.body, p.contentLength, p.sha1, p.onProgress);
-      try {
-        const res = await this.transport.json<T>({
-          call,
-          method: 'POST',
-          url: slot.uploadUrl,
-          headers: {
-            ...headers,
-            authorization: slot.authorizationToken,
-            [H.contentLength]: String(body.length),
-            [H.contentSha1]: body.sha1Header,
-          },
-          body: body.body,
-          signal: sig,
-          attempt: retry,
-        });
-        const sent = body.sha1();
-        const got = normalizeSha1(res.contentSha1);
-        if (got !== sent) {
-          throw new IntegrityError(`${call}: B2 reports SHA-1 ${res.contentSha1} for ${headers[H.fileName] ?? poolKey}, but ${sent} was sent`);
-        }
-        pool.give(poolKey, slot);
-        return res;
-      } catch (err) {
-        if (sig?.aborted) throw abortReason(sig);
-        const srcErr = body.sourceError();
-        if (srcErr) throw srcErr;
-        if (!uploadFailureRetryable(err) || retry >= this.retry.retries) throw err;
-        const e = err as B2Error;
-        if (e.status === 401) pool.drop(poolKey); // the other pooled tokens are likely stale too
-        const wait = e.status === 401 || e.code === 'auth_token_limit' ? 0 : backoffDelay(retry, this.retry, e.retryAfter);
-        await sleep(wait, sig);
-      } finally {
-        body.dispose();
-      }
-    }
-  }
-
-  async uploadFile(p: UploadFileParams): Promise<FileVersion> {
-    const info = p.info ?? {};
-    checkFileMetadata(p.fileName, info);
-    if (p.contentLength > LIMITS.maxSimpleUploadBytes) {
-      throw new UsageError(`${p.contentLength} bytes is over B2's ${LIMITS.maxSimpleUploadBytes}-byte simple-upload limit: use a large file`);
-    }
-    const headers: Record<string, string> = {
-      [H.fileName]: b2Encode(p.fileName),
-      [H.contentType]: p.contentType ?? 'b2/x-auto',
-    };
-    for (const [k, v] of Object.entries(info)) headers[`X-Bz-Info-${k}`] = b2Encode(v);
-    return this.uploadWithPool<FileVersion>(
-      'b2_upload_file',
-      this.uploadUrls,
-      p.bucketId,
-      (sig) => this.api<UploadUrlResponse>('b2_get_upload_url', { bucketId: p.bucketId }, sig),
-      headers,
-      p,
-    );
+  uploadFile(p: UploadFileParams): Promise<FileVersion> {
+    return uploads.uploadFile(this.core, p);
   }
 
   async startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string>; signal?: AbortSignal }): Promise<FileVersion> {
     const info = p.info ?? {};
     checkFileMetadata(p.fileName, info);
-    return this.api<FileVersion>(
+    return this.core.api<FileVersion>(
       'b2_start_large_file',
       { bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType ?? 'b2/x-auto', fileInfo: info },
       p.signal,
     );
   }
 
-  async uploadPart(p: UploadPartParams): Promise<Part> {
-    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
-      throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
-    }
-    if (p.contentLength > LIMITS.maxPartBytes) throw new UsageError(`part ${p.partNumber} is over B2's ${LIMITS.maxPartBytes}-byte part limit`);
-    return this.uploadWithPool<Part>(
-      'b2_upload_part',
-      this.partUrls,
-      p.fileId,
-      (sig) => this.api<PartUploadUrlResponse>('b2_get_upload_part_url', { fileId: p.fileId }, sig),
-      { [H.partNumber]: String(p.partNumber) },
-      p,
-    );
+  uploadPart(p: UploadPartParams): Promise<Part> {
+    return uploads.uploadPart(this.core, p);
   }
 
   async finishLargeFile(fileId: string, partSha1Array: string[], opts: CallOptions = {}): Promise<FileVersion> {
     const state: CallState = { retried: false };
     try {
-      const res = await this.api<FileVersion>('b2_finish_large_file', { fileId, partSha1Array }, opts.signal, state);
-      this.partUrls.drop(fileId);
+      const res = await this.core.api<FileVersion>('b2_finish_large_file', { fileId, partSha1Array }, opts.signal, state);
+      this.core.partUrls.drop(fileId);
       return res;
     } catch (err) {
       // A finish whose reply was lost answers 400 on the retry: if the file exists, it succeeded.
       if (state.retried && err instanceof B2Error && err.status === 400) {
         const info = await this.getFileInfo(fileId, opts).catch(() => undefined);
         if (info && info.action === 'upload') {
-          this.partUrls.drop(fileId);
+          this.core.partUrls.drop(fileId);
           return info;
         }
       }
@@ -393,8 +183,8 @@ export class B2Client implements B2Api {
   }
 
   async cancelLargeFile(fileId: string, opts: CallOptions = {}): Promise<CancelLargeFileResponse> {
-    this.partUrls.drop(fileId);
-    return this.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId }, opts.signal);
+    this.core.partUrls.drop(fileId);
+    return this.core.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId }, opts.signal);
   }
 
   async *listParts(fileId: string, opts: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Part> {
@@ -403,7 +193,7 @@ export class B2Client implements B2Api {
     do {
       const body: Record<string, unknown> = { fileId, maxPartCount };
       if (start !== null) body.startPartNumber = start;
-      const res = await this.api<ListPartsResponse>('b2_list_parts', body, opts.signal);
+      const res = await this.core.api<ListPartsResponse>('b2_list_parts', body, opts.signal);
       for (const part of res.parts) yield part;
       start = res.nextPartNumber ?? null;
     } while (start !== null);
@@ -416,7 +206,7 @@ export class B2Client implements B2Api {
       const body: Record<string, unknown> = { bucketId, maxFileCount };
       if (opts.namePrefix) body.namePrefix = opts.namePrefix;
       if (startFileId !== null) body.startFileId = startFileId;
-      const res = await this.api<ListUnfinishedResponse>('b2_list_unfinished_large_files', body, opts.signal);
+      const res = await this.core.api<ListUnfinishedResponse>('b2_list_unfinished_large_files', body, opts.signal);
       for (const f of res.files) yield f;
       startFileId = res.nextFileId ?? null;
     } while (startFileId !== null);
@@ -436,7 +226,7 @@ export class B2Client implements B2Api {
     } else {
       body.metadataDirective = 'COPY';
     }
-    return this.api<FileVersion>('b2_copy_file', body, p.signal);
+    return this.core.api<FileVersion>('b2_copy_file', body, p.signal);
   }
 
   async copyPart(p: { sourceFileId: string; largeFileId: string; partNumber: number; range?: { start: number; end: number }; signal?: AbortSignal }): Promise<Part> {
@@ -445,191 +235,47 @@ export class B2Client implements B2Api {
     }
     const body: Record<string, unknown> = { sourceFileId: p.sourceFileId, largeFileId: p.largeFileId, partNumber: p.partNumber };
     if (p.range) body.range = rangeValue(p.range.start, p.range.end);
-    return this.api<Part>('b2_copy_part', body, p.signal);
+    return this.core.api<Part>('b2_copy_part', body, p.signal);
   }
 
   // ── listings ───────────────────────────────────────────────────────────────
 
-  private listBody(bucketId: string, opts: ListOptions): Record<string, unknown> {
-    const body: Record<string, unknown> = {
-      bucketId,
-      maxFileCount: checkPageSize(opts.pageSize, LIMITS.maxListCount, 1000),
-    };
-    if (opts.prefix) body.prefix = opts.prefix;
-    if (opts.delimiter) body.delimiter = opts.delimiter;
-    return body;
-  }
-
   listFileNames(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
-    const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
-    return this.streamList('b2_list_file_names', () => this.listBody(bucketId, opts), first, opts.signal, {
-      resumeAt: (f) => ({ startFileName: f.fileName }),
-      same: (a, b) => a.fileName === b.fileName,
-      next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
-    });
+    return listings.listFileNames(this.core, bucketId, opts);
   }
 
   listFileVersions(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
-    let first: Record<string, unknown> | null = null;
-    if (opts.startFileName !== undefined) {
-      first = { startFileName: opts.startFileName };
-      if (opts.startFileId !== undefined) first.startFileId = opts.startFileId;
-    }
-    return this.streamList('b2_list_file_versions', () => this.listBody(bucketId, opts), first, opts.signal, {
-      resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
-      same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
-      next: (rest) => {
-        if (typeof rest.nextFileName !== 'string') return null;
-        return typeof rest.nextFileId === 'string' ? { startFileName: rest.nextFileName, startFileId: rest.nextFileId } : { startFileName: rest.nextFileName };
-      },
-    });
-  }
-
-  /**
-   * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
-   * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
-   * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
-   * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
-   */
-  private async *streamList(
-    call: string,
-    makeBase: () => Record<string, unknown>,
-    first: Record<string, unknown> | null,
-    signal: AbortSignal | undefined,
-    cursor: {
-      resumeAt: (f: FileVersion) => Record<string, unknown>;
-      same: (a: FileVersion, b: FileVersion) => boolean;
-      next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
-    },
-  ): AsyncGenerator<FileVersion> {
-    const base = makeBase(); // checked on first use, like every listing's options
-    let start = first;
-    let skip: FileVersion | undefined;
-    let retries = 0;
-    for (;;) {
-      const text = JSON.stringify(start ? { ...base, ...start } : base);
-      let req: HttpRequest | undefined;
-      const res = await this.withAuth(signal, (auth, attempt, sig) => {
-        req = this.jsonRequest(call, text, auth, attempt, sig);
-        return this.transport.stream(req);
-      });
-      const entries = this.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
-      let rest: Record<string, unknown> | undefined;
-      let last: FileVersion | undefined;
-      try {
-        for (;;) {
-          const r = await entries.next();
-          if (r.done) {
-            rest = r.value;
-            break;
-          }
-          for (const f of r.value) {
-            if (skip) {
-              const dup = cursor.same(f, skip);
-              skip = undefined;
-              if (dup) continue;
-            }
-            last = f;
-            yield f;
-          }
-        }
-      } catch (err) {
-        const sig = this.signal(signal);
-        if (sig?.aborted) throw abortReason(sig);
-        if (!(err instanceof B2Error) || !err.retryable || retries >= this.retry.retries) throw err;
-        await sleep(backoffDelay(retries++, this.retry, err.retryAfter), sig);
-        if (last) {
-          start = cursor.resumeAt(last);
-          skip = last;
-        }
-        continue;
-      } finally {
-        if (!rest) await entries.return(undefined as never);
-      }
-      start = cursor.next(rest);
-      if (!start) return;
-    }
+    return listings.listFileVersions(this.core, bucketId, opts);
   }
 
   // ── hide, delete, info ─────────────────────────────────────────────────────
 
   async hideFile(bucketId: string, fileName: string, opts: CallOptions = {}): Promise<FileVersion> {
     checkFileName(fileName);
-    return this.api<FileVersion>('b2_hide_file', { bucketId, fileName }, opts.signal);
+    return this.core.api<FileVersion>('b2_hide_file', { bucketId, fileName }, opts.signal);
   }
 
   async deleteFileVersion(fileName: string, fileId: string, opts: CallOptions = {}): Promise<DeleteFileVersionResponse> {
     checkFileName(fileName);
-    return this.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId }, opts.signal);
+    return this.core.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId }, opts.signal);
   }
 
   async getFileInfo(fileId: string, opts: CallOptions = {}): Promise<FileVersion> {
-    return this.api<FileVersion>('b2_get_file_info', { fileId }, opts.signal);
+    return this.core.api<FileVersion>('b2_get_file_info', { fileId }, opts.signal);
   }
 
   // ── downloads ──────────────────────────────────────────────────────────────
 
-  private async fetchDownload(
-    call: 'b2_download_file_by_id' | 'b2_download_file_by_name',
-    method: 'GET' | 'HEAD',
-    makeUrl: (account: AccountInfo) => string,
-    opts: DownloadOptions,
-  ): Promise<HttpResponse> {
-    const headers: Record<string, string> = {};
-    if (opts.range) {
-      const { start, end } = opts.range;
-      if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
-        throw new UsageError(`bad byte range ${start}-${end ?? ''}`);
-      }
-      headers[H.range] = `bytes=${start}-${end ?? ''}`;
-    }
-    return this.withAuth(opts.signal, (auth, attempt, sig) =>
-      this.transport.stream({
-        call,
-        method,
-        url: makeUrl(auth.account),
-        headers: { ...headers, authorization: auth.token },
-        signal: sig,
-        attempt,
-        download: method === 'GET',
-      }),
-    );
+  downloadById(fileId: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
+    return downloads.downloadById(this.core, fileId, opts);
   }
 
-  private toDownload(call: string, res: HttpResponse): DownloadResponse {
-    try {
-      return { ...parseDownloadHeaders(call, res.status, res.headers), body: res.body };
-    } catch (err) {
-      res.body.destroy();
-      throw err;
-    }
+  downloadByName(bucketName: string, fileName: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
+    return downloads.downloadByName(this.core, bucketName, fileName, opts);
   }
 
-  async downloadById(fileId: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
-    const call = 'b2_download_file_by_id';
-    const res = await this.fetchDownload(call, 'GET', (a) => withQuery(`${a.downloadUrl}/${API}/${call}`, { fileId, ...opts.overrides }), opts);
-    return this.toDownload(call, res);
-  }
-
-  async downloadByName(bucketName: string, fileName: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
-    checkFileName(fileName);
-    const call = 'b2_download_file_by_name';
-    const res = await this.fetchDownload(call, 'GET', (a) => withQuery(byNameUrl(a.downloadUrl, bucketName, fileName), { ...opts.overrides }), opts);
-    return this.toDownload(call, res);
-  }
-
-  async headFileByName(bucketName: string, fileName: string, opts: CallOptions = {}): Promise<Omit<DownloadResponse, 'body'> | undefined> {
-    checkFileName(fileName);
-    const call = 'b2_download_file_by_name';
-    let res: HttpResponse;
-    try {
-      res = await this.fetchDownload(call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), { signal: opts.signal });
-    } catch (err) {
-      if (err instanceof B2Error && err.status === 404) return undefined;
-      throw err;
-    }
-    await res.body.dump().catch(() => undefined);
-    return parseDownloadHeaders(call, res.status, res.headers);
+  headFileByName(bucketName: string, fileName: string, opts: CallOptions = {}): Promise<Omit<DownloadResponse, 'body'> | undefined> {
+    return downloads.headFileByName(this.core, bucketName, fileName, opts);
   }
 
   // ── sharing ────────────────────────────────────────────────────────────────
@@ -641,7 +287,7 @@ export class B2Client implements B2Api {
     overrides?: Record<string, string>;
   }): Promise<DownloadAuthorization & { validDurationInSeconds: number; clamped: boolean }> {
     const d = clampDownloadDuration(p.validDurationInSeconds);
-    const res = await this.api<DownloadAuthorizationResponse>('b2_get_download_authorization', {
+    const res = await this.core.api<DownloadAuthorizationResponse>('b2_get_download_authorization', {
       bucketId: p.bucketId,
       fileNamePrefix: p.fileNamePrefix,
       validDurationInSeconds: d.seconds,
@@ -664,7 +310,7 @@ export class B2Client implements B2Api {
     if (p.bucketIds && p.bucketIds.length) body.bucketIds = p.bucketIds;
     if (p.namePrefix) body.namePrefix = p.namePrefix;
     if (p.validDurationInSeconds !== undefined) body.validDurationInSeconds = p.validDurationInSeconds;
-    return this.api<CreateKeyResponse>('b2_create_key', body);
+    return this.core.api<CreateKeyResponse>('b2_create_key', body);
   }
 
   async *listKeys(opts: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ApplicationKey> {
@@ -674,22 +320,18 @@ export class B2Client implements B2Api {
     do {
       const body: Record<string, unknown> = { accountId: account.accountId, maxKeyCount };
       if (start !== null) body.startApplicationKeyId = start;
-      const res = await this.api<ListKeysResponse>('b2_list_keys', body, opts.signal);
+      const res = await this.core.api<ListKeysResponse>('b2_list_keys', body, opts.signal);
       for (const k of res.keys) yield k;
       start = res.nextApplicationKeyId ?? null;
     } while (start !== null);
   }
 
   async deleteKey(applicationKeyId: string): Promise<ApplicationKey> {
-    return this.api<ApplicationKey>('b2_delete_key', { applicationKeyId });
+    return this.core.api<ApplicationKey>('b2_delete_key', { applicationKeyId });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.uploadUrls.clear();
-    this.partUrls.clear();
-    await this.transport.close();
+  close(): Promise<void> {
+    return this.core.close();
   }
 }
 

@@ -4,6 +4,7 @@
  * Retry-After is honoured everywhere, an abort stops it at once.
  */
 import { abortReason, sleep, throwIfAborted } from '../core/abort.js';
+import { B2Error } from '../core/errors.js';
 import type { RetryOptions } from './api.js';
 
 export interface ResolvedRetry {
@@ -48,10 +49,17 @@ export type RetryVerdict =
   /** Try again at once without counting (the caller repaired something, e.g. re-authorized once). */
   | 'again';
 
+/** Retries made so far, shared by several retrying() calls that spend one budget (a listing's re-asks). */
+export interface RetryCount {
+  used: number;
+}
+
 export interface RetryingOptions {
   signal?: AbortSignal;
   /** Retries after the first attempt; ResolvedRetry gives the backoff too. */
   policy: ResolvedRetry;
+  /** A count shared with other retrying() calls; each call counts from 0 without it. */
+  count?: RetryCount;
   /** What a failure allows. May be async (re-authorize, then 'again'). */
   classify: (err: unknown, attempt: number) => RetryVerdict | Promise<RetryVerdict>;
   /** Seconds to wait asked by the server for this failure (a Retry-After header). */
@@ -65,7 +73,7 @@ export interface RetryingOptions {
  * signal fires (then the abort reason is thrown, whatever the op threw).
  */
 export async function retrying<T>(op: (attempt: number) => Promise<T>, opts: RetryingOptions): Promise<T> {
-  let retries = 0;
+  const count = opts.count ?? { used: 0 };
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(opts.signal);
     try {
@@ -76,11 +84,22 @@ export async function retrying<T>(op: (attempt: number) => Promise<T>, opts: Ret
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       if (verdict === 'fail') throw err;
       if (verdict === 'again') continue;
-      if (retries >= opts.policy.retries) throw err;
-      const wait = verdict === 'retry-now' ? 0 : backoffDelay(retries, opts.policy, opts.retryAfter?.(err));
-      opts.onRetry?.(err, retries, wait);
-      retries++;
+      const retry = count.used;
+      if (retry >= opts.policy.retries) throw err;
+      const wait = verdict === 'retry-now' ? 0 : backoffDelay(retry, opts.policy, opts.retryAfter?.(err));
+      opts.onRetry?.(err, retry, wait);
+      count.used++;
       await sleep(wait, opts.signal);
     }
   }
+}
+
+/** The Retry-After (seconds) a B2Error carries, for RetryingOptions.retryAfter. */
+export function b2RetryAfter(err: unknown): number | undefined {
+  return err instanceof B2Error ? err.retryAfter : undefined;
+}
+
+/** The plain B2 rule: a transient failure (B2Error.retryable) is retried with backoff, anything else fails. */
+export function transientVerdict(err: unknown): RetryVerdict {
+  return err instanceof B2Error && err.retryable ? 'retry' : 'fail';
 }

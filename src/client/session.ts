@@ -2,12 +2,10 @@
  * The account session: authorize (retrying transient failures; a 401 is final), keep the token in its
  * store, reuse it until near its 24 h expiry, and coalesce concurrent re-authorizations into one.
  */
-import { B2Error } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { AccountInfo } from './api.js';
 import { parseAuthorize } from './account-info.js';
-import { sleep, throwIfAborted } from '../core/abort.js';
-import { backoffDelay, type ResolvedRetry } from './retry.js';
+import { b2RetryAfter, retrying, transientVerdict, type ResolvedRetry } from './retry.js';
 import type { TokenStore } from './token-cache.js';
 import type { Transport } from './transport.js';
 
@@ -93,14 +91,13 @@ export class Session {
     return p;
   }
 
-  /** One b2_authorize_account, retried on transient failures only; saved to the store. */
-  private async authorize(signal?: AbortSignal): Promise<AuthState> {
+  /** One b2_authorize_account, retried on transient failures only (a 401 is never retryable); saved to the store. */
+  private authorize(signal?: AbortSignal): Promise<AuthState> {
     const basic = Buffer.from(`${this.opts.keyId}:${this.opts.key}`, 'utf8').toString('base64');
     const url = `${this.opts.endpoint.replace(/\/+$/, '')}/b2api/v4/b2_authorize_account`;
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(signal);
-      const at = Date.now();
-      try {
+    return retrying(
+      async (attempt) => {
+        const at = Date.now();
         const body = await this.transport.json<unknown>({
           call: 'b2_authorize_account',
           method: 'GET',
@@ -111,18 +108,14 @@ export class Session {
         });
         const { token, account } = parseAuthorize(body, at);
         this.authorizations++;
-        const state = { token, account };
         try {
           await this.store.save({ authorizationToken: token, account });
         } catch {
           /* an unwritable cache only costs a re-authorization next run */
         }
-        return state;
-      } catch (err) {
-        // 401 (and every other non-transient answer) from authorize is final.
-        if (!(err instanceof B2Error) || err.status === 401 || !err.retryable || attempt >= this.opts.retry.retries) throw err;
-        await sleep(backoffDelay(attempt, this.opts.retry, err.retryAfter), signal);
-      }
-    }
+        return { token, account };
+      },
+      { signal, policy: this.opts.retry, classify: transientVerdict, retryAfter: b2RetryAfter },
+    );
   }
 }

@@ -62,6 +62,8 @@ export class B2Error extends Error {
   /** Whether the failure means the named bucket, file or version does not exist (b2-api.md §14). */
   get notFound(): boolean {
     if (this.status === 404) return true;
+    // b2_get_file_info's only input is the id: its 400 bad_request says no file has that id (b2-api.md §10.3).
+    if (this.call === 'b2_get_file_info' && this.status === 400 && this.code === 'bad_request') return true;
     return this.status === 400 && NOT_FOUND_CODES.has(this.code);
   }
 }

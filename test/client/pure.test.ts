@@ -17,7 +17,7 @@ import { errorFromResponse, parseRetryAfter } from '../../src/client/transport.j
 import { makeAttemptBody } from '../../src/client/upload-body.js';
 import { UploadUrlPool } from '../../src/client/upload-url-pool.js';
 import { checkFileMetadata, checkPageSize } from '../../src/client/validate.js';
-import { uploadFailureRetryable } from '../../src/client/b2-client.js';
+import { uploadVerdict } from '../../src/client/b2-client.js';
 import { B2Error } from '../../src/core/errors.js';
 
 test('backoff doubles from the base, stays within [50%,100%] jitter and the ceiling', () => {
@@ -73,10 +73,30 @@ test('errorFromResponse keeps status, code, message and Retry-After from a B2 er
 test('upload failures that take a fresh URL: transport, 408, 429, 5xx, upload-token 401s, auth_token_limit', () => {
   const e = (status: number, code: string) => new B2Error({ status, code, message: '' });
   for (const [s, c] of [[0, 'network_error'], [408, 'request_timeout'], [429, 'too_many_requests'], [500, 'internal_error'], [503, 'service_unavailable'], [401, 'expired_auth_token'], [400, 'auth_token_limit']] as const) {
-    assert.equal(uploadFailureRetryable(e(s, c)), true, `${s} ${c}`);
+    assert.equal(e(s, c).retryableUpload, true, `${s} ${c}`);
   }
   for (const [s, c] of [[400, 'bad_request'], [401, 'unauthorized'], [403, 'storage_cap_exceeded'], [404, 'not_found']] as const) {
-    assert.equal(uploadFailureRetryable(e(s, c)), false, `${s} ${c}`);
+    assert.equal(e(s, c).retryableUpload, false, `${s} ${c}`);
+    assert.equal(uploadVerdict(e(s, c)), 'fail', `${s} ${c}`);
+  }
+  assert.equal(uploadVerdict(e(401, 'bad_auth_token')), 'retry-now');
+  assert.equal(uploadVerdict(e(400, 'auth_token_limit')), 'retry-now');
+  assert.equal(uploadVerdict(e(503, 'service_unavailable')), 'retry');
+  assert.equal(uploadVerdict(new Error('EIO: the source file')), 'fail');
+});
+
+test('B2Error flags: retryable, reauthorize, notFound', () => {
+  const e = (status: number, code: string) => new B2Error({ status, code, message: '' });
+  assert.equal(e(503, 'service_unavailable').retryable, true);
+  assert.equal(e(0, 'network_error').retryable, true);
+  assert.equal(e(400, 'bad_request').retryable, false);
+  assert.equal(e(401, 'expired_auth_token').reauthorize, true);
+  assert.equal(e(401, 'unauthorized').reauthorize, false);
+  for (const [s, c] of [[404, 'not_found'], [400, 'no_such_file'], [400, 'file_not_present'], [400, 'bad_bucket_id']] as const) {
+    assert.equal(e(s, c).notFound, true, `${s} ${c}`);
+  }
+  for (const [s, c] of [[400, 'bad_request'], [401, 'unauthorized'], [503, 'service_unavailable']] as const) {
+    assert.equal(e(s, c).notFound, false, `${s} ${c}`);
   }
 });
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { B2Error, isAbortError } from '../../src/core/errors.js';
 import type { RunningEmulator } from '../../src/emulator/api.js';
-import { calls, makeClient, startTestEmulator } from './fixture.js';
+import { calls, collect, makeClient, startTestEmulator } from './fixture.js';
 
 let emu: RunningEmulator;
 before(async () => {
@@ -155,5 +155,30 @@ test('a connection dropped on a JSON call is a transport error (status 0) and is
   } finally {
     emu.controls.clearFaults();
     await logged.close();
+  }
+});
+
+test('--retries 0: a listing and an upload fail on the first injected 503, and a cut listing is not re-asked', async () => {
+  const c = makeClient(emu, { retry: { retries: 0, baseDelayMs: 1 } });
+  try {
+    const bucket = await c.createBucket({ bucketName: `t-r0-${process.pid}`, bucketType: 'allPrivate' });
+    await c.uploadFile({ bucketId: bucket.bucketId, fileName: 'a.txt', body: Buffer.from('a'), contentLength: 1 });
+    emu.controls.resetCounters();
+    emu.controls.injectFault({ call: 'b2_list_file_names', status: 503, code: 'service_unavailable', count: 1 });
+    const it = c.listFileNames(bucket.bucketId)[Symbol.asyncIterator]();
+    await assert.rejects(it.next(), (e) => e instanceof B2Error && e.status === 503);
+    assert.equal(calls(emu, 'b2_list_file_names'), 1);
+
+    emu.controls.injectFault({ call: 'b2_upload_file', status: 503, code: 'service_unavailable', count: 1 });
+    const up = c.uploadFile({ bucketId: bucket.bucketId, fileName: 'b.txt', body: Buffer.from('b'), contentLength: 1 });
+    await assert.rejects(up, (e) => e instanceof B2Error && e.status === 503);
+    assert.equal(calls(emu, 'b2_upload_file'), 1);
+
+    emu.controls.injectFault({ call: 'b2_list_file_names', kind: 'cut', count: 1 });
+    await assert.rejects(collect(c.listFileNames(bucket.bucketId)), (e) => e instanceof B2Error && e.retryable);
+    assert.equal(calls(emu, 'b2_list_file_names'), 2);
+  } finally {
+    emu.controls.clearFaults();
+    await c.close();
   }
 });

@@ -161,7 +161,7 @@ test('onCall logs each exchange with tokens and keys redacted', async () => {
 
 async function readAccountToken(c: ReturnType<typeof makeClient>): Promise<string | undefined> {
   await c.account();
-  return (c as unknown as { session: { token?: string } }).session.token;
+  return (c as unknown as { core: { session: { token?: string } } }).core.session.token;
 }
 
 test('listKeys pages through keys and createKey/deleteKey round-trip', async () => {

@@ -10,6 +10,7 @@ import { Progress } from '../output/progress.js';
 import { formatRemote, type RemoteLocation } from '../remote-path.js';
 import { safeJoin, statOrUndefined } from './local-files.js';
 import { baseName, forEachItem, openTarget, resolveFiles } from './remote-files.js';
+import { versionNotFound } from './versions.js';
 
 export interface GetOptions {
   dryRun: boolean;
@@ -20,7 +21,7 @@ export interface GetOptions {
 }
 
 function notFound(loc: RemoteLocation, err: unknown): unknown {
-  if (err instanceof B2Error && (err.status === 404 || (err.status === 400 && /not.?found|no such/i.test(err.message)))) {
+  if (err instanceof B2Error && err.notFound) {
     return new NotFoundError(`${formatRemote(loc)}: no such file (${err.message || err.code})`, { cause: err });
   }
   return err;
@@ -38,7 +39,7 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
     try {
       info = await t.client.getFileInfo(o.versionId);
     } catch (err) {
-      throw err instanceof B2Error && (err.status === 404 || err.status === 400) ? new NotFoundError(`file version ${o.versionId} not found`, { cause: err }) : err;
+      throw versionNotFound(o.versionId, err);
     }
     if (info.bucketId !== t.bucket.bucketId || (src.path && info.fileName !== src.path)) {
       throw new NotFoundError(`file version ${o.versionId} is not a version of ${formatRemote(src)}`);

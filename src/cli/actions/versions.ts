@@ -38,13 +38,17 @@ export async function versionsListAction(ctx: CliContext, loc: RemoteLocation): 
   });
 }
 
+/** A failed b2_get_file_info of a version id the user gave: not found (exit 3) when B2 says so. */
+export function versionNotFound(fileId: string, err: unknown): unknown {
+  return err instanceof B2Error && err.notFound ? new NotFoundError(`file version ${fileId} not found`, { cause: err }) : err;
+}
+
 async function versionById(t: Target, fileId: string): Promise<FileVersion> {
   let f: FileVersion;
   try {
     f = await t.client.getFileInfo(fileId);
   } catch (err) {
-    if (err instanceof B2Error && (err.status === 404 || err.status === 400)) throw new NotFoundError(`file version ${fileId} not found`, { cause: err });
-    throw err;
+    throw versionNotFound(fileId, err);
   }
   if (f.bucketId !== t.bucket.bucketId || f.fileName !== t.loc.path) throw new NotFoundError(`file version ${fileId} is not a version of ${formatRemote(t.loc)}`);
   if (f.action !== 'upload') throw new UsageError(`file version ${fileId} is a ${f.action} marker, not content`);

@@ -1,0 +1,127 @@
+/**
+ * File listings (b2_list_file_names, b2_list_file_versions) as async iterators, each page's reply read
+ * as it arrives.
+ */
+import { LIMITS } from '../core/limits.js';
+import type { FileVersion } from '../wire/types.js';
+import type { ListOptions } from './api.js';
+import type { ClientCore } from './core.js';
+import { b2RetryAfter, retrying, transientVerdict, type RetryCount, type RetryVerdict } from './retry.js';
+import type { HttpRequest } from './transport.js';
+import { checkPageSize } from './validate.js';
+
+function listBody(bucketId: string, opts: ListOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    bucketId,
+    maxFileCount: checkPageSize(opts.pageSize, LIMITS.maxListCount, 1000),
+  };
+  if (opts.prefix) body.prefix = opts.prefix;
+  if (opts.delimiter) body.delimiter = opts.delimiter;
+  return body;
+}
+
+export function listFileNames(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+  const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
+  return streamList(core, 'b2_list_file_names', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
+    resumeAt: (f) => ({ startFileName: f.fileName }),
+    same: (a, b) => a.fileName === b.fileName,
+    next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
+  });
+}
+
+export function listFileVersions(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+  let first: Record<string, unknown> | null = null;
+  if (opts.startFileName !== undefined) {
+    first = { startFileName: opts.startFileName };
+    if (opts.startFileId !== undefined) first.startFileId = opts.startFileId;
+  }
+  return streamList(core, 'b2_list_file_versions', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
+    resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
+    same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
+    next: (rest) => {
+      if (typeof rest.nextFileName !== 'string') return null;
+      return typeof rest.nextFileId === 'string' ? { startFileName: rest.nextFileName, startFileId: rest.nextFileId } : { startFileName: rest.nextFileName };
+    },
+  });
+}
+
+/**
+ * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
+ * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
+ * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
+ * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
+ */
+/** What a listing asks: its body (checked on first use), the start fields of its first page, its signal. */
+interface ListQuery {
+  makeBase: () => Record<string, unknown>;
+  first: Record<string, unknown> | null;
+  signal: AbortSignal | undefined;
+}
+
+async function* streamList(
+  core: ClientCore,
+  call: string,
+  query: ListQuery,
+  cursor: {
+    resumeAt: (f: FileVersion) => Record<string, unknown>;
+    same: (a: FileVersion, b: FileVersion) => boolean;
+    next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
+  },
+): AsyncGenerator<FileVersion> {
+  const { makeBase, first, signal } = query;
+  const base = makeBase(); // checked on first use, like every listing's options
+  const sig = core.signal(signal);
+  const count: RetryCount = { used: 0 }; // re-asks after a cut body, across the listing
+  let start = first;
+  let skip: FileVersion | undefined;
+  let last: FileVersion | undefined;
+  let page: AsyncGenerator<FileVersion[], Record<string, unknown>> | undefined;
+  let tries = 0; // requests sent for this page, for the call log
+  const nextBatch = async (): Promise<IteratorResult<FileVersion[], Record<string, unknown>>> => {
+    if (!page) {
+      const text = JSON.stringify(start ? { ...base, ...start } : base);
+      const before = tries;
+      let req: HttpRequest | undefined;
+      const res = await core.withAuth(sig, (auth, attempt, s) => {
+        req = core.jsonRequest(call, text, auth, before + attempt, s);
+        tries = before + attempt + 1;
+        return core.transport.stream(req);
+      });
+      page = core.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files');
+    }
+    return page.next();
+  };
+  const classify = (err: unknown): RetryVerdict => {
+    if (!page) return 'fail'; // the request itself failed: withAuth retried it already
+    page = undefined; // a generator that threw is finished (its body destroyed)
+    if (last) {
+      start = cursor.resumeAt(last);
+      skip = last;
+    }
+    return transientVerdict(err);
+  };
+  try {
+    for (;;) {
+      const r = await retrying(nextBatch, { signal: sig, policy: core.retry, count, classify, retryAfter: b2RetryAfter });
+      if (r.done) {
+        page = undefined;
+        last = undefined;
+        tries = 0;
+        start = cursor.next(r.value);
+        if (!start) return;
+        continue;
+      }
+      for (const f of r.value) {
+        if (skip) {
+          const dup = cursor.same(f, skip);
+          skip = undefined;
+          if (dup) continue;
+        }
+        last = f;
+        yield f;
+      }
+    }
+  } finally {
+    await page?.return(undefined as never);
+  }
+}
