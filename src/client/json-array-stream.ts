@@ -49,107 +49,94 @@ export class JsonArrayStream<E> {
 
   /** Feed the next chunk; returns the elements it completed, in order. */
   push(chunk: Buffer): E[] {
-    const out: E[] = [];
-    const n = chunk.length;
-    let i = 0;
-    /** Start of the current run of whole elements in this chunk, or -1. */
-    let runStart = -1;
-    let runEnd = -1;
-    /** Start of the element being scanned in this chunk (-1: it began in an earlier chunk). */
-    let elemStart = this.inElement ? -1 : -2;
-    /** Start of the bytes to keep in the rest from this chunk, or -1. */
-    let restStart = this.inArray ? -1 : 0;
-    let depth = this.depth;
-    let inString = this.inString;
-    let escaped = this.escaped;
-
-    const flushRun = () => {
-      if (runStart < 0) return;
-      const parsed = JSON.parse(`[${chunk.toString('utf8', runStart, runEnd)}]`) as E[];
-      for (const e of parsed) out.push(e);
-      runStart = -1;
+    const sc: ChunkScan<E> = {
+      chunk,
+      out: [],
+      runStart: -1,
+      runEnd: -1,
+      elemStart: this.inElement ? -1 : -2,
+      restStart: this.inArray ? -1 : 0,
+      depth: this.depth,
+      escaped: this.escaped,
+      nextBs: -2,
     };
-
-    // Inside strings (most of a listing's bytes) jump to the next quote with a native search; the
-    // chunk's next backslash is searched for once and reused until the scan passes it.
-    let nextBs = -2;
-    for (; i < n; i++) {
+    const n = chunk.length;
+    let inString = this.inString;
+    for (let i = 0; i < n; i++) {
       if (inString) {
-        if (escaped) {
-          escaped = false;
-          continue;
-        }
-        const q = chunk.indexOf(QUOTE, i);
-        if (nextBs !== -1 && nextBs < i) nextBs = chunk.indexOf(BACKSLASH, i);
-        if (nextBs !== -1 && (q === -1 || nextBs < q)) {
-          i = nextBs;
-          escaped = true;
-          continue;
-        }
-        if (q === -1) {
-          i = n;
-          break;
-        }
+        // Most of a listing's bytes are inside strings: jump to the closing quote with a native search.
+        const q = stringEnd(sc, i);
+        if (q < 0) break;
         i = q;
         inString = false;
         continue;
       }
       const c = chunk[i];
-      if (c === QUOTE) {
-        if (depth === 2 && this.inArray && !this.inElement) throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
-        inString = true;
-      } else if (c === OPEN_OBJ || c === OPEN_ARR) {
-        if (this.inArray && depth === 2) {
-          if (c !== OPEN_OBJ) throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
-          this.inElement = true;
-          elemStart = i;
-        } else if (c === OPEN_ARR && depth === 1 && !this.arrayDone) {
-          this.checkKey(chunk, restStart, i);
-          // Keep the "[" in the rest, then stop keeping bytes until the array closes.
-          this.keep(chunk, restStart, i + 1);
-          restStart = -1;
-          this.inArray = true;
-        } else if (depth === 0 && c !== OPEN_OBJ) {
-          throw new SyntaxError('reply is not a JSON object');
-        }
-        depth++;
-      } else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
-        depth--;
-        if (depth < 0) throw new SyntaxError('unbalanced JSON');
-        if (depth === 2 && this.inElement && c === CLOSE_OBJ) {
-          // An element ended at i.
-          this.inElement = false;
-          if (elemStart >= 0) {
-            if (runStart < 0) runStart = elemStart;
-            runEnd = i + 1;
-          } else {
-            this.pending.push(chunk.subarray(0, i + 1));
-            const text = Buffer.concat(this.pending).toString('utf8');
-            this.pending = [];
-            out.push(JSON.parse(text) as E);
-          }
-          elemStart = -2;
-        } else if (this.inArray && depth === 1) {
-          // The array closed: the rest resumes with its "]".
-          flushRun();
-          this.inArray = false;
-          this.arrayDone = true;
-          restStart = i;
-        }
-      } else if (depth === 2 && this.inArray && !this.inElement && c !== COMMA && c > 0x20) {
+      if (c === OPEN_OBJ || c === OPEN_ARR || c === CLOSE_OBJ || c === CLOSE_ARR) {
+        this.bracket(sc, i, c);
+      } else if (sc.depth === 2 && this.inArray && !this.inElement && c !== COMMA && c > 0x20) {
         throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
+      } else if (c === QUOTE) {
+        inString = true;
       }
     }
-    this.depth = depth;
+    this.depth = sc.depth;
     this.inString = inString;
-    this.escaped = escaped;
-    flushRun();
+    this.escaped = sc.escaped;
+    flushRun(sc);
     if (this.inElement) {
       // Keep the unfinished element's bytes (copied: the chunk may be a view of a reused buffer).
-      this.pending.push(Buffer.from(elemStart >= 0 ? chunk.subarray(elemStart) : chunk));
+      this.pending.push(Buffer.from(sc.elemStart >= 0 ? chunk.subarray(sc.elemStart) : chunk));
     }
-    if (restStart >= 0) this.keep(chunk, restStart, n);
-    return out;
+    if (sc.restStart >= 0) this.keep(chunk, sc.restStart, n);
+    return sc.out;
+  }
+
+  /** A bracket outside strings: it changes depth and marks where elements and the array start and end. */
+  private bracket(sc: ChunkScan<E>, i: number, c: number): void {
+    if (c === OPEN_OBJ || c === OPEN_ARR) {
+      if (this.inArray && sc.depth === 2) {
+        if (c !== OPEN_OBJ) throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
+        this.inElement = true;
+        sc.elemStart = i;
+      } else if (c === OPEN_ARR && sc.depth === 1 && !this.arrayDone) {
+        this.checkKey(sc.chunk, sc.restStart, i);
+        // Keep the "[" in the rest, then stop keeping bytes until the array closes.
+        this.keep(sc.chunk, sc.restStart, i + 1);
+        sc.restStart = -1;
+        this.inArray = true;
+      } else if (sc.depth === 0 && c !== OPEN_OBJ) {
+        throw new SyntaxError('reply is not a JSON object');
+      }
+      sc.depth++;
+    } else {
+      sc.depth--;
+      if (sc.depth < 0) throw new SyntaxError('unbalanced JSON');
+      if (sc.depth === 2 && this.inElement && c === CLOSE_OBJ) {
+        this.inElement = false;
+        this.elementEnded(sc, i);
+      } else if (this.inArray && sc.depth === 1) {
+        // The array closed: the rest resumes with its "]".
+        flushRun(sc);
+        this.inArray = false;
+        this.arrayDone = true;
+        sc.restStart = i;
+      }
+    }
+  }
+
+  /** An element ended at i: extend this chunk's run of whole elements, or parse the one split across chunks. */
+  private elementEnded(sc: ChunkScan<E>, i: number): void {
+    if (sc.elemStart >= 0) {
+      if (sc.runStart < 0) sc.runStart = sc.elemStart;
+      sc.runEnd = i + 1;
+    } else {
+      this.pending.push(sc.chunk.subarray(0, i + 1));
+      const text = Buffer.concat(this.pending).toString('utf8');
+      this.pending = [];
+      sc.out.push(JSON.parse(text) as E);
+    }
+    sc.elemStart = -2;
   }
 
   /** The top-level object without the array's elements; throws when the reply was cut short. */
@@ -173,5 +160,56 @@ export class JsonArrayStream<E> {
     const tail = Buffer.concat([...this.rest, restStart >= 0 ? chunk.subarray(restStart, at) : Buffer.alloc(0)]).toString('utf8');
     const m = /"((?:[^"\\]|\\.)*)"\s*:\s*$/.exec(tail);
     if (!m || m[1] !== this.arrayKey) throw new SyntaxError(`expected the array "${this.arrayKey}" in the reply`);
+  }
+}
+
+/** The scan of one pushed chunk: positions in it, and the state carried from chunk to chunk while it runs. */
+interface ChunkScan<E> {
+  chunk: Buffer;
+  out: E[];
+  /** Start and end of the current run of whole elements in this chunk (runStart -1: none). */
+  runStart: number;
+  runEnd: number;
+  /** Start of the element being scanned in this chunk (-1: it began in an earlier chunk; -2: none). */
+  elemStart: number;
+  /** Start of the bytes to keep in the rest from this chunk, or -1. */
+  restStart: number;
+  depth: number;
+  /** The byte at the scan position is escaped by a backslash. */
+  escaped: boolean;
+  /** The chunk's next backslash at or after the scan (-1: none left; -2: not searched yet). */
+  nextBs: number;
+}
+
+/** Parse the run of whole elements found in this chunk with one JSON.parse. */
+function flushRun<E>(sc: ChunkScan<E>): void {
+  if (sc.runStart < 0) return;
+  const parsed = JSON.parse(`[${sc.chunk.toString('utf8', sc.runStart, sc.runEnd)}]`) as E[];
+  for (const e of parsed) sc.out.push(e);
+  sc.runStart = -1;
+}
+
+/**
+ * Inside a string from j: the index of its closing quote, or -1 when the chunk ends first (the escape
+ * state is kept in sc). The chunk's next backslash is searched for once and reused until the scan passes it.
+ */
+function stringEnd<E>(sc: ChunkScan<E>, j: number): number {
+  const { chunk } = sc;
+  const n = chunk.length;
+  for (;;) {
+    if (sc.escaped) {
+      if (j >= n) return -1;
+      sc.escaped = false;
+      j++;
+    }
+    if (j >= n) return -1;
+    const q = chunk.indexOf(QUOTE, j);
+    if (sc.nextBs !== -1 && sc.nextBs < j) sc.nextBs = chunk.indexOf(BACKSLASH, j);
+    if (sc.nextBs !== -1 && (q === -1 || sc.nextBs < q)) {
+      j = sc.nextBs + 1;
+      sc.escaped = true;
+      continue;
+    }
+    return q;
   }
 }
