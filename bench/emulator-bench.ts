@@ -78,7 +78,7 @@ function makeFile(path: string, size: number): void {
   const block = randomBytes(16 * 2 ** 20);
   const fd = openSync(path, 'w');
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = Math.min(block.length, size - done);
       writeSync(fd, block, 0, n);
       done += n;
@@ -126,21 +126,42 @@ async function measure(samples: Samples, op: Op, cpu: () => number, fn: () => Pr
   samples[op].push({ ms, serverCpu: cpu() - c0 });
 }
 
-async function curlUpload(b2: RawB2, bucketId: string, file: string, name: string, sha1: string, size: number): Promise<number> {
+async function curlUpload(
+  b2: RawB2,
+  bucketId: string,
+  file: string,
+  name: string,
+  sha1: string,
+  size: number,
+): Promise<number> {
   const up = await b2.getUploadUrl(bucketId);
   // -T streams the file (--data-binary @file would read it all into curl's memory first)
   const r = await run('curl', [
-    '-sS', '-X', 'POST', '-T', file, '-o', '-', '-w', '\n%{http_code}',
-    '-H', 'Expect:',
-    '-H', `Authorization: ${up.authorizationToken}`,
-    '-H', `X-Bz-File-Name: ${encodeURIComponent(name)}`,
-    '-H', 'Content-Type: application/octet-stream',
-    '-H', `X-Bz-Content-Sha1: ${sha1}`,
+    '-sS',
+    '-X',
+    'POST',
+    '-T',
+    file,
+    '-o',
+    '-',
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    'Expect:',
+    '-H',
+    `Authorization: ${up.authorizationToken}`,
+    '-H',
+    `X-Bz-File-Name: ${encodeURIComponent(name)}`,
+    '-H',
+    'Content-Type: application/octet-stream',
+    '-H',
+    `X-Bz-Content-Sha1: ${sha1}`,
     up.uploadUrl,
   ]);
   const nl = r.stdout.lastIndexOf('\n');
   const [body, status] = [r.stdout.slice(0, nl), r.stdout.slice(nl + 1)];
-  if (r.code !== 0 || status !== '200') throw new Error(`curl upload failed (${r.code}, HTTP ${status}): ${body} ${r.stderr}`);
+  if (r.code !== 0 || status !== '200')
+    throw new Error(`curl upload failed (${r.code}, HTTP ${status}): ${body} ${r.stderr}`);
   const answer = JSON.parse(body);
   if (answer.contentSha1 !== sha1 || answer.contentLength !== size) throw new Error(`upload answered ${body}`);
   return r.ms;
@@ -149,7 +170,8 @@ async function curlUpload(b2: RawB2, bucketId: string, file: string, name: strin
 async function curlDownload(url: string, authorization: string | undefined, size: number): Promise<number> {
   const auth = authorization ? ['-H', `Authorization: ${authorization}`] : [];
   const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...auth, url]);
-  if (r.code !== 0 || r.stdout !== `200 ${size}`) throw new Error(`curl download failed (${r.code}): ${r.stdout} ${r.stderr}`);
+  if (r.code !== 0 || r.stdout !== `200 ${size}`)
+    throw new Error(`curl download failed (${r.code}): ${r.stdout} ${r.stderr}`);
   return r.ms;
 }
 
@@ -158,7 +180,15 @@ function runLine(size: number, label: string, s: Samples, i: number, extra: stri
   return `  ${formatBytes(size)} ${label} run ${i + 1}: ${parts.join(', ')} MB/s${extra}`;
 }
 
-async function benchEmulator(args: Args, size: number, file: string, sha1: string, mode: 'data' | 'memory', runs: number, withRclone: boolean): Promise<SizeReport> {
+async function benchEmulator(
+  args: Args,
+  size: number,
+  file: string,
+  sha1: string,
+  mode: 'data' | 'memory',
+  runs: number,
+  withRclone: boolean,
+): Promise<SizeReport> {
   const dataDir = mode === 'data' ? mkdtempSync(join(args.dir, 'b2sync-bench-data-')) : undefined;
   const child = await spawnEmulator(dataDir ? { dataDir } : {});
   const { url, keyId, applicationKey } = child.info;
@@ -177,14 +207,28 @@ async function benchEmulator(args: Args, size: number, file: string, sha1: strin
     };
     for (let i = 0; i < runs; i++) {
       await measure(samples, 'curlUp', child.cpuSeconds, () => curlUpload(b2, bucketId, file, 'curl.bin', sha1, size));
-      await measure(samples, 'curlDown', child.cpuSeconds, () => curlDownload(b2.fileUrl(BUCKET, 'curl.bin'), b2.token, size));
+      await measure(samples, 'curlDown', child.cpuSeconds, () =>
+        curlDownload(b2.fileUrl(BUCKET, 'curl.bin'), b2.token, size),
+      );
       if (withRclone) {
-        await measure(samples, 'rcloneUp', child.cpuSeconds, () => rclone(['copyto', file, `emu:${BUCKET}/rclone.bin`]));
-        await measure(samples, 'rcloneDown', child.cpuSeconds, () => rclone(['copyto', `emu:${BUCKET}/rclone.bin`, downloaded]));
+        await measure(samples, 'rcloneUp', child.cpuSeconds, () =>
+          rclone(['copyto', file, `emu:${BUCKET}/rclone.bin`]),
+        );
+        await measure(samples, 'rcloneDown', child.cpuSeconds, () =>
+          rclone(['copyto', `emu:${BUCKET}/rclone.bin`, downloaded]),
+        );
         rmSync(downloaded, { force: true });
       }
       await b2.emptyBucket(BUCKET); // keep the data dir (and memory mode) from accumulating runs
-      console.log(runLine(size, `emulator (${mode})`, samples, i, `; emulator peak RSS so far ${formatBytes(child.memory()?.peakRss ?? NaN)}`));
+      console.log(
+        runLine(
+          size,
+          `emulator (${mode})`,
+          samples,
+          i,
+          `; emulator peak RSS so far ${formatBytes(child.memory()?.peakRss ?? NaN)}`,
+        ),
+      );
     }
     return { size, server: mode, samples, idleRss, peakRss: child.memory()?.peakRss ?? NaN };
   } finally {
@@ -201,7 +245,8 @@ async function benchSink(size: number, file: string, sha1: string, runs: number)
     for (let i = 0; i < runs; i++) {
       await measure(samples, 'curlUp', sink.cpuSeconds, async () => {
         const up = await run('curl', ['-sS', '-X', 'POST', '-T', file, '-H', 'Expect:', '-o', '-', sink.info.url]);
-        if (up.code !== 0 || JSON.parse(up.stdout).contentSha1 !== sha1) throw new Error(`sink upload: ${up.stdout} ${up.stderr}`);
+        if (up.code !== 0 || JSON.parse(up.stdout).contentSha1 !== sha1)
+          throw new Error(`sink upload: ${up.stdout} ${up.stderr}`);
         return up.ms;
       });
       await measure(samples, 'curlDown', sink.cpuSeconds, () => curlDownload(sink.info.url, undefined, size));
@@ -237,7 +282,9 @@ async function main(): Promise<void> {
   if (!curlOk) throw new Error('curl is required');
   const rclone = args.rclone ? rcloneVersion() : undefined;
   if (args.rclone && !rclone) console.log('rclone not found: curl only');
-  console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${formatBytes(totalmem())} RAM; ${rclone ?? 'no rclone'}; curl`);
+  console.log(
+    `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${formatBytes(totalmem())} RAM; ${rclone ?? 'no rclone'}; curl`,
+  );
   console.log(`sizes ${args.sizes.map(formatBytes).join(', ')}, ${args.runs} runs each, scratch in ${args.dir}`);
 
   const reports: SizeReport[] = [];
@@ -254,8 +301,10 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('\nMedians: client throughput in MB/s (10^6 B/s), then the server\'s own CPU seconds per GiB moved');
-  console.log('| size | server | runs | curl up | curl down | rclone up | rclone down | server CPU s/GiB (curl up / curl down / rclone up / rclone down) | RSS idle | peak RSS (VmHWM) |');
+  console.log("\nMedians: client throughput in MB/s (10^6 B/s), then the server's own CPU seconds per GiB moved");
+  console.log(
+    '| size | server | runs | curl up | curl down | rclone up | rclone down | server CPU s/GiB (curl up / curl down / rclone up / rclone down) | RSS idle | peak RSS (VmHWM) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of reports) {
     const s = r.samples;

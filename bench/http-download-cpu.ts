@@ -33,13 +33,22 @@ const GiB = 1024 ** 3;
 const scratch = await mkdtemp(join(flag('dir') ?? tmpdir(), 'b2sync-httpcpu-'));
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
-const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const emu = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 try {
   const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
   const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({ applicationKeyId: target.keyId, applicationKey: target.applicationKey, endpoint: target.url, tokenCache: { kind: 'memory' } });
+  const client = new B2Client({
+    applicationKeyId: target.keyId,
+    applicationKey: target.applicationKey,
+    endpoint: target.url,
+    tokenCache: { kind: 'memory' },
+  });
   const bucket = await client.createBucket({ bucketName: `httpcpu-${process.pid}`, bucketType: 'allPublic' });
   const src = join(scratch, 'src');
   const hash = createHash('sha1');
@@ -65,22 +74,36 @@ try {
     for (const mode of order) {
       spawnSync('sync');
       const dst = join(scratch, 'dst');
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'http-download-run.ts'), JSON.stringify({ url, path: dst, mode })], {
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'bench', 'http-download-run.ts'), JSON.stringify({ url, path: dst, mode })],
+        {
+          encoding: 'utf8',
+        },
+      );
       if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
-      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { bytes: number; sha1: string; cpuMs: number; ms: number };
-      if (out.bytes !== bytes || out.sha1 !== sha1) throw new Error(`${mode}: wrong body (${out.bytes} bytes, ${out.sha1})`);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+        bytes: number;
+        sha1: string;
+        cpuMs: number;
+        ms: number;
+      };
+      if (out.bytes !== bytes || out.sha1 !== sha1)
+        throw new Error(`${mode}: wrong body (${out.bytes} bytes, ${out.sha1})`);
       const perGiB = out.cpuMs / 1000 / (bytes / GiB);
       cpu.get(mode)!.push(perGiB);
-      console.log(`  round ${i + 1} ${mode.padEnd(8)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`);
+      console.log(
+        `  round ${i + 1} ${mode.padEnd(8)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
+      );
       await rm(dst, { force: true });
     }
   }
   const base = median(cpu.get(modes[0])!);
   for (const [mode, xs] of cpu) {
     const m = median(xs);
-    console.log(`${mode.padEnd(8)} median ${m.toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${((m / base - 1) * 100).toFixed(0)}% vs ${modes[0]}`);
+    console.log(
+      `${mode.padEnd(8)} median ${m.toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${((m / base - 1) * 100).toFixed(0)}% vs ${modes[0]}`,
+    );
   }
 } finally {
   emu.stdin!.end();

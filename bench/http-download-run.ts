@@ -75,30 +75,30 @@ function viaDispatch(agent: import('undici').Dispatcher, url: string, sink: Sink
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     let controller: { pause(): void; resume(): void; abort(e: Error): void } | undefined;
-    agent.dispatch(
-      { origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: {} },
-      {
-        onRequestStart(c: typeof controller) {
-          controller = c;
-        },
-        onResponseStart(_c: unknown, status: number) {
-          if (status !== 200) reject(new Error(`status ${status}`));
-        },
-        onResponseData(c: NonNullable<typeof controller>, chunk: Buffer) {
-          const p = sink.push(chunk);
-          if (p) {
-            c.pause();
-            p.then(() => c.resume(), (e: Error) => c.abort(e));
-          }
-        },
-        onResponseEnd() {
-          resolve();
-        },
-        onResponseError(_c: unknown, err: Error) {
-          reject(err);
-        },
-      } as unknown as import('undici').Dispatcher.DispatchHandler,
-    );
+    agent.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: {} }, {
+      onRequestStart(c: typeof controller) {
+        controller = c;
+      },
+      onResponseStart(_c: unknown, status: number) {
+        if (status !== 200) reject(new Error(`status ${status}`));
+      },
+      onResponseData(c: NonNullable<typeof controller>, chunk: Buffer) {
+        const p = sink.push(chunk);
+        if (p) {
+          c.pause();
+          p.then(
+            () => c.resume(),
+            (e: Error) => c.abort(e),
+          );
+        }
+      },
+      onResponseEnd() {
+        resolve();
+      },
+      onResponseError(_c: unknown, err: Error) {
+        reject(err);
+      },
+    } as unknown as import('undici').Dispatcher.DispatchHandler);
     void controller;
   });
 }
@@ -128,4 +128,6 @@ await sink.end();
 const c = process.cpuUsage(c0);
 const ms = performance.now() - t0;
 await fh.close();
-process.stdout.write(JSON.stringify({ bytes: sink.total, sha1: sink.hash.digest('hex'), cpuMs: (c.user + c.system) / 1000, ms }) + '\n');
+process.stdout.write(
+  JSON.stringify({ bytes: sink.total, sha1: sink.hash.digest('hex'), cpuMs: (c.user + c.system) / 1000, ms }) + '\n',
+);

@@ -29,13 +29,22 @@ const GiB = 1024 ** 3;
 const scratch = await mkdtemp(join(flag('dir') ?? tmpdir(), 'b2sync-upcpu-'));
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
-const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const emu = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 try {
   const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
   const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({ applicationKeyId: target.keyId, applicationKey: target.applicationKey, endpoint: target.url, tokenCache: { kind: 'memory' } });
+  const client = new B2Client({
+    applicationKeyId: target.keyId,
+    applicationKey: target.applicationKey,
+    endpoint: target.url,
+    tokenCache: { kind: 'memory' },
+  });
   const bucket = await client.createBucket({ bucketName: `upcpu-${process.pid}`, bucketType: 'allPrivate' });
   await client.close();
   const src = join(scratch, 'src');
@@ -46,17 +55,24 @@ try {
     await fh.write(block.subarray(0, Math.min(block.length, bytes - off)));
   }
   await fh.close();
-  const cpu = new Map<string, number[]>([['upload', []], ['sha1', []]]);
+  const cpu = new Map<string, number[]>([
+    ['upload', []],
+    ['sha1', []],
+  ]);
   for (let i = 0; i < runs; i++) {
     for (const op of i % 2 ? ['sha1', 'upload'] : ['upload', 'sha1']) {
       spawnSync('sync');
       const job = JSON.stringify({ ...target, op, bucketId: bucket.bucketId, path: src });
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'http-upload-run.ts'), job], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'http-upload-run.ts'), job], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`${op} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; ms: number };
       const perGiB = out.cpuMs / 1000 / (bytes / GiB);
       cpu.get(op)!.push(perGiB);
-      console.log(`  round ${i + 1} ${op.padEnd(6)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`);
+      console.log(
+        `  round ${i + 1} ${op.padEnd(6)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
+      );
     }
   }
   const up = median(cpu.get('upload')!);

@@ -8,10 +8,22 @@ import { createReadStream } from 'node:fs';
 import { B2Client } from '../src/client/b2-client.js';
 import { uploadLocalFile } from '../src/transfer/index.js';
 
-const a = JSON.parse(process.argv[2]) as { op: 'upload' | 'sha1'; url: string; keyId: string; applicationKey: string; bucketId: string; path: string };
+const a = JSON.parse(process.argv[2]) as {
+  op: 'upload' | 'sha1';
+  url: string;
+  keyId: string;
+  applicationKey: string;
+  bucketId: string;
+  path: string;
+};
 let client: B2Client | undefined;
 if (a.op === 'upload') {
-  client = new B2Client({ applicationKeyId: a.keyId, applicationKey: a.applicationKey, endpoint: a.url, tokenCache: { kind: 'memory' } });
+  client = new B2Client({
+    applicationKeyId: a.keyId,
+    applicationKey: a.applicationKey,
+    endpoint: a.url,
+    tokenCache: { kind: 'memory' },
+  });
   await client.account();
 }
 const t0 = performance.now();

@@ -52,7 +52,20 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { jobs: new Set(['a', 'b', 'c']), filesA: 10_000, filesB: 100_000, sizeC: 2 * 2 ** 30, runsA: 3, runsB: NaN, runsC: NaN, latencyA: 20, latencyB: 0, dir: tmpdir(), shipped: false, rclone: true };
+  const a: Args = {
+    jobs: new Set(['a', 'b', 'c']),
+    filesA: 10_000,
+    filesB: 100_000,
+    sizeC: 2 * 2 ** 30,
+    runsA: 3,
+    runsB: NaN,
+    runsC: NaN,
+    latencyA: 20,
+    latencyB: 0,
+    dir: tmpdir(),
+    shipped: false,
+    rclone: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const val = () => {
@@ -109,10 +122,26 @@ interface Row {
   samples: Sample[];
 }
 
-const B2SYNC_DEFAULT: Config = { tool: 'b2sync', label: 'b2sync (defaults: 16/16)', argv: (s, b, p) => ['sync', s, `b2://${b}/${p}`] };
-const RCLONE_DEFAULT: Config = { tool: 'rclone', label: 'rclone (defaults: 4/8)', argv: (s, b, p) => ['sync', s, `${REMOTE}:${b}/${p}`] };
-const RCLONE_16: Config = { tool: 'rclone', label: 'rclone --transfers 16 --checkers 16', argv: (s, b, p) => ['sync', '--transfers', '16', '--checkers', '16', s, `${REMOTE}:${b}/${p}`] };
-const RCLONE_FAST_LIST: Config = { tool: 'rclone', label: 'rclone --fast-list (defaults: 4/8)', argv: (s, b, p) => ['sync', '--fast-list', s, `${REMOTE}:${b}/${p}`] };
+const B2SYNC_DEFAULT: Config = {
+  tool: 'b2sync',
+  label: 'b2sync (defaults: 16/16)',
+  argv: (s, b, p) => ['sync', s, `b2://${b}/${p}`],
+};
+const RCLONE_DEFAULT: Config = {
+  tool: 'rclone',
+  label: 'rclone (defaults: 4/8)',
+  argv: (s, b, p) => ['sync', s, `${REMOTE}:${b}/${p}`],
+};
+const RCLONE_16: Config = {
+  tool: 'rclone',
+  label: 'rclone --transfers 16 --checkers 16',
+  argv: (s, b, p) => ['sync', '--transfers', '16', '--checkers', '16', s, `${REMOTE}:${b}/${p}`],
+};
+const RCLONE_FAST_LIST: Config = {
+  tool: 'rclone',
+  label: 'rclone --fast-list (defaults: 4/8)',
+  argv: (s, b, p) => ['sync', '--fast-list', s, `${REMOTE}:${b}/${p}`],
+};
 
 class Bench {
   private emu?: ChildServer<EmulatorInfo>;
@@ -136,7 +165,15 @@ class Bench {
     this.raw = await RawB2.authorize(url, keyId, applicationKey);
     const configDir = join(this.scratch, `b2sync-config-${this.emu.pid}`);
     await mkdir(configDir, { recursive: true });
-    this.b2Env = { ...process.env, B2SYNC_ENDPOINT: url, B2_APPLICATION_KEY_ID: keyId, B2_APPLICATION_KEY: applicationKey, B2SYNC_CONFIG_DIR: configDir, B2SYNC_KEYRING: 'off', NO_COLOR: '1' };
+    this.b2Env = {
+      ...process.env,
+      B2SYNC_ENDPOINT: url,
+      B2_APPLICATION_KEY_ID: keyId,
+      B2_APPLICATION_KEY: applicationKey,
+      B2SYNC_CONFIG_DIR: configDir,
+      B2SYNC_KEYRING: 'off',
+      NO_COLOR: '1',
+    };
     this.rEnv = rcloneEnv({ endpoint: url, keyId, applicationKey });
   }
 
@@ -162,15 +199,29 @@ class Bench {
     let m: Measured;
     if (c.tool === 'b2sync') {
       const node: string[] = [];
-      if (this.args.cpuProf) node.push('--cpu-prof', '--cpu-prof-dir', this.args.cpuProf, '--cpu-prof-name', `b2sync-${job}-${++this.profRun}.cpuprofile`);
-      m = await runMeasured(process.execPath, [...node, this.bin, ...c.argv(src, bucket, prefix)], this.b2Env, this.scratch);
+      if (this.args.cpuProf)
+        node.push(
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          this.args.cpuProf,
+          '--cpu-prof-name',
+          `b2sync-${job}-${++this.profRun}.cpuprofile`,
+        );
+      m = await runMeasured(
+        process.execPath,
+        [...node, this.bin, ...c.argv(src, bucket, prefix)],
+        this.b2Env,
+        this.scratch,
+      );
     } else {
       m = await runMeasured(RCLONE_BIN, c.argv(src, bucket, prefix), this.rEnv, this.scratch);
     }
     const emulatorCpu = this.emu!.cpuSeconds() - cpu0;
     const counters = await this.control!.counters();
     if (m.code !== 0) {
-      throw new Error(`${c.label} failed (exit ${m.code}):\n${m.command}\n${m.stderrTail}\n${m.stdoutTail.slice(-1000)}`);
+      throw new Error(
+        `${c.label} failed (exit ${m.code}):\n${m.command}\n${m.stderrTail}\n${m.stdoutTail.slice(-1000)}`,
+      );
     }
     return { m, counters, emulatorCpu };
   }
@@ -205,7 +256,14 @@ function sum(c: Counters, names: string[]): number {
   return names.reduce((n, k) => n + (c.calls[k] ?? 0), 0);
 }
 
-const UPLOAD_CALLS = ['b2_upload_file', 'b2_upload_part', 'b2_start_large_file', 'b2_finish_large_file', 'b2_copy_file', 'b2_copy_part'];
+const UPLOAD_CALLS = [
+  'b2_upload_file',
+  'b2_upload_part',
+  'b2_start_large_file',
+  'b2_finish_large_file',
+  'b2_copy_file',
+  'b2_copy_part',
+];
 const PER_FILE_READS = ['b2_get_file_info', 'b2_download_file_by_name', 'b2_download_file_by_id'];
 const DELETES = ['b2_hide_file', 'b2_delete_file_version'];
 
@@ -222,10 +280,20 @@ async function jobA(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   await bench.setLatency(args.latencyA);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT, RCLONE_16] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'a', config, samples: [] as Sample[] }));
-  await runRounds(bench, 'a', args.runsA, mine, src, bucket, (run, row) => `run${run}-${row.config.tool}-${mine.indexOf(row)}`, async (s, row, run) => {
-    const uploads = s.counters.calls.b2_upload_file ?? 0;
-    if (uploads !== n) notes.push(`(a) ${row.config.label} run ${run + 1}: ${uploads} b2_upload_file calls for ${n} files`);
-  });
+  await runRounds(
+    bench,
+    'a',
+    args.runsA,
+    mine,
+    src,
+    bucket,
+    (run, row) => `run${run}-${row.config.tool}-${mine.indexOf(row)}`,
+    async (s, row, run) => {
+      const uploads = s.counters.calls.b2_upload_file ?? 0;
+      if (uploads !== n)
+        notes.push(`(a) ${row.config.label} run ${run + 1}: ${uploads} b2_upload_file calls for ${n} files`);
+    },
+  );
   rows.push(...mine);
 }
 
@@ -269,17 +337,31 @@ async function jobB(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   const bucket = 'bench-sync-b';
   await bench.createBucket(bucket);
   const prefix = 'tree';
-  const populate: Config = { tool: 'b2sync', label: 'populate: b2sync --transfers 64', argv: (s, b, p) => ['sync', '--transfers', '64', s, `b2://${b}/${p}`] };
+  const populate: Config = {
+    tool: 'b2sync',
+    label: 'populate: b2sync --transfers 64',
+    argv: (s, b, p) => ['sync', '--transfers', '64', s, `b2://${b}/${p}`],
+  };
   const pop = await bench.runOnce('b-populate', populate, src, bucket, prefix);
   console.log(`  populated by b2sync --transfers 64: ${line(pop)}`);
-  if ((pop.counters.calls.b2_upload_file ?? 0) !== n) throw new Error(`(b) populate uploaded ${pop.counters.calls.b2_upload_file} of ${n} files`);
+  if ((pop.counters.calls.b2_upload_file ?? 0) !== n)
+    throw new Error(`(b) populate uploaded ${pop.counters.calls.b2_upload_file} of ${n} files`);
   await bench.setLatency(args.latencyB);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT, RCLONE_FAST_LIST] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'b', config, samples: [] as Sample[] }));
-  await runRounds(bench, 'b', args.runsB, mine, src, bucket, () => prefix, async (s, row, run) => {
-    const writes = sum(s.counters, [...UPLOAD_CALLS, ...DELETES]);
-    if (writes > 0) notes.push(`(b) ${row.config.label} run ${run + 1} was not a no-op: ${callList(s.counters)}`);
-  });
+  await runRounds(
+    bench,
+    'b',
+    args.runsB,
+    mine,
+    src,
+    bucket,
+    () => prefix,
+    async (s, row, run) => {
+      const writes = sum(s.counters, [...UPLOAD_CALLS, ...DELETES]);
+      if (writes > 0) notes.push(`(b) ${row.config.label} run ${run + 1} was not a no-op: ${callList(s.counters)}`);
+    },
+  );
   rows.push(...mine);
 }
 
@@ -296,10 +378,20 @@ async function jobC(bench: Bench, rows: Row[], notes: string[]): Promise<void> {
   await bench.createBucket(bucket);
   const configs = args.rclone ? [B2SYNC_DEFAULT, RCLONE_DEFAULT] : [B2SYNC_DEFAULT];
   const mine = configs.map((config) => ({ job: 'c', config, samples: [] as Sample[] }));
-  await runRounds(bench, 'c', args.runsC, mine, src, bucket, (run, row) => `run${run}-${row.config.tool}`, async (s, row, run, prefix) => {
-    if (sum(s.counters, ['b2_finish_large_file', 'b2_upload_file']) !== 1) notes.push(`(c) ${row.config.label} run ${run + 1}: ${callList(s.counters)}`);
-    await bench.deletePrefix(bucket, prefix); // keep the disk use to one copy
-  });
+  await runRounds(
+    bench,
+    'c',
+    args.runsC,
+    mine,
+    src,
+    bucket,
+    (run, row) => `run${run}-${row.config.tool}`,
+    async (s, row, run, prefix) => {
+      if (sum(s.counters, ['b2_finish_large_file', 'b2_upload_file']) !== 1)
+        notes.push(`(c) ${row.config.label} run ${run + 1}: ${callList(s.counters)}`);
+      await bench.deletePrefix(bucket, prefix); // keep the disk use to one copy
+    },
+  );
   await rm(dataDir, { recursive: true, force: true });
   rows.push(...mine);
 }
@@ -312,7 +404,8 @@ function medianSample(samples: Sample[]): Sample {
 
 function jobTitle(job: string, a: Args): string {
   if (job === 'a') return `(a) ${a.filesA.toLocaleString('en-US')} small files up, ${a.latencyA} ms latency`;
-  if (job === 'b') return `(b) no-op re-sync, ${a.filesB.toLocaleString('en-US')} files${a.latencyB ? `, ${a.latencyB} ms latency` : ''}`;
+  if (job === 'b')
+    return `(b) no-op re-sync, ${a.filesB.toLocaleString('en-US')} files${a.latencyB ? `, ${a.latencyB} ms latency` : ''}`;
   return `(c) ${formatBytes(a.sizeC)} file up`;
 }
 
@@ -322,8 +415,18 @@ function notable(job: string, c: Counters): string {
   if (job === 'b') {
     parts.push(`list calls ${lists}`);
     const perFile = sum(c, PER_FILE_READS);
-    parts.push(`file info / download calls ${perFile}${perFile ? ` (${PER_FILE_READS.filter((k) => c.calls[k]).map((k) => `${k.replace(/^b2_/, '')} ${c.calls[k]}`).join(', ')})` : ''}`);
-    parts.push(`other: ${callList({ calls: Object.fromEntries(Object.entries(c.calls).filter(([k]) => !PER_FILE_READS.includes(k) && !k.startsWith('b2_list_file'))), classes: c.classes })}`);
+    parts.push(
+      `file info / download calls ${perFile}${
+        perFile
+          ? ` (${PER_FILE_READS.filter((k) => c.calls[k])
+              .map((k) => `${k.replace(/^b2_/, '')} ${c.calls[k]}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
+    parts.push(
+      `other: ${callList({ calls: Object.fromEntries(Object.entries(c.calls).filter(([k]) => !PER_FILE_READS.includes(k) && !k.startsWith('b2_list_file'))), classes: c.classes })}`,
+    );
   } else {
     parts.push(callList(c));
   }
@@ -332,7 +435,9 @@ function notable(job: string, c: Counters): string {
 
 function table(rows: Row[], a: Args): string[] {
   const out: string[] = [];
-  out.push('| job | tool | runs | median wall s | rclone / b2sync | peak RSS MiB | CPU s (emulator) | calls A / B / C | notable calls (median run) |');
+  out.push(
+    '| job | tool | runs | median wall s | rclone / b2sync | peak RSS MiB | CPU s (emulator) | calls A / B / C | notable calls (median run) |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|');
   for (const job of ['a', 'b', 'c']) {
     const mine = rows.filter((r) => r.job === job);
@@ -345,7 +450,9 @@ function table(rows: Row[], a: Args): string[] {
       const ecpu = median(r.samples.map((s) => s.emulatorCpu));
       const mid = medianSample(r.samples).counters;
       const ratio = r.config.tool === 'b2sync' ? '—' : `${(wall / base).toFixed(2)}×`;
-      out.push(`| ${jobTitle(job, a)} | ${r.config.label} | ${r.samples.length} | ${fmtS(wall)} | ${ratio} | ${fmtMiB(rss)} | ${cpu.toFixed(1)} (${ecpu.toFixed(1)}) | ${mid.classes.A} / ${mid.classes.B} / ${mid.classes.C} | ${notable(job, mid)} |`);
+      out.push(
+        `| ${jobTitle(job, a)} | ${r.config.label} | ${r.samples.length} | ${fmtS(wall)} | ${ratio} | ${fmtMiB(rss)} | ${cpu.toFixed(1)} (${ecpu.toFixed(1)}) | ${mid.classes.A} / ${mid.classes.B} / ${mid.classes.C} | ${notable(job, mid)} |`,
+      );
     }
   }
   return out;
@@ -374,9 +481,13 @@ function verdicts(rows: Row[], a: Args): string[] {
     if (a.rclone) {
       const x = wall('b', RCLONE_DEFAULT) / wall('b', B2SYNC_DEFAULT);
       const y = wall('b', RCLONE_FAST_LIST) / wall('b', B2SYNC_DEFAULT);
-      out.push(`(b) vs rclone defaults: ${x.toFixed(2)}×, vs rclone --fast-list: ${y.toFixed(2)}× (target > 1×): ${x > 1 && y > 1 ? 'met' : 'MISSED'}`);
+      out.push(
+        `(b) vs rclone defaults: ${x.toFixed(2)}×, vs rclone --fast-list: ${y.toFixed(2)}× (target > 1×): ${x > 1 && y > 1 ? 'met' : 'MISSED'}`,
+      );
     }
-    out.push(`(b) b2sync list calls ${lists} (target ≤ ${limit}): ${lists <= limit ? 'met' : 'MISSED'}; per-file calls ${perFile} (target 0): ${perFile === 0 ? 'met' : 'MISSED'} [${callList(mid)}]`);
+    out.push(
+      `(b) b2sync list calls ${lists} (target ≤ ${limit}): ${lists <= limit ? 'met' : 'MISSED'}; per-file calls ${perFile} (target 0): ${perFile === 0 ? 'met' : 'MISSED'} [${callList(mid)}]`,
+    );
     out.push(`(b) b2sync peak RSS ${fmtMiB(rss)} MiB (target < 200 MB = 190.7 MiB): ${rss < 200e6 ? 'met' : 'MISSED'}`);
   }
   return out;
@@ -390,7 +501,11 @@ async function srcFingerprint(): Promise<string> {
     .map((d) => join(d.parentPath ?? (d as unknown as { path: string }).path, d.name))
     .sort();
   const h = createHash('sha1');
-  for (const f of files) h.update(f.slice(root.length)).update('\0').update(await readFile(f)).update('\0');
+  for (const f of files)
+    h.update(f.slice(root.length))
+      .update('\0')
+      .update(await readFile(f))
+      .update('\0');
   return h.digest('hex').slice(0, 12);
 }
 
@@ -432,13 +547,27 @@ async function main(): Promise<void> {
   }
   const t = table(rows, args);
   const v = verdicts(rows, args);
-  console.log(`\nmedians over the runs; ratio = rclone's median wall / b2sync's (above 1: b2sync faster); peak RSS = max over the runs; calls from the median run\n`);
+  console.log(
+    `\nmedians over the runs; ratio = rclone's median wall / b2sync's (above 1: b2sync faster); peak RSS = max over the runs; calls from the median run\n`,
+  );
   for (const l of t) console.log(l);
   console.log('');
   for (const l of v) console.log(l);
   for (const l of notes) console.log(`note: ${l}`);
   if (args.markdown) {
-    await writeFile(args.markdown, [`command: node --import tsx bench/sync-bench.ts ${process.argv.slice(2).join(' ')}`, header, '', ...t, '', ...v.map((l) => `- ${l}`), ...notes.map((l) => `- note: ${l}`), ''].join('\n'));
+    await writeFile(
+      args.markdown,
+      [
+        `command: node --import tsx bench/sync-bench.ts ${process.argv.slice(2).join(' ')}`,
+        header,
+        '',
+        ...t,
+        '',
+        ...v.map((l) => `- ${l}`),
+        ...notes.map((l) => `- note: ${l}`),
+        '',
+      ].join('\n'),
+    );
   }
 }
 

@@ -4,7 +4,16 @@
 // lists, shows versions and a share link, syncs the bucket down to a second folder and verifies it.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +40,10 @@ function step(title) {
 function b2sync(...args) {
   process.stdout.write(`$ b2sync ${args.map((a) => (/[\s%#+]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin/b2sync.js'), ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'bin/b2sync.js'), ...args], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`b2sync ${args[0]} exited with ${code}`))));
   });
@@ -91,7 +103,9 @@ try {
   const a = tree(src);
   const b = tree(back);
   const same = a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-  process.stdout.write(same ? `verified: ${a.size} files, identical content\n` : 'MISMATCH between source and restored tree\n');
+  process.stdout.write(
+    same ? `verified: ${a.size} files, identical content\n` : 'MISMATCH between source and restored tree\n',
+  );
   if (!same) failed = true;
 } catch (err) {
   failed = true;

@@ -76,7 +76,13 @@ export class RawB2 {
     let startFileName: string | undefined;
     let startFileId: string | undefined;
     for (;;) {
-      const page = await this.call('b2_list_file_versions', { bucketId, prefix, startFileName, startFileId, maxFileCount: 1000 });
+      const page = await this.call('b2_list_file_versions', {
+        bucketId,
+        prefix,
+        startFileName,
+        startFileId,
+        maxFileCount: 1000,
+      });
       out.push(...page.files);
       if (page.nextFileName == null) return out;
       startFileName = page.nextFileName;

@@ -70,9 +70,17 @@ function quote(a: string): string {
 }
 
 /** Run `rclone <args>`; never rejects (a spawn failure is reported as code null with the error in stderr). */
-export function runRclone(target: RcloneTarget, args: string[], opts: RcloneRunOptions & { binaryStdout: true }): Promise<RcloneBinaryResult>;
+export function runRclone(
+  target: RcloneTarget,
+  args: string[],
+  opts: RcloneRunOptions & { binaryStdout: true },
+): Promise<RcloneBinaryResult>;
 export function runRclone(target: RcloneTarget, args: string[], opts?: RcloneRunOptions): Promise<RcloneResult>;
-export function runRclone(target: RcloneTarget, args: string[], opts: RcloneRunOptions = {}): Promise<RcloneResult | RcloneBinaryResult> {
+export function runRclone(
+  target: RcloneTarget,
+  args: string[],
+  opts: RcloneRunOptions = {},
+): Promise<RcloneResult | RcloneBinaryResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const command = [RCLONE_BIN, ...args].map(quote).join(' ');
   const started = performance.now();

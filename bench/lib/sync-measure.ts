@@ -31,7 +31,13 @@ const tail = (s: string, n = 3000) => (s.length > n ? '…' + s.slice(-n) : s);
  * Run `cmd args` to completion. With /usr/bin/time: peak RSS (%M) and CPU (%U + %S) of the command;
  * without: VmHWM polled from /proc every 20 ms (CPU unknown). Wall time is ours, spawn to exit.
  */
-export async function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv, scratch: string, timeoutMs = 3_600_000): Promise<Measured> {
+export async function runMeasured(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  scratch: string,
+  timeoutMs = 3_600_000,
+): Promise<Measured> {
   const statsFile = join(scratch, `time-${process.pid}-${process.hrtime.bigint()}`);
   const [c, a] = TIME ? [TIME, ['-f', '%M %U %S', '-o', statsFile, cmd, ...args]] : [cmd, args];
   const command = [cmd, ...args].join(' ');
@@ -120,18 +126,24 @@ export async function buildPrivateCli(): Promise<string> {
   // package.json next to dist/: ESM scope, and src/client/version.ts reads the version from ../../package.json
   await copyFile(join(ROOT, 'package.json'), join(base, 'package.json'));
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(base, 'dist'), '--sourceMap', 'false'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(base, 'dist'), '--sourceMap', 'false'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) {
     // tsc still emits on type errors (noEmitOnError is off); only a missing output is fatal
-    process.stderr.write(`(tsc reported problems while building the private b2sync copy; using what it emitted)\n${tail(r.stdout + r.stderr, 1500)}\n`);
+    process.stderr.write(
+      `(tsc reported problems while building the private b2sync copy; using what it emitted)\n${tail(r.stdout + r.stderr, 1500)}\n`,
+    );
   }
   const main = join(base, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`building b2sync failed: ${main} missing`);
   const shim = join(base, 'bin', 'b2sync.js');
-  await writeFile(shim, (await readFile(join(ROOT, 'bin', 'b2sync.js'), 'utf8')));
+  await writeFile(shim, await readFile(join(ROOT, 'bin', 'b2sync.js'), 'utf8'));
   return shim;
 }
 

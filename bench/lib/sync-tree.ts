@@ -21,7 +21,13 @@ export function smallTreePath(i: number): string {
  * Write `count` files of minSize..maxSize random bytes (uniform) under `dir`; returns total bytes.
  * Writes `parallel` files at a time (file creation dominates, not bytes).
  */
-export async function makeSmallTree(dir: string, count: number, minSize: number, maxSize: number, parallel = 32): Promise<number> {
+export async function makeSmallTree(
+  dir: string,
+  count: number,
+  minSize: number,
+  maxSize: number,
+  parallel = 32,
+): Promise<number> {
   const leaves = Math.ceil(count / FILES_PER_DIR);
   for (let leaf = 0; leaf < leaves; leaf++) {
     await mkdir(join(dir, smallTreePath(leaf * FILES_PER_DIR), '..'), { recursive: true });

@@ -77,9 +77,16 @@ export class CliContext {
     let s = this.clients.get(key);
     if (!s) {
       s = (async () => {
-        const creds = await resolveCredentials({ profile, endpointFlag: this.globals.endpoint, env: this.env, configDir: this.configDir });
+        const creds = await resolveCredentials({
+          profile,
+          endpointFlag: this.globals.endpoint,
+          env: this.env,
+          configDir: this.configDir,
+        });
         registerSecret(creds.key);
-        this.out.debug(`using ${creds.source === 'profile' ? `profile "${creds.profile}"` : 'B2_APPLICATION_KEY_ID from the environment'} at ${creds.endpoint}`);
+        this.out.debug(
+          `using ${creds.source === 'profile' ? `profile "${creds.profile}"` : 'B2_APPLICATION_KEY_ID from the environment'} at ${creds.endpoint}`,
+        );
         const client = new B2Client({
           applicationKeyId: creds.keyId,
           applicationKey: creds.key,
@@ -98,7 +105,9 @@ export class CliContext {
 
   private logCall(e: CallLogEntry): void {
     const tail = e.error ? ` ${e.error}` : '';
-    this.out.debug(`${e.call} ${e.method} ${e.url} -> ${e.status} ${e.ms}ms${e.attempt ? ` (attempt ${e.attempt + 1})` : ''}${tail}`);
+    this.out.debug(
+      `${e.call} ${e.method} ${e.url} -> ${e.status} ${e.ms}ms${e.attempt ? ` (attempt ${e.attempt + 1})` : ''}${tail}`,
+    );
   }
 
   /** A bucket by name (cached per profile); NotFoundError names the key's scope. */

@@ -3,7 +3,15 @@
  * Only this module decides exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { B2Error, LimitError, NotFoundError, PartialFailureError, UsageError, IntegrityError, isAbortError } from '../core/errors.js';
+import {
+  B2Error,
+  LimitError,
+  NotFoundError,
+  PartialFailureError,
+  UsageError,
+  IntegrityError,
+  isAbortError,
+} from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerConfig } from './commands/config.js';
@@ -33,13 +41,20 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
     .description('Keep local folders and Backblaze B2 buckets in step (B2 native API v4).')
     .version('0.1.0', '-V, --version')
     .option('--profile <name>', 'use this profile (see `b2sync config list`)')
-    .addOption(new Option('--endpoint <url>', 'authorization endpoint, e.g. the emulator\'s URL').env('B2SYNC_ENDPOINT'))
+    .addOption(new Option('--endpoint <url>', "authorization endpoint, e.g. the emulator's URL").env('B2SYNC_ENDPOINT'))
     .option('--json', 'machine-readable output: one JSON object per line (NDJSON)')
     .option('-q, --quiet', 'no progress bars or notices; errors only')
     .option('-v, --verbose', 'log each B2 call (tokens and keys redacted) and show stack traces')
-    .addOption(new Option('--retries <n>', 'retries of a failed B2 call (with backoff)').argParser(intOption(0, 20)).default(5))
+    .addOption(
+      new Option('--retries <n>', 'retries of a failed B2 call (with backoff)').argParser(intOption(0, 20)).default(5),
+    )
     .option('--log-file <file>', 'append a log of calls, notices and errors to this file')
-    .addOption(new Option('--config-dir <dir>', 'configuration folder (default $XDG_CONFIG_HOME/b2sync or ~/.config/b2sync)').env('B2SYNC_CONFIG_DIR'))
+    .addOption(
+      new Option(
+        '--config-dir <dir>',
+        'configuration folder (default $XDG_CONFIG_HOME/b2sync or ~/.config/b2sync)',
+      ).env('B2SYNC_CONFIG_DIR'),
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -79,9 +94,14 @@ function explain(err: B2Error): string {
 }
 
 /** Map any error to an exit code, writing one clear line to stderr. */
-export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): number {
+export function reportError(
+  err: unknown,
+  verbose: boolean,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.ok;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+      return EXIT.ok;
     // commander.help with a non-zero code: a command group or the program run without a command
     // commander already printed its message
     return EXIT.usage;

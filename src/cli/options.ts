@@ -7,7 +7,8 @@ export function intOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: s
   return (value: string) => {
     if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return n;
   };
 }
@@ -41,7 +42,8 @@ export function keyValue(value: string, previous: Record<string, string> | undef
 /** One of a fixed set of words. */
 export function choiceOption<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value: string) => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}.`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}.`);
     return value as T;
   };
 }

@@ -23,7 +23,10 @@ export class LineReader {
     this.wake?.();
   };
 
-  constructor(private readonly input: Input, private readonly output: NodeJS.WritableStream) {
+  constructor(
+    private readonly input: Input,
+    private readonly output: NodeJS.WritableStream,
+  ) {
     input.on('data', this.onData);
     input.on('end', this.onEnd);
     input.resume();

@@ -3,10 +3,16 @@ import { B2Error } from '../core/errors.js';
 import type { AuthorizeResponseV2, AuthorizeResponseV3, AuthorizeResponseV4 } from '../wire/types.js';
 import type { AccountInfo } from './api.js';
 
-type AnyAuthorize = Partial<AuthorizeResponseV4> & Partial<AuthorizeResponseV2> & { apiInfo?: { storageApi?: Record<string, unknown> } };
+type AnyAuthorize = Partial<AuthorizeResponseV4> &
+  Partial<AuthorizeResponseV2> & { apiInfo?: { storageApi?: Record<string, unknown> } };
 
 function bad(what: string): B2Error {
-  return new B2Error({ status: 200, code: 'bad_response', message: `b2_authorize_account: reply lacks ${what}`, call: 'b2_authorize_account' });
+  return new B2Error({
+    status: 200,
+    code: 'bad_response',
+    message: `b2_authorize_account: reply lacks ${what}`,
+    call: 'b2_authorize_account',
+  });
 }
 
 function bucketsFrom(bucketId: unknown, bucketName: unknown): { id: string; name: string | null }[] | null {
@@ -32,8 +38,16 @@ export function parseAuthorize(body: unknown, authorizedAt: number): { token: st
       recommendedPartSize: Number(s.recommendedPartSize),
       absoluteMinimumPartSize: Number(s.absoluteMinimumPartSize),
       allowed: allowed
-        ? { capabilities: allowed.capabilities ?? [], buckets: allowed.buckets ?? null, namePrefix: allowed.namePrefix ?? null }
-        : { capabilities: v3.capabilities ?? [], buckets: bucketsFrom(v3.bucketId, v3.bucketName), namePrefix: v3.namePrefix ?? null },
+        ? {
+            capabilities: allowed.capabilities ?? [],
+            buckets: allowed.buckets ?? null,
+            namePrefix: allowed.namePrefix ?? null,
+          }
+        : {
+            capabilities: v3.capabilities ?? [],
+            buckets: bucketsFrom(v3.bucketId, v3.bucketName),
+            namePrefix: v3.namePrefix ?? null,
+          },
       authorizedAt,
     };
   } else {

@@ -172,22 +172,50 @@ export interface B2Api {
   listBuckets(filter?: { bucketName?: string; bucketId?: string; bucketTypes?: string[] }): Promise<Bucket[]>;
   /** The bucket by name; throws NotFoundError (message names the bucket and the key's scope) when absent. */
   getBucket(bucketName: string): Promise<Bucket>;
-  createBucket(p: { bucketName: string; bucketType: BucketType; bucketInfo?: Record<string, string>; lifecycleRules?: unknown[] }): Promise<Bucket>;
-  updateBucket(p: { bucketId: string; bucketType?: BucketType; bucketInfo?: Record<string, string>; ifRevisionIs?: number }): Promise<Bucket>;
+  createBucket(p: {
+    bucketName: string;
+    bucketType: BucketType;
+    bucketInfo?: Record<string, string>;
+    lifecycleRules?: unknown[];
+  }): Promise<Bucket>;
+  updateBucket(p: {
+    bucketId: string;
+    bucketType?: BucketType;
+    bucketInfo?: Record<string, string>;
+    ifRevisionIs?: number;
+  }): Promise<Bucket>;
   deleteBucket(bucketId: string): Promise<Bucket>;
 
   /** Simple upload; upload URLs come from a pool, a failed URL is discarded, retried per B2's rules. */
   uploadFile(p: UploadFileParams): Promise<FileVersion>;
-  startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string>; signal?: AbortSignal }): Promise<FileVersion>;
+  startLargeFile(p: {
+    bucketId: string;
+    fileName: string;
+    contentType?: string;
+    info?: Record<string, string>;
+    signal?: AbortSignal;
+  }): Promise<FileVersion>;
   uploadPart(p: UploadPartParams): Promise<Part>;
   finishLargeFile(fileId: string, partSha1Array: string[], opts?: CallOptions): Promise<FileVersion>;
   cancelLargeFile(fileId: string, opts?: CallOptions): Promise<CancelLargeFileResponse>;
-  listParts(fileId: string, opts?: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal }): AsyncIterable<Part>;
+  listParts(
+    fileId: string,
+    opts?: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal },
+  ): AsyncIterable<Part>;
   /** pageSize: maxFileCount per call, 1..100 (default 100). */
-  listUnfinishedLargeFiles(bucketId: string, opts?: { namePrefix?: string; pageSize?: number; signal?: AbortSignal }): AsyncIterable<FileVersion>;
+  listUnfinishedLargeFiles(
+    bucketId: string,
+    opts?: { namePrefix?: string; pageSize?: number; signal?: AbortSignal },
+  ): AsyncIterable<FileVersion>;
 
   copyFile(p: CopyFileParams): Promise<FileVersion>;
-  copyPart(p: { sourceFileId: string; largeFileId: string; partNumber: number; range?: { start: number; end: number }; signal?: AbortSignal }): Promise<Part>;
+  copyPart(p: {
+    sourceFileId: string;
+    largeFileId: string;
+    partNumber: number;
+    range?: { start: number; end: number };
+    signal?: AbortSignal;
+  }): Promise<Part>;
 
   /** Newest visible version of each name (plus folder entries with a delimiter), in B2's order. */
   listFileNames(bucketId: string, opts?: ListOptions): AsyncIterable<FileVersion>;
@@ -198,17 +226,32 @@ export interface B2Api {
   deleteFileVersion(fileName: string, fileId: string, opts?: CallOptions): Promise<DeleteFileVersionResponse>;
   getFileInfo(fileId: string, opts?: CallOptions): Promise<FileVersion>;
   /** HEAD on the by-name URL; undefined when the name does not exist (or is hidden). */
-  headFileByName(bucketName: string, fileName: string, opts?: CallOptions): Promise<Omit<DownloadResponse, 'body'> | undefined>;
+  headFileByName(
+    bucketName: string,
+    fileName: string,
+    opts?: CallOptions,
+  ): Promise<Omit<DownloadResponse, 'body'> | undefined>;
 
   downloadById(fileId: string, opts?: DownloadOptions): Promise<DownloadResponse>;
   downloadByName(bucketName: string, fileName: string, opts?: DownloadOptions): Promise<DownloadResponse>;
 
   /** validDurationInSeconds is clamped to 1..604800; the reply says what was sent and whether it was clamped. */
-  getDownloadAuthorization(p: { bucketId: string; fileNamePrefix: string; validDurationInSeconds: number; overrides?: Record<string, string> }): Promise<DownloadAuthorization>;
+  getDownloadAuthorization(p: {
+    bucketId: string;
+    fileNamePrefix: string;
+    validDurationInSeconds: number;
+    overrides?: Record<string, string>;
+  }): Promise<DownloadAuthorization>;
   /** {downloadUrl}/file/{bucket}/{encoded name}[?Authorization=token] */
   downloadUrlByName(bucketName: string, fileName: string, token?: string): Promise<string>;
 
-  createKey(p: { keyName: string; capabilities: string[]; bucketIds?: string[]; namePrefix?: string; validDurationInSeconds?: number }): Promise<CreateKeyResponse>;
+  createKey(p: {
+    keyName: string;
+    capabilities: string[];
+    bucketIds?: string[];
+    namePrefix?: string;
+    validDurationInSeconds?: number;
+  }): Promise<CreateKeyResponse>;
   /** pageSize: maxKeyCount per call, 1..10000 (default 1000). */
   listKeys(opts?: { pageSize?: number; signal?: AbortSignal }): AsyncIterable<ApplicationKey>;
   deleteKey(applicationKeyId: string): Promise<ApplicationKey>;

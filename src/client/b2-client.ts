@@ -76,7 +76,9 @@ export class B2Client implements B2Api {
 
   // ── buckets ────────────────────────────────────────────────────────────────
 
-  async listBuckets(filter: { bucketName?: string; bucketId?: string; bucketTypes?: string[] } = {}): Promise<Bucket[]> {
+  async listBuckets(
+    filter: { bucketName?: string; bucketId?: string; bucketTypes?: string[] } = {},
+  ): Promise<Bucket[]> {
     const account = await this.account();
     const scoped = account.allowed.buckets;
     if (scoped && !filter.bucketName && !filter.bucketId) {
@@ -113,17 +115,31 @@ export class B2Client implements B2Api {
     throw new NotFoundError(msg);
   }
 
-  async createBucket(p: { bucketName: string; bucketType: BucketType; bucketInfo?: Record<string, string>; lifecycleRules?: unknown[] }): Promise<Bucket> {
+  async createBucket(p: {
+    bucketName: string;
+    bucketType: BucketType;
+    bucketInfo?: Record<string, string>;
+    lifecycleRules?: unknown[];
+  }): Promise<Bucket> {
     const problem = bucketNameProblem(p.bucketName);
     if (problem) throw new UsageError(`${problem}: "${p.bucketName}"`);
     const account = await this.account();
-    const body: Record<string, unknown> = { accountId: account.accountId, bucketName: p.bucketName, bucketType: p.bucketType };
+    const body: Record<string, unknown> = {
+      accountId: account.accountId,
+      bucketName: p.bucketName,
+      bucketType: p.bucketType,
+    };
     if (p.bucketInfo) body.bucketInfo = p.bucketInfo;
     if (p.lifecycleRules) body.lifecycleRules = p.lifecycleRules;
     return this.rememberBucket(await this.core.api<Bucket>('b2_create_bucket', body));
   }
 
-  async updateBucket(p: { bucketId: string; bucketType?: BucketType; bucketInfo?: Record<string, string>; ifRevisionIs?: number }): Promise<Bucket> {
+  async updateBucket(p: {
+    bucketId: string;
+    bucketType?: BucketType;
+    bucketInfo?: Record<string, string>;
+    ifRevisionIs?: number;
+  }): Promise<Bucket> {
     const account = await this.account();
     const body: Record<string, unknown> = { accountId: account.accountId, bucketId: p.bucketId };
     if (p.bucketType) body.bucketType = p.bucketType;
@@ -149,7 +165,13 @@ export class B2Client implements B2Api {
     return uploads.uploadFile(this.core, p);
   }
 
-  async startLargeFile(p: { bucketId: string; fileName: string; contentType?: string; info?: Record<string, string>; signal?: AbortSignal }): Promise<FileVersion> {
+  async startLargeFile(p: {
+    bucketId: string;
+    fileName: string;
+    contentType?: string;
+    info?: Record<string, string>;
+    signal?: AbortSignal;
+  }): Promise<FileVersion> {
     const info = p.info ?? {};
     checkFileMetadata(p.fileName, info);
     return this.core.api<FileVersion>(
@@ -166,7 +188,12 @@ export class B2Client implements B2Api {
   async finishLargeFile(fileId: string, partSha1Array: string[], opts: CallOptions = {}): Promise<FileVersion> {
     const state: CallState = { retried: false };
     try {
-      const res = await this.core.api<FileVersion>('b2_finish_large_file', { fileId, partSha1Array }, opts.signal, state);
+      const res = await this.core.api<FileVersion>(
+        'b2_finish_large_file',
+        { fileId, partSha1Array },
+        opts.signal,
+        state,
+      );
       this.core.partUrls.drop(fileId);
       return res;
     } catch (err) {
@@ -187,7 +214,10 @@ export class B2Client implements B2Api {
     return this.core.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId }, opts.signal);
   }
 
-  async *listParts(fileId: string, opts: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Part> {
+  async *listParts(
+    fileId: string,
+    opts: { startPartNumber?: number; pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<Part> {
     const maxPartCount = checkPageSize(opts.pageSize, LIMITS.maxListPartCount, LIMITS.maxListPartCount);
     let start: number | null = opts.startPartNumber ?? null;
     do {
@@ -199,7 +229,10 @@ export class B2Client implements B2Api {
     } while (start !== null);
   }
 
-  async *listUnfinishedLargeFiles(bucketId: string, opts: { namePrefix?: string; pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<FileVersion> {
+  async *listUnfinishedLargeFiles(
+    bucketId: string,
+    opts: { namePrefix?: string; pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<FileVersion> {
     const maxFileCount = checkPageSize(opts.pageSize, LIMITS.maxUnfinishedCount, LIMITS.maxUnfinishedCount);
     let startFileId: string | null = null;
     do {
@@ -229,11 +262,21 @@ export class B2Client implements B2Api {
     return this.core.api<FileVersion>('b2_copy_file', body, p.signal);
   }
 
-  async copyPart(p: { sourceFileId: string; largeFileId: string; partNumber: number; range?: { start: number; end: number }; signal?: AbortSignal }): Promise<Part> {
+  async copyPart(p: {
+    sourceFileId: string;
+    largeFileId: string;
+    partNumber: number;
+    range?: { start: number; end: number };
+    signal?: AbortSignal;
+  }): Promise<Part> {
     if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
       throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
     }
-    const body: Record<string, unknown> = { sourceFileId: p.sourceFileId, largeFileId: p.largeFileId, partNumber: p.partNumber };
+    const body: Record<string, unknown> = {
+      sourceFileId: p.sourceFileId,
+      largeFileId: p.largeFileId,
+      partNumber: p.partNumber,
+    };
     if (p.range) body.range = rangeValue(p.range.start, p.range.end);
     return this.core.api<Part>('b2_copy_part', body, p.signal);
   }
@@ -255,7 +298,11 @@ export class B2Client implements B2Api {
     return this.core.api<FileVersion>('b2_hide_file', { bucketId, fileName }, opts.signal);
   }
 
-  async deleteFileVersion(fileName: string, fileId: string, opts: CallOptions = {}): Promise<DeleteFileVersionResponse> {
+  async deleteFileVersion(
+    fileName: string,
+    fileId: string,
+    opts: CallOptions = {},
+  ): Promise<DeleteFileVersionResponse> {
     checkFileName(fileName);
     return this.core.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId }, opts.signal);
   }
@@ -274,7 +321,11 @@ export class B2Client implements B2Api {
     return downloads.downloadByName(this.core, bucketName, fileName, opts);
   }
 
-  headFileByName(bucketName: string, fileName: string, opts: CallOptions = {}): Promise<Omit<DownloadResponse, 'body'> | undefined> {
+  headFileByName(
+    bucketName: string,
+    fileName: string,
+    opts: CallOptions = {},
+  ): Promise<Omit<DownloadResponse, 'body'> | undefined> {
     return downloads.headFileByName(this.core, bucketName, fileName, opts);
   }
 
@@ -304,9 +355,19 @@ export class B2Client implements B2Api {
 
   // ── keys ───────────────────────────────────────────────────────────────────
 
-  async createKey(p: { keyName: string; capabilities: string[]; bucketIds?: string[]; namePrefix?: string; validDurationInSeconds?: number }): Promise<CreateKeyResponse> {
+  async createKey(p: {
+    keyName: string;
+    capabilities: string[];
+    bucketIds?: string[];
+    namePrefix?: string;
+    validDurationInSeconds?: number;
+  }): Promise<CreateKeyResponse> {
     const account = await this.account();
-    const body: Record<string, unknown> = { accountId: account.accountId, keyName: p.keyName, capabilities: p.capabilities };
+    const body: Record<string, unknown> = {
+      accountId: account.accountId,
+      keyName: p.keyName,
+      capabilities: p.capabilities,
+    };
     if (p.bucketIds && p.bucketIds.length) body.bucketIds = p.bucketIds;
     if (p.namePrefix) body.namePrefix = p.namePrefix;
     if (p.validDurationInSeconds !== undefined) body.validDurationInSeconds = p.validDurationInSeconds;
@@ -341,4 +402,3 @@ function rangeValue(start: number, end: number): string {
   }
   return `bytes=${start}-${end}`;
 }
-

@@ -34,7 +34,8 @@ export class ClientCore {
   private closed = false;
 
   constructor(options: ClientOptions) {
-    if (!options.applicationKeyId || !options.applicationKey) throw new UsageError('an application key id and key are needed');
+    if (!options.applicationKeyId || !options.applicationKey)
+      throw new UsageError('an application key id and key are needed');
     this.options = Object.freeze({ ...options });
     this.retry = resolveRetry(options.retry);
     const endpoint = (options.endpoint ?? DEFAULT_REALM).replace(/\/+$/, '');
@@ -56,7 +57,6 @@ export class ClientCore {
       retry: this.retry,
     });
   }
-
 
   signal(extra?: AbortSignal): AbortSignal | undefined {
     if (this.closed) throw new UsageError('the B2 client is closed');
@@ -132,7 +132,11 @@ export class ClientCore {
   /** A JSON call to {apiUrl}/b2api/v4/{call}. */
   api<T>(call: string, body: Record<string, unknown>, signal?: AbortSignal, state?: CallState): Promise<T> {
     const text = JSON.stringify(body);
-    return this.withAuth(signal, (auth, attempt, sig) => this.transport.json<T>(this.jsonRequest(call, text, auth, attempt, sig)), state);
+    return this.withAuth(
+      signal,
+      (auth, attempt, sig) => this.transport.json<T>(this.jsonRequest(call, text, auth, attempt, sig)),
+      state,
+    );
   }
 
   rememberUploadToken(token: string): void {

@@ -20,7 +20,11 @@ export function contentRangeTotal(value: string | undefined): number | undefined
   return m ? Number(m[1]) : undefined;
 }
 
-export function parseDownloadHeaders(call: string, status: number, headers: Record<string, string>): Omit<DownloadResponse, 'body'> {
+export function parseDownloadHeaders(
+  call: string,
+  status: number,
+  headers: Record<string, string>,
+): Omit<DownloadResponse, 'body'> {
   const info: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (k.startsWith(H.infoPrefix)) info[k.slice(H.infoPrefix.length)] = decode(v);

@@ -9,7 +9,7 @@ import type { HttpResponse } from './transport.js';
 import { checkFileName } from './validate.js';
 
 async function fetchDownload(
-core: ClientCore,
+  core: ClientCore,
   call: 'b2_download_file_by_id' | 'b2_download_file_by_name',
   method: 'GET' | 'HEAD',
   makeUrl: (account: AccountInfo) => string,
@@ -18,7 +18,11 @@ core: ClientCore,
   const headers: Record<string, string> = {};
   if (opts.range) {
     const { start, end } = opts.range;
-    if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
+    if (
+      !Number.isSafeInteger(start) ||
+      start < 0 ||
+      (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+    ) {
       throw new UsageError(`bad byte range ${start}-${end ?? ''}`);
     }
     headers[H.range] = `bytes=${start}-${end ?? ''}`;
@@ -45,25 +49,53 @@ function toDownload(call: string, res: HttpResponse): DownloadResponse {
   }
 }
 
-export async function downloadById(core: ClientCore, fileId: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
+export async function downloadById(
+  core: ClientCore,
+  fileId: string,
+  opts: DownloadOptions = {},
+): Promise<DownloadResponse> {
   const call = 'b2_download_file_by_id';
-  const res = await fetchDownload(core, call, 'GET', (a) => withQuery(`${a.downloadUrl}/${API}/${call}`, { fileId, ...opts.overrides }), opts);
+  const res = await fetchDownload(
+    core,
+    call,
+    'GET',
+    (a) => withQuery(`${a.downloadUrl}/${API}/${call}`, { fileId, ...opts.overrides }),
+    opts,
+  );
   return toDownload(call, res);
 }
 
-export async function downloadByName(core: ClientCore, bucketName: string, fileName: string, opts: DownloadOptions = {}): Promise<DownloadResponse> {
+export async function downloadByName(
+  core: ClientCore,
+  bucketName: string,
+  fileName: string,
+  opts: DownloadOptions = {},
+): Promise<DownloadResponse> {
   checkFileName(fileName);
   const call = 'b2_download_file_by_name';
-  const res = await fetchDownload(core, call, 'GET', (a) => withQuery(byNameUrl(a.downloadUrl, bucketName, fileName), { ...opts.overrides }), opts);
+  const res = await fetchDownload(
+    core,
+    call,
+    'GET',
+    (a) => withQuery(byNameUrl(a.downloadUrl, bucketName, fileName), { ...opts.overrides }),
+    opts,
+  );
   return toDownload(call, res);
 }
 
-export async function headFileByName(core: ClientCore, bucketName: string, fileName: string, opts: CallOptions = {}): Promise<Omit<DownloadResponse, 'body'> | undefined> {
+export async function headFileByName(
+  core: ClientCore,
+  bucketName: string,
+  fileName: string,
+  opts: CallOptions = {},
+): Promise<Omit<DownloadResponse, 'body'> | undefined> {
   checkFileName(fileName);
   const call = 'b2_download_file_by_name';
   let res: HttpResponse;
   try {
-    res = await fetchDownload(core, call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), { signal: opts.signal });
+    res = await fetchDownload(core, call, 'HEAD', (a) => byNameUrl(a.downloadUrl, bucketName, fileName), {
+      signal: opts.signal,
+    });
   } catch (err) {
     if (err instanceof B2Error && err.notFound) return undefined;
     throw err;

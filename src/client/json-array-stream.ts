@@ -144,20 +144,25 @@ export class JsonArrayStream<E> {
     if (this.depth !== 0 || this.inString || this.inElement) throw new SyntaxError('JSON reply ended early');
     const text = Buffer.concat(this.rest, this.restBytes).toString('utf8');
     const rest = JSON.parse(text) as unknown;
-    if (rest === null || typeof rest !== 'object' || Array.isArray(rest)) throw new SyntaxError('reply is not a JSON object');
+    if (rest === null || typeof rest !== 'object' || Array.isArray(rest))
+      throw new SyntaxError('reply is not a JSON object');
     return rest as Record<string, unknown>;
   }
 
   private keep(chunk: Buffer, from: number, to: number): void {
     if (from < 0 || to <= from) return;
     this.restBytes += to - from;
-    if (this.restBytes > this.maxRestBytes) throw new SyntaxError(`reply has more than ${this.maxRestBytes} bytes outside "${this.arrayKey}"`);
+    if (this.restBytes > this.maxRestBytes)
+      throw new SyntaxError(`reply has more than ${this.maxRestBytes} bytes outside "${this.arrayKey}"`);
     this.rest.push(Buffer.from(chunk.subarray(from, to)));
   }
 
   /** The array opening at `at` must be the value of arrayKey: look back over the kept bytes for `"key":`. */
   private checkKey(chunk: Buffer, restStart: number, at: number): void {
-    const tail = Buffer.concat([...this.rest, restStart >= 0 ? chunk.subarray(restStart, at) : Buffer.alloc(0)]).toString('utf8');
+    const tail = Buffer.concat([
+      ...this.rest,
+      restStart >= 0 ? chunk.subarray(restStart, at) : Buffer.alloc(0),
+    ]).toString('utf8');
     const m = /"((?:[^"\\]|\\.)*)"\s*:\s*$/.exec(tail);
     if (!m || m[1] !== this.arrayKey) throw new SyntaxError(`expected the array "${this.arrayKey}" in the reply`);
   }

@@ -22,27 +22,43 @@ function listBody(bucketId: string, opts: ListOptions): Record<string, unknown> 
 
 export function listFileNames(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
   const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
-  return streamList(core, 'b2_list_file_names', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
-    resumeAt: (f) => ({ startFileName: f.fileName }),
-    same: (a, b) => a.fileName === b.fileName,
-    next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
-  });
+  return streamList(
+    core,
+    'b2_list_file_names',
+    { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal },
+    {
+      resumeAt: (f) => ({ startFileName: f.fileName }),
+      same: (a, b) => a.fileName === b.fileName,
+      next: (rest) => (typeof rest.nextFileName === 'string' ? { startFileName: rest.nextFileName } : null),
+    },
+  );
 }
 
-export function listFileVersions(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+export function listFileVersions(
+  core: ClientCore,
+  bucketId: string,
+  opts: ListOptions = {},
+): AsyncIterable<FileVersion> {
   let first: Record<string, unknown> | null = null;
   if (opts.startFileName !== undefined) {
     first = { startFileName: opts.startFileName };
     if (opts.startFileId !== undefined) first.startFileId = opts.startFileId;
   }
-  return streamList(core, 'b2_list_file_versions', { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal }, {
-    resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
-    same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
-    next: (rest) => {
-      if (typeof rest.nextFileName !== 'string') return null;
-      return typeof rest.nextFileId === 'string' ? { startFileName: rest.nextFileName, startFileId: rest.nextFileId } : { startFileName: rest.nextFileName };
+  return streamList(
+    core,
+    'b2_list_file_versions',
+    { makeBase: () => listBody(bucketId, opts), first, signal: opts.signal },
+    {
+      resumeAt: (f) => ({ startFileName: f.fileName, startFileId: f.fileId }),
+      same: (a, b) => a.fileName === b.fileName && a.fileId === b.fileId,
+      next: (rest) => {
+        if (typeof rest.nextFileName !== 'string') return null;
+        return typeof rest.nextFileId === 'string'
+          ? { startFileName: rest.nextFileName, startFileId: rest.nextFileId }
+          : { startFileName: rest.nextFileName };
+      },
     },
-  });
+  );
 }
 
 /**
@@ -102,7 +118,13 @@ async function* streamList(
   };
   try {
     for (;;) {
-      const r = await retrying(nextBatch, { signal: sig, policy: core.retry, count, classify, retryAfter: b2RetryAfter });
+      const r = await retrying(nextBatch, {
+        signal: sig,
+        policy: core.retry,
+        count,
+        classify,
+        retryAfter: b2RetryAfter,
+      });
       if (r.done) {
         page = undefined;
         last = undefined;

@@ -30,7 +30,12 @@ export function retryAfterCapMs(opts: ResolvedRetry): number {
  * Delay before retry number `retry` (0 = first retry). A Retry-After (seconds) is honoured as given
  * (up to retryAfterCapMs); otherwise base·2^retry capped at maxDelayMs, with jitter in [50%, 100%] of that.
  */
-export function backoffDelay(retry: number, opts: ResolvedRetry, retryAfterSeconds?: number, random = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  opts: ResolvedRetry,
+  retryAfterSeconds?: number,
+  random = Math.random,
+): number {
   if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) {
     return Math.min(Math.round(retryAfterSeconds * 1000), retryAfterCapMs(opts));
   }

@@ -11,7 +11,11 @@ export interface ClampedDuration {
 
 /** Clamp validDurationInSeconds to B2's 1 s .. 7 d. Non-integers round down; NaN becomes the minimum. */
 export function clampDownloadDuration(requested: number): ClampedDuration {
-  let s = Number.isFinite(requested) ? Math.floor(requested) : Number.isNaN(requested) ? LIMITS.minDownloadAuthSeconds : requested;
+  let s = Number.isFinite(requested)
+    ? Math.floor(requested)
+    : Number.isNaN(requested)
+      ? LIMITS.minDownloadAuthSeconds
+      : requested;
   if (s === Infinity) s = LIMITS.maxDownloadAuthSeconds;
   if (s === -Infinity) s = LIMITS.minDownloadAuthSeconds;
   s = Math.min(LIMITS.maxDownloadAuthSeconds, Math.max(LIMITS.minDownloadAuthSeconds, s));

@@ -73,8 +73,10 @@ export class FileTokenStore implements TokenStore {
     }
     try {
       const rec = JSON.parse(text) as FileRecord;
-      if (rec.version !== 1 || rec.endpoint !== this.endpoint || rec.keyFingerprint !== this.fingerprint) return undefined;
-      if (typeof rec.authorizationToken !== 'string' || !rec.account || typeof rec.account.apiUrl !== 'string') return undefined;
+      if (rec.version !== 1 || rec.endpoint !== this.endpoint || rec.keyFingerprint !== this.fingerprint)
+        return undefined;
+      if (typeof rec.authorizationToken !== 'string' || !rec.account || typeof rec.account.apiUrl !== 'string')
+        return undefined;
       return { authorizationToken: rec.authorizationToken, account: rec.account };
     } catch {
       return undefined; // a torn or foreign file is simply ignored

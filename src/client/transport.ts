@@ -62,7 +62,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** Build a B2Error from an error response's status, headers and (possibly empty) body text. */
-export function errorFromResponse(call: string, status: number, headers: Record<string, string>, text: string): B2Error {
+export function errorFromResponse(
+  call: string,
+  status: number,
+  headers: Record<string, string>,
+  text: string,
+): B2Error {
   let code = DEFAULT_CODES[status] ?? (status >= 500 ? 'internal_error' : 'unknown');
   let message = '';
   if (text) {
@@ -185,7 +190,13 @@ export class Transport {
       return JSON.parse(text) as T;
     } catch (err) {
       if (err instanceof SyntaxError) {
-        throw new B2Error({ status: res.status, code: 'bad_response', message: `${req.call}: reply is not JSON`, call: req.call, cause: err });
+        throw new B2Error({
+          status: res.status,
+          code: 'bad_response',
+          message: `${req.call}: reply is not JSON`,
+          call: req.call,
+          cause: err,
+        });
       }
       throw this.mapFailure(req, err);
     }
@@ -197,7 +208,11 @@ export class Transport {
    * other fields. A body cut short or unreadable
    * fails like any transport failure (retryable); a malformed one is a bad_response B2Error.
    */
-  async *jsonArray<E>(req: HttpRequest, res: HttpResponse, arrayKey: string): AsyncGenerator<E[], Record<string, unknown>> {
+  async *jsonArray<E>(
+    req: HttpRequest,
+    res: HttpResponse,
+    arrayKey: string,
+  ): AsyncGenerator<E[], Record<string, unknown>> {
     const scanner = new JsonArrayStream<E>(arrayKey);
     let finished = false;
     try {
@@ -210,7 +225,13 @@ export class Transport {
       return rest;
     } catch (err) {
       if (err instanceof SyntaxError) {
-        throw new B2Error({ status: res.status, code: 'bad_response', message: `${req.call}: reply is not valid JSON (${err.message})`, call: req.call, cause: err });
+        throw new B2Error({
+          status: res.status,
+          code: 'bad_response',
+          message: `${req.call}: reply is not valid JSON (${err.message})`,
+          call: req.call,
+          cause: err,
+        });
       }
       throw this.mapFailure(req, err);
     } finally {

@@ -25,7 +25,10 @@ const load = createRequire(import.meta.url);
 function fromModules(): Loaded | undefined {
   try {
     const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-    const apiRequest = load('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+    const apiRequest = load('undici/lib/api/api-request.js') as (
+      this: Dispatcher,
+      opts: Dispatcher.RequestOptions,
+    ) => Promise<Dispatcher.ResponseData>;
     if (typeof Agent !== 'function' || typeof apiRequest !== 'function') return undefined;
     const request: RequestFn = (url, { dispatcher, ...opts }) => {
       const u = new URL(url);

@@ -42,10 +42,13 @@ export function makeAttemptBody(
   knownSha1: string | undefined,
   onProgress?: (bytes: number) => void,
 ): AttemptBody {
-  if (!Number.isSafeInteger(contentLength) || contentLength < 0) throw new UsageError(`contentLength must be a whole number of bytes, got ${contentLength}`);
-  if (knownSha1 !== undefined && !/^[0-9a-f]{40}$/.test(knownSha1)) throw new UsageError(`sha1 must be 40 lower-case hex digits, got ${JSON.stringify(knownSha1)}`);
+  if (!Number.isSafeInteger(contentLength) || contentLength < 0)
+    throw new UsageError(`contentLength must be a whole number of bytes, got ${contentLength}`);
+  if (knownSha1 !== undefined && !/^[0-9a-f]{40}$/.test(knownSha1))
+    throw new UsageError(`sha1 must be 40 lower-case hex digits, got ${JSON.stringify(knownSha1)}`);
   if (Buffer.isBuffer(source)) {
-    if (source.length !== contentLength) throw new UsageError(`body is ${source.length} bytes but contentLength is ${contentLength}`);
+    if (source.length !== contentLength)
+      throw new UsageError(`body is ${source.length} bytes but contentLength is ${contentLength}`);
     const sha = knownSha1 ?? sha1Hex(source);
     let body: Buffer | Readable = source;
     if (onProgress) {
@@ -68,7 +71,8 @@ export function makeAttemptBody(
       },
     };
   }
-  if (typeof source !== 'function') throw new UsageError('upload body must be a Buffer or a function that opens the bytes again');
+  if (typeof source !== 'function')
+    throw new UsageError('upload body must be a Buffer or a function that opens the bytes again');
   const src = source();
   let srcErr: Error | undefined;
   src.once('error', (e: Error) => {
@@ -77,9 +81,7 @@ export function makeAttemptBody(
   const counter = new ProgressCounter(onProgress);
   onProgress?.(0);
   const hasher = knownSha1 === undefined ? new Sha1PassThrough(true) : undefined;
-  const out: Readable = hasher
-    ? pipeline(src, counter, hasher, () => {})
-    : pipeline(src, counter, () => {});
+  const out: Readable = hasher ? pipeline(src, counter, hasher, () => {}) : pipeline(src, counter, () => {});
   return {
     body: out,
     length: contentLength + (hasher ? 40 : 0),

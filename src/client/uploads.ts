@@ -41,7 +41,13 @@ interface UploadTarget {
 async function uploadWithPool<T extends { contentSha1: string | null }>(
   core: ClientCore,
   target: UploadTarget,
-  p: { body: UploadFileParams['body']; contentLength: number; sha1?: string; onProgress?: (n: number) => void; signal?: AbortSignal },
+  p: {
+    body: UploadFileParams['body'];
+    contentLength: number;
+    sha1?: string;
+    onProgress?: (n: number) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<T> {
   const { call, pool, poolKey, getUrl, headers } = target;
   const sig = core.signal(p.signal);
@@ -73,7 +79,9 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
       const sent = body.sha1();
       const got = normalizeSha1(res.contentSha1);
       if (got !== sent) {
-        throw new IntegrityError(`${call}: B2 reports SHA-1 ${res.contentSha1} for ${headers[H.fileName] ?? poolKey}, but ${sent} was sent`);
+        throw new IntegrityError(
+          `${call}: B2 reports SHA-1 ${res.contentSha1} for ${headers[H.fileName] ?? poolKey}, but ${sent} was sent`,
+        );
       }
       pool.give(poolKey, slot);
       return res;
@@ -100,7 +108,9 @@ export async function uploadFile(core: ClientCore, p: UploadFileParams): Promise
   const info = p.info ?? {};
   checkFileMetadata(p.fileName, info);
   if (p.contentLength > LIMITS.maxSimpleUploadBytes) {
-    throw new UsageError(`${p.contentLength} bytes is over B2's ${LIMITS.maxSimpleUploadBytes}-byte simple-upload limit: use a large file`);
+    throw new UsageError(
+      `${p.contentLength} bytes is over B2's ${LIMITS.maxSimpleUploadBytes}-byte simple-upload limit: use a large file`,
+    );
   }
   const headers: Record<string, string> = {
     [H.fileName]: b2Encode(p.fileName),
@@ -124,7 +134,8 @@ export async function uploadPart(core: ClientCore, p: UploadPartParams): Promise
   if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
     throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
   }
-  if (p.contentLength > LIMITS.maxPartBytes) throw new UsageError(`part ${p.partNumber} is over B2's ${LIMITS.maxPartBytes}-byte part limit`);
+  if (p.contentLength > LIMITS.maxPartBytes)
+    throw new UsageError(`part ${p.partNumber} is over B2's ${LIMITS.maxPartBytes}-byte part limit`);
   return uploadWithPool<Part>(
     core,
     {

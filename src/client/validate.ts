@@ -8,7 +8,8 @@ import { fileNameProblem } from '../wire/names.js';
 export function checkFileName(name: string): void {
   const problem = fileNameProblem(name);
   if (problem === undefined) return;
-  const shown = typeof name === 'string' && name.length > 80 ? `${JSON.stringify(name.slice(0, 60))}…` : JSON.stringify(name);
+  const shown =
+    typeof name === 'string' && name.length > 80 ? `${JSON.stringify(name.slice(0, 60))}…` : JSON.stringify(name);
   if (/bytes; the limit/.test(problem)) throw new LimitError(`${problem}: shorten the file name ${shown}`);
   throw new UsageError(`${problem}: ${shown}`);
 }
@@ -18,7 +19,9 @@ export function checkFileMetadata(name: string, info: Record<string, string> = {
   checkFileName(name);
   const keys = Object.keys(info);
   if (keys.length > LIMITS.maxFileInfoEntries) {
-    throw new LimitError(`${keys.length} file info entries for ${JSON.stringify(name)}; B2 allows ${LIMITS.maxFileInfoEntries}: drop some metadata`);
+    throw new LimitError(
+      `${keys.length} file info entries for ${JSON.stringify(name)}; B2 allows ${LIMITS.maxFileInfoEntries}: drop some metadata`,
+    );
   }
   for (const k of keys) {
     const p = infoKeyProblem(k);
@@ -32,6 +35,7 @@ export function checkFileMetadata(name: string, info: Record<string, string> = {
 /** A listing page size within 1..max (default when undefined). */
 export function checkPageSize(size: number | undefined, max: number, fallback: number): number {
   if (size === undefined) return Math.min(fallback, max);
-  if (!Number.isInteger(size) || size < 1 || size > max) throw new UsageError(`page size must be an integer from 1 to ${max}, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw new UsageError(`page size must be an integer from 1 to ${max}, got ${size}`);
   return size;
 }

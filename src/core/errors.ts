@@ -56,7 +56,8 @@ export class B2Error extends Error {
   get retryableUpload(): boolean {
     const { status, code } = this;
     if (status === 0 || status === 408 || status === 429 || status >= 500) return true;
-    if (status === 401) return code === 'expired_auth_token' || code === 'bad_auth_token' || code === 'missing_auth_token';
+    if (status === 401)
+      return code === 'expired_auth_token' || code === 'bad_auth_token' || code === 'missing_auth_token';
     return status === 400 && code === 'auth_token_limit';
   }
   /** Whether the failure means the named bucket, file or version does not exist (b2-api.md §14). */

@@ -23,7 +23,8 @@ const CONTROLS: Record<string, Record<string, ControlHandler>> = {
   '/latency': {
     POST: (emu, body) => {
       const ms = body.ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw b2Fail('bad_request', 'ms must be a number >= 0');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw b2Fail('bad_request', 'ms must be a number >= 0');
       emu.controls.latencyMs = ms;
       return OK;
     },
@@ -51,12 +52,18 @@ const CONTROLS: Record<string, Record<string, ControlHandler>> = {
   },
 };
 
-export async function handleControl(emu: Emulator, req: IncomingMessage, res: ServerResponse, sub: string): Promise<void> {
+export async function handleControl(
+  emu: Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sub: string,
+): Promise<void> {
   const methods = Object.hasOwn(CONTROLS, sub) ? CONTROLS[sub] : undefined;
   if (!methods) throw b2Fail('not_found', `no such test control: ${sub || '/'}`);
   const method = req.method ?? 'GET';
   const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
-  if (!handler) throw b2Fail('method_not_allowed', `${method} is not allowed here`, { Allow: Object.keys(methods).join(', ') });
+  if (!handler)
+    throw b2Fail('method_not_allowed', `${method} is not allowed here`, { Allow: Object.keys(methods).join(', ') });
   const body = method === 'POST' ? await readJsonBody(req) : {};
   sendJson(req, res, 200, await handler(emu, body));
 }

@@ -24,10 +24,12 @@ export type CallKind = 'json' | 'upload' | 'download';
 
 /** Validate a FaultSpec from a test (programmatic or HTTP), throwing 400 bad_request on nonsense. */
 export function parseFaultSpec(spec: unknown): FaultSpec {
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw b2Fail('bad_request', 'fault spec must be an object');
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec))
+    throw b2Fail('bad_request', 'fault spec must be an object');
   const s = spec as Record<string, unknown>;
   const str = (k: string) => {
-    if (s[k] !== undefined && s[k] !== null && typeof s[k] !== 'string') throw b2Fail('bad_request', `${k} must be a string`);
+    if (s[k] !== undefined && s[k] !== null && typeof s[k] !== 'string')
+      throw b2Fail('bad_request', `${k} must be a string`);
     return (s[k] ?? undefined) as string | undefined;
   };
   const int = (k: string, min: number) => {

@@ -132,7 +132,8 @@ export class Emulator {
   /** Check a key may do `capability` within `scope`; 401 unauthorized otherwise. */
   allow(key: StoredKey, capability: string | string[], scope: Scope = {}): void {
     for (const cap of Array.isArray(capability) ? capability : [capability]) {
-      if (!key.capabilities.includes(cap)) throw b2Fail('unauthorized', `application key does not have the ${cap} capability`);
+      if (!key.capabilities.includes(cap))
+        throw b2Fail('unauthorized', `application key does not have the ${cap} capability`);
     }
     if (scope.bucketId !== undefined && key.bucketIds && !key.bucketIds.includes(scope.bucketId))
       throw b2Fail('unauthorized', 'application key is restricted to a different bucket');
@@ -154,7 +155,8 @@ export class Emulator {
   /** accountId parameter, when a call has one, must name this account. */
   checkAccountId(call: Call, required = true): void {
     const id = required ? call.params.reqStr('accountId') : call.params.str('accountId');
-    if (id !== undefined && id !== this.accountId) throw b2Fail('unauthorized', `accountId ${id} does not match this account`);
+    if (id !== undefined && id !== this.accountId)
+      throw b2Fail('unauthorized', `accountId ${id} does not match this account`);
   }
 
   bucket(bucketId: string): StoredBucket {

@@ -65,7 +65,12 @@ export function b2Fail(code: ErrorCode, message: string, headers?: Record<string
 }
 
 /** Build an error with an arbitrary status/code pair (fault injection). */
-export function b2FailWith(status: number, code: string, message: string, headers?: Record<string, string>): EmulatorError {
+export function b2FailWith(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): EmulatorError {
   return new EmulatorError(status, code, message, headers);
 }
 

@@ -13,7 +13,10 @@ export function checkNameAndInfo(fileName: string, info: Record<string, string>)
   const out: Record<string, string> = {};
   const entries = Object.entries(info);
   if (entries.length > LIMITS.maxFileInfoEntries)
-    throw b2Fail('bad_request', `too many file info entries: ${entries.length} (the limit is ${LIMITS.maxFileInfoEntries})`);
+    throw b2Fail(
+      'bad_request',
+      `too many file info entries: ${entries.length} (the limit is ${LIMITS.maxFileInfoEntries})`,
+    );
   for (const [k, v] of entries) {
     const key = k.toLowerCase();
     const problem = infoKeyProblem(key);

@@ -10,7 +10,13 @@ const JSON_HEADERS = {
 };
 
 /** The one writer of JSON replies (success and error). HEAD replies carry no body. */
-export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': String(Buffer.byteLength(text)), ...headers });
   res.end(req.method === 'HEAD' ? undefined : text);
@@ -35,7 +41,9 @@ export function sendError(emu: Emulator, req: IncomingMessage, res: ServerRespon
   let e: EmulatorError;
   if (err instanceof EmulatorError) e = err;
   else {
-    emu.opts.log(`b2sync emulator: internal error on ${req.method} ${(req.url ?? '').split('?')[0]}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    emu.opts.log(
+      `b2sync emulator: internal error on ${req.method} ${(req.url ?? '').split('?')[0]}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     e = b2Fail('internal_error', 'internal error');
   }
   sendJson(req, res, e.status, { status: e.status, code: e.code, message: e.message }, e.headers);
@@ -44,7 +52,12 @@ export function sendError(emu: Emulator, req: IncomingMessage, res: ServerRespon
 /** Node's error for a request body whose client hung up: "aborted" with code ECONNRESET. */
 function isClientGone(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || (err instanceof Error && err.message === 'aborted');
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED' ||
+    code === 'EPIPE' ||
+    (err instanceof Error && err.message === 'aborted')
+  );
 }
 
 /** Read a JSON request body (empty → {}); 400 bad_json when unparsable or not an object. */
@@ -64,6 +77,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   } catch (err) {
     throw b2Fail('bad_json', `request body is not valid JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw b2Fail('bad_json', 'request body must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw b2Fail('bad_json', 'request body must be a JSON object');
   return value as Record<string, unknown>;
 }

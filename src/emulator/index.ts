@@ -59,7 +59,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   // The master key: as given; else the one a --data directory remembers; else a fresh one.
   const stored = emu.meta.account;
   const keyId = options.keyId ?? stored?.keyId ?? randomHex(6);
-  const applicationKey = options.applicationKey ?? (options.keyId === undefined ? stored?.key : undefined) ?? newApplicationKey();
+  const applicationKey =
+    options.applicationKey ?? (options.keyId === undefined ? stored?.key : undefined) ?? newApplicationKey();
   const accountId = stored?.accountId ?? accountIdFor(keyId);
   emu.setAccount(accountId, keyId, applicationKey);
   if (!stored || stored.keyId !== keyId || stored.key !== applicationKey || stored.accountId !== accountId)
@@ -74,7 +75,12 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  const hostForUrl = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const hostForUrl =
+    opts.host === '0.0.0.0' || opts.host === '::'
+      ? '127.0.0.1'
+      : opts.host.includes(':')
+        ? `[${opts.host}]`
+        : opts.host;
   emu.url = `http://${hostForUrl}:${port}`;
 
   const controls: EmulatorControls = {

@@ -46,7 +46,8 @@ function hasVisible(list: readonly StoredFile[] | undefined): boolean {
 /** One walk serves both listings: `versions` yields every version, otherwise each name's visible one. */
 export function listFiles(ix: BucketIndex, req: ListRequest, versions: boolean): ListPage {
   const { prefix, delimiter, max } = req;
-  const start = req.startFileName !== undefined && compareUtf8(req.startFileName, prefix) > 0 ? req.startFileName : prefix;
+  const start =
+    req.startFileName !== undefined && compareUtf8(req.startFileName, prefix) > 0 ? req.startFileName : prefix;
   const names = ix.names;
   const entries: ListEntry[] = [];
   const take = (entry: ListEntry): boolean => {
@@ -73,7 +74,8 @@ export function listFiles(ix: BucketIndex, req: ListRequest, versions: boolean):
     const list = ix.versions.get(name)!;
     if (versions) {
       let j = 0;
-      if (req.startSeq !== undefined && name === req.startFileName) while (j < list.length && list[j].seq > req.startSeq) j++;
+      if (req.startSeq !== undefined && name === req.startFileName)
+        while (j < list.length && list[j].seq > req.startSeq) j++;
       for (; j < list.length; j++) {
         const entry: ListEntry = { file: list[j] };
         if (!take(entry)) return { entries, next: entry };

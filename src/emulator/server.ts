@@ -24,10 +24,20 @@ function baseUrl(emu: Emulator, req: IncomingMessage): string {
 }
 
 function capCode(kind: string): 'storage_cap_exceeded' | 'download_cap_exceeded' | 'transaction_cap_exceeded' {
-  return kind === 'upload' ? 'storage_cap_exceeded' : kind === 'download' ? 'download_cap_exceeded' : 'transaction_cap_exceeded';
+  return kind === 'upload'
+    ? 'storage_cap_exceeded'
+    : kind === 'download'
+      ? 'download_cap_exceeded'
+      : 'transaction_cap_exceeded';
 }
 
-async function handleB2(emu: Emulator, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+async function handleB2(
+  emu: Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+): Promise<void> {
   let name: string;
   let version: ApiVersion = 'v4';
   let pathRest = '';
@@ -44,7 +54,10 @@ async function handleB2(emu: Emulator, req: IncomingMessage, res: ServerResponse
       if (name !== 'b2_upload_file' && name !== 'b2_upload_part') throw b2Fail('not_found', `no such path: ${path}`);
       pathRest = m[3];
     } else if (name === 'b2_upload_file' || name === 'b2_upload_part') {
-      throw b2Fail('not_found', `${name} takes the uploadUrl returned by ${name === 'b2_upload_file' ? 'b2_get_upload_url' : 'b2_get_upload_part_url'}`);
+      throw b2Fail(
+        'not_found',
+        `${name} takes the uploadUrl returned by ${name === 'b2_upload_file' ? 'b2_get_upload_url' : 'b2_get_upload_part_url'}`,
+      );
     }
   }
   const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
@@ -60,13 +73,19 @@ async function handleB2(emu: Emulator, req: IncomingMessage, res: ServerResponse
   // A HEAD download has no body to cut or corrupt: it takes faults like a JSON call.
   const fault = controls.takeFault(name, route.kind === 'download' && method === 'HEAD' ? 'json' : route.kind);
   if (fault?.kind === 'error') {
-    throw b2FailWith(fault.status, fault.code, fault.message, fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
+    throw b2FailWith(
+      fault.status,
+      fault.code,
+      fault.message,
+      fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {},
+    );
   }
   if (fault?.kind === 'drop' && (route.kind === 'json' || method === 'HEAD')) {
     req.socket.destroy();
     return;
   }
-  if (testMode === 'force_cap_exceeded') throw b2Fail(capCode(route.kind), 'Cap exceeded (X-Bz-Test-Mode: force_cap_exceeded)');
+  if (testMode === 'force_cap_exceeded')
+    throw b2Fail(capCode(route.kind), 'Cap exceeded (X-Bz-Test-Mode: force_cap_exceeded)');
   if (testMode === 'fail_some_uploads' && route.kind === 'upload' && emu.testModeFires(testMode))
     throw b2Fail('service_unavailable', 'Service temporarily unavailable (X-Bz-Test-Mode: fail_some_uploads)');
 

@@ -54,7 +54,12 @@ export function fileShape(
   return out;
 }
 
-export function folderShape(bucketId: string, name: string, version: ApiVersion, accountId: string): Record<string, unknown> {
+export function folderShape(
+  bucketId: string,
+  name: string,
+  version: ApiVersion,
+  accountId: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     accountId,
     action: 'folder',
@@ -85,7 +90,12 @@ export function partShape(fileId: string, p: StoredPart): Record<string, unknown
 }
 
 /** An application key: v4 carries the bucket set `bucketIds`; v1-v3 a single `bucketId`. */
-export function keyShape(k: StoredKey, version: ApiVersion, accountId: string, withSecret = false): Record<string, unknown> {
+export function keyShape(
+  k: StoredKey,
+  version: ApiVersion,
+  accountId: string,
+  withSecret = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     accountId,
     applicationKeyId: k.applicationKeyId,

@@ -65,7 +65,9 @@ export async function decide(pair: MarchPair, o: CompareOptions, hashes?: HashSo
   if (o.update && dst.mtimeMs - src.mtimeMs > o.modifyWindowMs) return item('skip', src, 'destination newer', pair);
   switch (o.compare) {
     case 'size-only':
-      return src.size !== dst.size ? item(o.transferAction, src, 'changed size', pair) : item('skip', src, 'same size', pair);
+      return src.size !== dst.size
+        ? item(o.transferAction, src, 'changed size', pair)
+        : item('skip', src, 'same size', pair);
     case 'size-mtime':
       return bySizeAndTime(src, dst, o, pair);
     case 'checksum': {
@@ -74,13 +76,21 @@ export async function decide(pair: MarchPair, o: CompareOptions, hashes?: HashSo
       // A B2 entry (no localPath) knows its SHA-1 from the listing or not at all: when it does not,
       // fall back at once instead of reading the local file for nothing.
       const unknown = (x: Entry) => x.localPath === undefined && x.sha1 === undefined;
-      const [hs, hd] = unknown(src) || unknown(dst) ? [unknown(src) ? undefined : 'n/a', unknown(dst) ? undefined : 'n/a'] : await Promise.all([hashes.src(src), hashes.dst(dst)]);
+      const [hs, hd] =
+        unknown(src) || unknown(dst)
+          ? [unknown(src) ? undefined : 'n/a', unknown(dst) ? undefined : 'n/a']
+          : await Promise.all([hashes.src(src), hashes.dst(dst)]);
       if (hs === undefined || hd === undefined) {
         const side = hs === undefined ? 'source' : 'destination';
-        hashes.onFallback?.(src.path, `no SHA-1 known on the ${side} (large file without large_file_sha1): compared by size and time`);
+        hashes.onFallback?.(
+          src.path,
+          `no SHA-1 known on the ${side} (large file without large_file_sha1): compared by size and time`,
+        );
         return bySizeAndTime(src, dst, o, pair);
       }
-      return hs === hd ? item('skip', src, 'same checksum', pair) : item(o.transferAction, src, 'checksum differs', pair);
+      return hs === hd
+        ? item('skip', src, 'same checksum', pair)
+        : item(o.transferAction, src, 'checksum differs', pair);
     }
   }
 }

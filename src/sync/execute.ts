@@ -33,8 +33,21 @@ function localTarget(root: string, path: string): string {
   return r.path;
 }
 
-async function uploadEmpty(client: B2Api, bucketId: string, fileName: string, mtimeMs: number, signal?: AbortSignal): Promise<void> {
-  await client.uploadFile({ bucketId, fileName, body: Buffer.alloc(0), contentLength: 0, info: { [INFO_SRC_MTIME]: String(mtimeMs) }, signal });
+async function uploadEmpty(
+  client: B2Api,
+  bucketId: string,
+  fileName: string,
+  mtimeMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  await client.uploadFile({
+    bucketId,
+    fileName,
+    body: Buffer.alloc(0),
+    contentLength: 0,
+    info: { [INFO_SRC_MTIME]: String(mtimeMs) },
+    signal,
+  });
 }
 
 /** Transfer one item; resolves with the bytes moved. */
@@ -74,7 +87,13 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
         return 0;
       }
       await mkdir(dirname(target), { recursive: true });
-      const r = await downloadToFile(b2(cx.src).client, { source: { fileId: src.fileId! }, localPath: target, tuning: cx.tuning, signal: cx.signal, onProgress });
+      const r = await downloadToFile(b2(cx.src).client, {
+        source: { fileId: src.fileId! },
+        localPath: target,
+        tuning: cx.tuning,
+        signal: cx.signal,
+        onProgress,
+      });
       const t = new Date(src.mtimeMs);
       await utimes(target, t, t);
       return r.bytes;
@@ -91,7 +110,10 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
       // gets it from its upload time (REPLACE), so the copy compares equal by size and time next run.
       const replace = src.hasSrcMtime
         ? undefined
-        : { contentType: src.contentType ?? 'b2/x-auto', info: { ...(src.info ?? {}), [INFO_SRC_MTIME]: String(src.mtimeMs) } };
+        : {
+            contentType: src.contentType ?? 'b2/x-auto',
+            info: { ...(src.info ?? {}), [INFO_SRC_MTIME]: String(src.mtimeMs) },
+          };
       await copyFile(d.client, {
         sourceFileId: src.fileId!,
         sourceSize: src.size,
@@ -137,9 +159,19 @@ export async function deleteItem(it: PlanItem, cx: ExecContext): Promise<void> {
 }
 
 /** Delete every version (hide markers included) of exactly this name. */
-export async function deleteAllVersions(client: B2Api, bucketId: string, name: string, signal?: AbortSignal): Promise<number> {
+export async function deleteAllVersions(
+  client: B2Api,
+  bucketId: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const ids: string[] = [];
-  for await (const v of client.listFileVersions(bucketId, { prefix: name, startFileName: name, pageSize: 1000, signal })) {
+  for await (const v of client.listFileVersions(bucketId, {
+    prefix: name,
+    startFileName: name,
+    pageSize: 1000,
+    signal,
+  })) {
     if (v.fileName !== name) break;
     if (v.fileId) ids.push(v.fileId);
   }

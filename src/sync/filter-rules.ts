@@ -33,7 +33,10 @@ export function parseFilterLines(text: string, source = 'filter file'): FilterRu
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     const m = /^([+-])\s+(.+)$/.exec(line);
-    if (!m) throw new UsageError(`${source} line ${idx + 1}: expected "+ pattern" or "- pattern", got ${JSON.stringify(raw)}`);
+    if (!m)
+      throw new UsageError(
+        `${source} line ${idx + 1}: expected "+ pattern" or "- pattern", got ${JSON.stringify(raw)}`,
+      );
     rules.push({ include: m[1] === '+', pattern: m[2] });
   });
   return rules;
@@ -89,7 +92,9 @@ export function buildFilterRules(flags: FilterFlags): FilterRules {
 }
 
 /** Read --filter-from files and build the rules (CLI convenience). */
-export async function loadFilterRules(flags: Omit<FilterFlags, 'filterFromText'> & { filterFrom?: string[] }): Promise<FilterRules> {
+export async function loadFilterRules(
+  flags: Omit<FilterFlags, 'filterFromText'> & { filterFrom?: string[] },
+): Promise<FilterRules> {
   const texts: string[] = [];
   for (const f of flags.filterFrom ?? []) {
     try {
@@ -114,7 +119,13 @@ export class Filter {
   /** True when no rule, size or age bound is set. */
   get empty(): boolean {
     const r = this.rules;
-    return this.compiled.length === 0 && r.minSize === undefined && r.maxSize === undefined && r.minAgeMs === undefined && r.maxAgeMs === undefined;
+    return (
+      this.compiled.length === 0 &&
+      r.minSize === undefined &&
+      r.maxSize === undefined &&
+      r.minAgeMs === undefined &&
+      r.maxAgeMs === undefined
+    );
   }
 
   /** Does the path pass the glob rules? */

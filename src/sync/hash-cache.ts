@@ -45,7 +45,11 @@ export class LocalHasher {
   private readonly tmp?: string;
   private lastWritten?: string;
 
-  constructor(root: string, cacheDir: string | undefined, private readonly signal?: AbortSignal) {
+  constructor(
+    root: string,
+    cacheDir: string | undefined,
+    private readonly signal?: AbortSignal,
+  ) {
     if (cacheDir) {
       const name = createHash('sha1').update(resolve(root)).digest('hex') + '.jsonl';
       this.file = join(cacheDir, name);

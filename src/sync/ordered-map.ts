@@ -4,7 +4,11 @@
  */
 type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-export async function* orderedMap<T, R>(src: AsyncIterable<T>, width: number, fn: (t: T) => Promise<R>): AsyncGenerator<R> {
+export async function* orderedMap<T, R>(
+  src: AsyncIterable<T>,
+  width: number,
+  fn: (t: T) => Promise<R>,
+): AsyncGenerator<R> {
   const queue: Promise<Settled<R>>[] = [];
   const settle = (t: T): Promise<Settled<R>> =>
     fn(t).then(

@@ -31,7 +31,8 @@ export class PlanSpool {
       this.out = createWriteStream(this.file);
       for (const m of this.mem.splice(0)) this.out.write(JSON.stringify(m) + '\n');
     }
-    if (!this.out.write(JSON.stringify(item) + '\n')) await new Promise<void>((r) => this.out!.once('drain', () => r()));
+    if (!this.out.write(JSON.stringify(item) + '\n'))
+      await new Promise<void>((r) => this.out!.once('drain', () => r()));
   }
 
   /** Stop writing; must be called before reading. */

@@ -22,13 +22,26 @@ export async function resolveSide(e: SyncEndpoint, role: 'source' | 'destination
     return { kind: 'local', root, state };
   }
   const bucket = await e.client.getBucket(e.bucketName);
-  return { kind: 'b2', client: e.client, bucketName: e.bucketName, bucketId: bucket.bucketId, prefix: normalizePrefix(e.prefix) };
+  return {
+    kind: 'b2',
+    client: e.client,
+    bucketName: e.bucketName,
+    bucketId: bucket.bucketId,
+    prefix: normalizePrefix(e.prefix),
+  };
 }
 
 /** Refuse combinations the engine does not do; returns the transfer action for the direction. */
-export function checkDirection(src: Side, dst: Side, srcEp: SyncEndpoint, dstEp: SyncEndpoint): Exclude<ActionKind, 'delete' | 'skip'> {
+export function checkDirection(
+  src: Side,
+  dst: Side,
+  srcEp: SyncEndpoint,
+  dstEp: SyncEndpoint,
+): Exclude<ActionKind, 'delete' | 'skip'> {
   if (src.kind === 'local' && dst.kind === 'local')
-    throw new UsageError(`local to local sync is not supported (${describe(srcEp)} → ${describe(dstEp)}); one side must be a B2 path`);
+    throw new UsageError(
+      `local to local sync is not supported (${describe(srcEp)} → ${describe(dstEp)}); one side must be a B2 path`,
+    );
   if (src.kind === 'b2' && dst.kind === 'b2') {
     if (src.bucketId === dst.bucketId && (src.prefix.startsWith(dst.prefix) || dst.prefix.startsWith(src.prefix)))
       throw new UsageError(`source ${describe(srcEp)} and destination ${describe(dstEp)} overlap in one bucket`);

@@ -73,7 +73,14 @@ export class SyncRun {
     this.signal = opts.signal;
     this.sync = opts.mode === 'sync';
     this.keepPlan = opts.keepPlan ?? opts.dryRun ?? false;
-    this.summary = { transferred: { files: 0, bytes: 0 }, checked: 0, deleted: 0, skipped: 0, errors: [], elapsedMs: 0 };
+    this.summary = {
+      transferred: { files: 0, bytes: 0 },
+      checked: 0,
+      deleted: 0,
+      skipped: 0,
+      errors: [],
+      elapsedMs: 0,
+    };
     if (this.keepPlan) this.summary.plan = [];
     this.srcMissing = src.kind === 'local' && src.state === 'missing';
     this.transferAction = checkDirection(src, dst, init.srcEp, init.dstEp);
@@ -90,7 +97,8 @@ export class SyncRun {
     this.transfers = Math.max(1, opts.transfers ?? DEFAULT_TRANSFERS);
     if (dst.kind === 'local') this.typeChanges = new TypeChangeDetector((it) => this.spool.push(it));
     const partConcurrency = opts.tuning?.partConcurrency ?? DEFAULTS.partConcurrency;
-    this.scheduler = init.scheduler ?? new Scheduler({ transfers: this.transfers, partConcurrency, signal: this.signal });
+    this.scheduler =
+      init.scheduler ?? new Scheduler({ transfers: this.transfers, partConcurrency, signal: this.signal });
     this.exec = {
       src,
       dst,

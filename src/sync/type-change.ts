@@ -22,9 +22,11 @@ export class TypeChangeDetector {
   /** Take the next non-skip item in plan order. */
   async add(item: PlanItem): Promise<void> {
     const p = item.action.path;
-    while (this.transfers.length && compareUtf8(p, this.transfers[this.transfers.length - 1] + '0') >= 0) this.transfers.pop();
+    while (this.transfers.length && compareUtf8(p, this.transfers[this.transfers.length - 1] + '0') >= 0)
+      this.transfers.pop();
     const passed: PlanItem[] = [];
-    while (this.deletes.length && compareUtf8(p, this.deletes[this.deletes.length - 1].action.path + '0') >= 0) passed.push(this.deletes.pop()!);
+    while (this.deletes.length && compareUtf8(p, this.deletes[this.deletes.length - 1].action.path + '0') >= 0)
+      passed.push(this.deletes.pop()!);
     for (const d of passed.reverse()) await this.push(d);
 
     if (item.action.action === 'delete') {

@@ -4,8 +4,7 @@ import type { TransferTuning } from '../transfer/index.js';
 import type { FilterRules } from './filter-rules.js';
 
 export type SyncEndpoint =
-  | { kind: 'local'; path: string }
-  | { kind: 'b2'; client: B2Api; bucketName: string; prefix: string };
+  { kind: 'local'; path: string } | { kind: 'b2'; client: B2Api; bucketName: string; prefix: string };
 
 export type CompareMode = 'size-mtime' | 'checksum' | 'size-only';
 

@@ -27,12 +27,18 @@ export interface CopyFileParams {
 export async function copyFile(client: B2Api, p: CopyFileParams): Promise<FileVersion> {
   throwIfAborted(p.signal);
   const size = p.sourceSize;
-  if (!Number.isSafeInteger(size) || size < 0) throw new UsageError(`source size must be a whole number of bytes, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new UsageError(`source size must be a whole number of bytes, got ${size}`);
   const cutoff = Math.min(p.tuning?.largeCopyCutoff ?? DEFAULTS.largeCopyCutoff, LIMITS.maxPartBytes);
   if (size <= cutoff) return copySmall(client, p);
 
   const account = await client.account();
-  const planned = choosePartSize({ fileSize: size, recommended: account.recommendedPartSize, minimum: account.absoluteMinimumPartSize, requested: p.tuning?.partSize });
+  const planned = choosePartSize({
+    fileSize: size,
+    recommended: account.recommendedPartSize,
+    minimum: account.absoluteMinimumPartSize,
+    requested: p.tuning?.partSize,
+  });
   const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);
   if (partSize === undefined) return copySmall(client, p);
 
@@ -50,11 +56,20 @@ export async function copyFile(client: B2Api, p: CopyFileParams): Promise<FileVe
   }
   throwIfAborted(p.signal);
   // Not abortable mid-call: a start whose reply is cut off would leave an unfinished file nobody can cancel.
-  const started = await client.startLargeFile({ bucketId: p.destinationBucketId, fileName: p.fileName, contentType, info });
+  const started = await client.startLargeFile({
+    bucketId: p.destinationBucketId,
+    fileName: p.fileName,
+    contentType,
+    info,
+  });
   const fileId = started.fileId!;
   function* jobs(): Generator<PartJob> {
     for (const r of partRanges(size, partSize!)) {
-      yield { partNumber: r.partNumber, length: r.length, copy: { sourceFileId: p.sourceFileId, start: r.start, end: r.start + r.length - 1 } };
+      yield {
+        partNumber: r.partNumber,
+        length: r.length,
+        copy: { sourceFileId: p.sourceFileId, start: r.start, end: r.start + r.length - 1 },
+      };
     }
   }
   return completeLargeFile(client, fileId, jobs(), {
@@ -83,5 +98,11 @@ export async function restoreVersion(
   client: B2Api,
   p: { bucketId: string; fileName: string; fileId: string; size: number; signal?: AbortSignal },
 ): Promise<FileVersion> {
-  return copyFile(client, { sourceFileId: p.fileId, sourceSize: p.size, destinationBucketId: p.bucketId, fileName: p.fileName, signal: p.signal });
+  return copyFile(client, {
+    sourceFileId: p.fileId,
+    sourceSize: p.size,
+    destinationBucketId: p.bucketId,
+    fileName: p.fileName,
+    signal: p.signal,
+  });
 }

@@ -9,11 +9,18 @@ const READ_CHUNK = 256 * 1024;
 /** A factory that opens `length` bytes of `path` from `start` again for every attempt. */
 export function fileRangeBody(path: string, start: number, length: number): () => Readable {
   return () =>
-    length === 0 ? Readable.from([]) : createReadStream(path, { start, end: start + length - 1, highWaterMark: READ_CHUNK });
+    length === 0
+      ? Readable.from([])
+      : createReadStream(path, { start, end: start + length - 1, highWaterMark: READ_CHUNK });
 }
 
 /** The SHA-1 (hex) of `length` bytes of `path` from `start`; fails if the file is shorter. */
-export async function sha1OfFileRange(path: string, start: number, length: number, signal?: AbortSignal): Promise<string> {
+export async function sha1OfFileRange(
+  path: string,
+  start: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const hash = createHash('sha1');
   let got = 0;
   if (length > 0) {

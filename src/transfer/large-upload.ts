@@ -26,7 +26,12 @@ export async function sendParts(
   client: B2Api,
   fileId: string,
   parts: Iterable<PartJob> | AsyncIterable<PartJob>,
-  opts: { concurrency: number; signal?: AbortSignal; progress: ProgressTracker; onPartSent?: (partNumber: number) => void },
+  opts: {
+    concurrency: number;
+    signal?: AbortSignal;
+    progress: ProgressTracker;
+    onPartSent?: (partNumber: number) => void;
+  },
 ): Promise<string[]> {
   const sha1s = new Map<number, string>();
   await runPool(parts, opts.concurrency, opts.signal, async (job, signal) => {

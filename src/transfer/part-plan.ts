@@ -15,7 +15,8 @@ export interface PartSizeInput {
 
 /** Refuse a file B2 cannot hold as a large file; the message names the limit. */
 export function checkFileSize(fileSize: number): void {
-  if (!Number.isSafeInteger(fileSize) || fileSize < 0) throw new UsageError(`file size must be a whole number of bytes, got ${fileSize}`);
+  if (!Number.isSafeInteger(fileSize) || fileSize < 0)
+    throw new UsageError(`file size must be a whole number of bytes, got ${fileSize}`);
   if (fileSize > LIMITS.maxFileBytes) {
     throw new LimitError(`${fileSize} bytes is over B2's largest file size of ${LIMITS.maxFileBytes} bytes (10 TB)`);
   }
@@ -28,12 +29,15 @@ export function checkFileSize(fileSize: number): void {
 export function choosePartSize(p: PartSizeInput): number {
   checkFileSize(p.fileSize);
   let size = p.requested ?? p.recommended;
-  if (!Number.isSafeInteger(size) || size <= 0) throw new UsageError(`part size must be a positive whole number of bytes, got ${size}`);
+  if (!Number.isSafeInteger(size) || size <= 0)
+    throw new UsageError(`part size must be a positive whole number of bytes, got ${size}`);
   size = Math.max(size, p.minimum);
   size = Math.max(size, Math.ceil(p.fileSize / LIMITS.maxParts));
   size = Math.min(size, LIMITS.maxPartBytes);
   if (Math.ceil(p.fileSize / size) > LIMITS.maxParts) {
-    throw new LimitError(`${p.fileSize} bytes needs more than ${LIMITS.maxParts} parts of at most ${LIMITS.maxPartBytes} bytes`);
+    throw new LimitError(
+      `${p.fileSize} bytes needs more than ${LIMITS.maxParts} parts of at most ${LIMITS.maxPartBytes} bytes`,
+    );
   }
   return size;
 }

@@ -55,9 +55,16 @@ export function localMtimeMillis(mtimeNs: bigint): number {
 export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): Promise<FileVersion> {
   throwIfAborted(p.signal);
   const known = p.knownSize;
-  if (known !== undefined && p.knownMtimeMs !== undefined && Number.isSafeInteger(known) && known >= 0 && known < SMALL_READ_MAX) {
+  if (
+    known !== undefined &&
+    p.knownMtimeMs !== undefined &&
+    Number.isSafeInteger(known) &&
+    known >= 0 &&
+    known < SMALL_READ_MAX
+  ) {
     const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
-    if (known < cutoff) return uploadSmallBuffered(client, p, known, { [INFO_SRC_LAST_MODIFIED]: String(p.knownMtimeMs), ...p.info });
+    if (known < cutoff)
+      return uploadSmallBuffered(client, p, known, { [INFO_SRC_LAST_MODIFIED]: String(p.knownMtimeMs), ...p.info });
   }
   const st = await stat(p.localPath, { bigint: true });
   if (!st.isFile()) throw new Error(`${p.localPath} is not a regular file`);
@@ -73,14 +80,35 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
     info[INFO_LARGE_FILE_SHA1] = k.sha1;
   }
   const account = await client.account();
-  const planned = choosePartSize({ fileSize: size, recommended: account.recommendedPartSize, minimum: account.absoluteMinimumPartSize, requested: p.tuning?.partSize });
+  const planned = choosePartSize({
+    fileSize: size,
+    recommended: account.recommendedPartSize,
+    minimum: account.absoluteMinimumPartSize,
+    requested: p.tuning?.partSize,
+  });
   const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);
   if (partSize === undefined && size <= LIMITS.maxSimpleUploadBytes) return uploadSmall(client, p, size, info);
-  return uploadLarge(client, p, size, { planned: partSize ?? planned, minimum: account.absoluteMinimumPartSize }, { ...info, [INFO_SRC_SIZE]: String(size) });
+  return uploadLarge(
+    client,
+    p,
+    size,
+    { planned: partSize ?? planned, minimum: account.absoluteMinimumPartSize },
+    { ...info, [INFO_SRC_SIZE]: String(size) },
+  );
 }
 
-function uploadSmall(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
-  return uploadWhole(client, p, { body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size }, info);
+function uploadSmall(
+  client: B2Api,
+  p: UploadLocalFileParams,
+  size: number,
+  info: Record<string, string>,
+): Promise<FileVersion> {
+  return uploadWhole(
+    client,
+    p,
+    { body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size },
+    info,
+  );
 }
 
 /** Read the whole file (expected: `size` bytes) in one read; fail if it now has another size. */
@@ -96,7 +124,8 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
       got += bytesRead;
     }
     throwIfAborted(signal);
-    if (got !== size) throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
+    if (got !== size)
+      throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
     return buf.subarray(0, size);
   } finally {
     await fh.close();
@@ -104,7 +133,12 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
 }
 
 /** A small file whose size is known: one read into memory, SHA-1 over exactly those bytes, one upload. */
-async function uploadSmallBuffered(client: B2Api, p: UploadLocalFileParams, size: number, info: Record<string, string>): Promise<FileVersion> {
+async function uploadSmallBuffered(
+  client: B2Api,
+  p: UploadLocalFileParams,
+  size: number,
+  info: Record<string, string>,
+): Promise<FileVersion> {
   const body = await readExactly(p.localPath, size, p.signal);
   return uploadWhole(client, p, { body, size, sha1: createHash('sha1').update(body).digest('hex') }, info);
 }
@@ -113,7 +147,8 @@ async function uploadSmallBuffered(client: B2Api, p: UploadLocalFileParams, size
 function sameSource(f: FileVersion, fileName: string, info: Record<string, string>): boolean {
   if (f.fileName !== fileName || !f.fileId) return false;
   const fi = f.fileInfo ?? {};
-  if (fi[INFO_SRC_LAST_MODIFIED] !== info[INFO_SRC_LAST_MODIFIED] || fi[INFO_SRC_SIZE] !== info[INFO_SRC_SIZE]) return false;
+  if (fi[INFO_SRC_LAST_MODIFIED] !== info[INFO_SRC_LAST_MODIFIED] || fi[INFO_SRC_SIZE] !== info[INFO_SRC_SIZE])
+    return false;
   if (info[INFO_LARGE_FILE_SHA1] !== undefined && fi[INFO_LARGE_FILE_SHA1] !== info[INFO_LARGE_FILE_SHA1]) return false;
   return true;
 }
@@ -158,7 +193,13 @@ async function uploadLarge(
     if (found) {
       // Keep the earlier attempt's cut so its parts line up with ours.
       const first = found.parts.get(1)?.contentLength;
-      if (first !== undefined && first >= minimum && first <= LIMITS.maxPartBytes && first < size && Math.ceil(size / first) <= LIMITS.maxParts) {
+      if (
+        first !== undefined &&
+        first >= minimum &&
+        first <= LIMITS.maxPartBytes &&
+        first < size &&
+        Math.ceil(size / first) <= LIMITS.maxParts
+      ) {
         partSize = first;
       }
       // Parts past the end of this cut could not be finished: start afresh instead (and drop that one).
@@ -175,7 +216,13 @@ async function uploadLarge(
   throwIfAborted(p.signal);
   if (!fileId) {
     // Abortable: a large file started but not seen is found and continued (or cancelled) by the next attempt.
-    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info, signal: p.signal });
+    const started = await client.startLargeFile({
+      bucketId: p.bucketId,
+      fileName: p.fileName,
+      contentType: p.contentType,
+      info,
+      signal: p.signal,
+    });
     fileId = started.fileId!;
   }
   const total = Math.ceil(size / partSize);

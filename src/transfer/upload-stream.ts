@@ -106,7 +106,9 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
         while (queue.length < partSize && !ended && (await pull()));
         if (queue.length === 0) return;
         if (partNumber > LIMITS.maxParts) {
-          throw new LimitError(`the stream is longer than ${LIMITS.maxParts} parts of ${partSize} bytes; pass a bigger part size`);
+          throw new LimitError(
+            `the stream is longer than ${LIMITS.maxParts} parts of ${partSize} bytes; pass a bigger part size`,
+          );
         }
         const n = Math.min(partSize, queue.length);
         const { data, sha1 } = queue.take(n);
@@ -116,7 +118,12 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
 
     // Not abortable mid-call: a stream cannot be resumed, so a start whose reply is cut off would leave
     // an unfinished file nobody cancels.
-    const started = await client.startLargeFile({ bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType, info });
+    const started = await client.startLargeFile({
+      bucketId: p.bucketId,
+      fileName: p.fileName,
+      contentType: p.contentType,
+      info,
+    });
     if (!started.fileId) throw new UsageError('b2_start_large_file returned no fileId');
     return await completeLargeFile(client, started.fileId, jobs(), {
       concurrency: p.tuning?.partConcurrency ?? DEFAULTS.partConcurrency,

@@ -17,7 +17,9 @@ export async function runPool<T>(
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
   const it: Iterator<T> | AsyncIterator<T> =
-    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+    Symbol.asyncIterator in source
+      ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (source as Iterable<T>)[Symbol.iterator]();
   let pulling: Promise<unknown> = Promise.resolve();
   let done = false;
   const errors: unknown[] = [];

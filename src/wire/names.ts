@@ -56,7 +56,8 @@ export function b2Decode(value: string): string {
 export function fileNameProblem(name: string): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'File names must not be empty';
   const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes > LIMITS.maxFileNameBytes) return `File name is ${bytes} bytes; the limit is ${LIMITS.maxFileNameBytes} bytes of UTF-8`;
+  if (bytes > LIMITS.maxFileNameBytes)
+    return `File name is ${bytes} bytes; the limit is ${LIMITS.maxFileNameBytes} bytes of UTF-8`;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 32) return 'File names must not contain control characters';

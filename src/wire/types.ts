@@ -75,7 +75,10 @@ export interface Bucket {
   bucketInfo: Record<string, string>;
   corsRules: unknown[];
   lifecycleRules: LifecycleRule[];
-  defaultServerSideEncryption?: { isClientAuthorizedToRead: boolean; value: { mode: string | null; algorithm?: string } | null };
+  defaultServerSideEncryption?: {
+    isClientAuthorizedToRead: boolean;
+    value: { mode: string | null; algorithm?: string } | null;
+  };
   fileLockConfiguration?: { isClientAuthorizedToRead: boolean; value: unknown };
   options: string[];
   revision: number;
@@ -107,7 +110,10 @@ export interface FileVersion {
   fileName: string;
   uploadTimestamp: number;
   serverSideEncryption?: ServerSideEncryption;
-  fileRetention?: { isClientAuthorizedToRead: boolean; value: { mode: string | null; retainUntilTimestamp: number | null } | null };
+  fileRetention?: {
+    isClientAuthorizedToRead: boolean;
+    value: { mode: string | null; retainUntilTimestamp: number | null } | null;
+  };
   legalHold?: { isClientAuthorizedToRead: boolean; value: string | null };
   /** v1 only. */
   size?: number;

@@ -18,7 +18,10 @@ before(async () => {
 after(() => fx.close());
 
 test('config add takes the key from stdin, checks it once, and stores it in the 0600 config file when no keyring is available', async () => {
-  const r = await fx.json(['config', 'add', 'emu', '--key-id', fx.emu.keyId], { input: `${fx.emu.applicationKey}\n`, env: { B2_APPLICATION_KEY: undefined } });
+  const r = await fx.json(['config', 'add', 'emu', '--key-id', fx.emu.keyId], {
+    input: `${fx.emu.applicationKey}\n`,
+    env: { B2_APPLICATION_KEY: undefined },
+  });
   expectCode({ code: r.code, stderr: r.stderr }, 0);
   assert.match(r.stderr, /keyring is disabled .*: the key is stored in .*config\.json \(mode 0600\)/);
   const check = r.records.find((x) => x.type === 'key-check')!;
@@ -36,14 +39,25 @@ test('config add takes the key from stdin, checks it once, and stores it in the 
 test('config add with the key in B2_APPLICATION_KEY; a refused key stores nothing (exit 2)', async () => {
   const ok = await fx.run(['config', 'add', 'second', '--key-id', fx.emu.keyId, '--no-check']);
   expectCode(ok, 0);
-  const bad = await fx.run(['config', 'add', 'broken', '--key-id', fx.emu.keyId], { env: { B2_APPLICATION_KEY: 'not-the-right-key' } });
+  const bad = await fx.run(['config', 'add', 'broken', '--key-id', fx.emu.keyId], {
+    env: { B2_APPLICATION_KEY: 'not-the-right-key' },
+  });
   expectCode(bad, 2);
   assert.match(bad.stderr, /the key was refused .*check the key id and key/);
-  const empty = await fx.run(['config', 'add', 'empty', '--key-id', fx.emu.keyId], { env: { B2_APPLICATION_KEY: undefined }, input: '' });
+  const empty = await fx.run(['config', 'add', 'empty', '--key-id', fx.emu.keyId], {
+    env: { B2_APPLICATION_KEY: undefined },
+    input: '',
+  });
   expectCode(empty, 2);
   assert.match(empty.stderr, /application key is empty/);
   const list = await fx.json(['config', 'list']);
-  assert.deepEqual(list.records.map((x) => [x.name, x.default]), [['emu', true], ['second', false]]);
+  assert.deepEqual(
+    list.records.map((x) => [x.name, x.default]),
+    [
+      ['emu', true],
+      ['second', false],
+    ],
+  );
 });
 
 test('config show masks the key; config list is human-readable', async () => {
@@ -104,7 +118,10 @@ test('interactive config on a terminal (pty via script) does not echo the key', 
   const env = { ...fx.env, B2_APPLICATION_KEY: '', B2_APPLICATION_KEY_ID: '' } as NodeJS.ProcessEnv;
   delete env.B2_APPLICATION_KEY;
   delete env.B2_APPLICATION_KEY_ID;
-  const child = spawn('script', ['-qec', `${process.execPath} ${BIN} config --no-check`, '/dev/null'], { env, cwd: ROOT });
+  const child = spawn('script', ['-qec', `${process.execPath} ${BIN} config --no-check`, '/dev/null'], {
+    env,
+    cwd: ROOT,
+  });
   let out = '';
   const answers: [RegExp, string][] = [
     [/Profile name \[default\]: $/, 'ptyprof\r'],
@@ -136,7 +153,8 @@ function keyringUnavailable(): string | undefined {
     return `keytar cannot load (${(err as Error).message.split('\n')[0]}); install libsecret-1-dev and build tools, then npm install`;
   }
   for (const bin of ['dbus-run-session', 'gnome-keyring-daemon']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0) return `${bin} is not installed (apt-get install gnome-keyring dbus)`;
+    if (spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0)
+      return `${bin} is not installed (apt-get install gnome-keyring dbus)`;
   }
   return undefined;
 }
@@ -161,7 +179,14 @@ test('the key is stored in, read from and deleted from a real Secret Service (gn
     `${b2} config remove kr; echo "REMOVE=$?"`,
     `${probe}`,
   ].join('\n');
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, '.local/share'), B2SYNC_ENDPOINT: fx.emu.url, NODE_PATH: join(ROOT, 'node_modules'), NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_DATA_HOME: join(home, '.local/share'),
+    B2SYNC_ENDPOINT: fx.emu.url,
+    NODE_PATH: join(ROOT, 'node_modules'),
+    NO_COLOR: '1',
+  };
   // async: the emulator runs in this process and must keep answering
   const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
     // its own process group, so a timeout ends the bus and the keyring daemon too
@@ -183,7 +208,8 @@ test('the key is stored in, read from and deleted from a real Secret Service (gn
     });
   });
   const out = `${r.stdout}\n${r.stderr}`;
-  if (/Failed to connect|Could not connect|dbus-daemon.*not found/i.test(out) && !/ADD=/.test(out)) return t.skip(`no session bus: ${out.slice(0, 200)}`);
+  if (/Failed to connect|Could not connect|dbus-daemon.*not found/i.test(out) && !/ADD=/.test(out))
+    return t.skip(`no session bus: ${out.slice(0, 200)}`);
   assert.match(r.stdout, /ADD=0/, out);
   assert.match(r.stdout, /saved profile "kr" \(key in the OS keyring\)/, out);
   assert.match(r.stdout, new RegExp(`KEYRING=${fx.emu.applicationKey.length}\\n`), out);

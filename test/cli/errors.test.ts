@@ -34,7 +34,10 @@ test('a missing profile exits 3 naming how to add it', async () => {
 test('a bad remote path or invalid bucket name exits 2', async () => {
   const r = await fx.run(['ls', 'b2://no_underscores/x']);
   expectCode(r, 2);
-  assert.match(oneLine(r.stderr), /bad remote path "b2:\/\/no_underscores\/x": Bucket names may contain only letters, digits and "-"/);
+  assert.match(
+    oneLine(r.stderr),
+    /bad remote path "b2:\/\/no_underscores\/x": Bucket names may contain only letters, digits and "-"/,
+  );
   expectCode(await fx.run(['ls', './local-dir']), 2);
   expectCode(await fx.run(['mkdir', 'b2://b2-reserved-name']), 2);
   const short = await fx.run(['bucket', 'create', 'abc']);
@@ -52,14 +55,27 @@ test('a bucket that does not exist exits 3; a key scoped to another bucket says 
   const r = await fx.run(['ls', 'b2://no-such-bucket-here']);
   expectCode(r, 3);
   assert.match(oneLine(r.stderr), /bucket "no-such-bucket-here" not found/);
-  const client = new B2Client({ applicationKeyId: fx.emu.keyId, applicationKey: fx.emu.applicationKey, endpoint: fx.emu.url });
+  const client = new B2Client({
+    applicationKeyId: fx.emu.keyId,
+    applicationKey: fx.emu.applicationKey,
+    endpoint: fx.emu.url,
+  });
   try {
     const other = await client.createBucket({ bucketName: 'cli-other-bucket', bucketType: 'allPrivate' });
-    const key = await client.createKey({ keyName: 'scoped', capabilities: ['listBuckets', 'listFiles', 'readFiles'], bucketIds: [other.bucketId] });
+    const key = await client.createKey({
+      keyName: 'scoped',
+      capabilities: ['listBuckets', 'listFiles', 'readFiles'],
+      bucketIds: [other.bucketId],
+    });
     fx.secrets.push(key.applicationKey);
-    const s = await fx.run(['ls', `b2://${B}`], { env: { B2_APPLICATION_KEY_ID: key.applicationKeyId, B2_APPLICATION_KEY: key.applicationKey } });
+    const s = await fx.run(['ls', `b2://${B}`], {
+      env: { B2_APPLICATION_KEY_ID: key.applicationKeyId, B2_APPLICATION_KEY: key.applicationKey },
+    });
     expectCode(s, 3);
-    assert.match(oneLine(s.stderr), /bucket "cli-errors-bucket" not found; this key may access only "cli-other-bucket"/);
+    assert.match(
+      oneLine(s.stderr),
+      /bucket "cli-errors-bucket" not found; this key may access only "cli-other-bucket"/,
+    );
   } finally {
     await client.close();
   }
@@ -85,7 +101,10 @@ test('a wrong key exits 1 with a line naming what to check, and no secret', asyn
 
 test('wrong option values exit 2 through commander', async () => {
   // two through the built bin, the rest in process (parse errors happen before any call)
-  for (const args of [['ls', '--bogus', `b2://${B}`], ['share', '--expires', '3 fortnights', `b2://${B}/x`]]) {
+  for (const args of [
+    ['ls', '--bogus', `b2://${B}`],
+    ['share', '--expires', '3 fortnights', `b2://${B}/x`],
+  ]) {
     const r = await fx.run(args);
     expectCode(r, 2);
     assert.match(r.stderr, /error: /, args.join(' '));
@@ -125,7 +144,13 @@ test('a missing local file or remote file exits 3', async () => {
 });
 
 test('name plus metadata over the 7000-byte header budget is refused before upload (exit 2)', async () => {
-  const r = await fx.run(['put', '--info', `note=${'x'.repeat(7000)}`, join(fx.dir, 'small.txt'), `b2://${B}/meta.txt`]);
+  const r = await fx.run([
+    'put',
+    '--info',
+    `note=${'x'.repeat(7000)}`,
+    join(fx.dir, 'small.txt'),
+    `b2://${B}/meta.txt`,
+  ]);
   expectCode(r, 2);
   assert.match(oneLine(r.stderr), /over B2's 7000-byte limit.*shorten the file name or drop metadata/);
 });
@@ -190,7 +215,25 @@ test('--help on every command shows examples and the exit codes are in the main 
   const main = await fx.run(['--help']);
   expectCode(main, 0);
   assert.match(main.stdout, /Exit codes: 0 success, 1 runtime error, 2 usage error, 3 not found, 4 some items failed/);
-  for (const cmd of ['lsd', 'ls', 'put', 'get', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'versions', 'share', 'cleanup', 'bucket', 'sync', 'copy', 'config']) {
+  for (const cmd of [
+    'lsd',
+    'ls',
+    'put',
+    'get',
+    'cat',
+    'cp',
+    'mv',
+    'rm',
+    'mkdir',
+    'rmdir',
+    'versions',
+    'share',
+    'cleanup',
+    'bucket',
+    'sync',
+    'copy',
+    'config',
+  ]) {
     const r = await runInProcess([cmd, '--help']);
     expectCode(r, 0);
     assert.match(r.stdout, /Examples:\n\s+\$ b2sync /, cmd);

@@ -62,9 +62,16 @@ describe('buckets and folders', () => {
     await fx.run(['rm', `b2://${B}/empty-dir/gone.txt`]);
     const r = await fx.json(['rmdir', `b2://${B}/empty-dir`]);
     expectCode({ code: r.code, stderr: r.stderr }, 0);
-    assert.deepEqual(r.records.map((x) => x.name), ['empty-dir/.bzEmpty']);
+    assert.deepEqual(
+      r.records.map((x) => x.name),
+      ['empty-dir/.bzEmpty'],
+    );
     expectCode(await fx.run(['ls', `b2://${B}/empty-dir/`]), 3);
-    assert.equal((await fx.json(['ls', '--versions', `b2://${B}/empty-dir/`])).records.length, 2, 'the hidden file keeps its versions');
+    assert.equal(
+      (await fx.json(['ls', '--versions', `b2://${B}/empty-dir/`])).records.length,
+      2,
+      'the hidden file keeps its versions',
+    );
     expectCode(await fx.run(['rmdir', `b2://${B}/empty-dir`]), 3);
   });
 });
@@ -105,7 +112,20 @@ describe('put, ls, get, cat', () => {
     const r = await fx.json(['ls', `b2://${B}/tree/`]);
     const a = r.records.find((x) => x.name === 'tree/a.txt');
     assert.ok(a);
-    for (const k of ['type', 'bucket', 'name', 'path', 'size', 'modTime', 'uploadTime', 'sha1', 'fileId', 'contentType', 'action']) assert.ok(k in a, `field ${k}`);
+    for (const k of [
+      'type',
+      'bucket',
+      'name',
+      'path',
+      'size',
+      'modTime',
+      'uploadTime',
+      'sha1',
+      'fileId',
+      'contentType',
+      'action',
+    ])
+      assert.ok(k in a, `field ${k}`);
     assert.equal(a.path, 'a.txt');
     assert.equal(a.size, 100);
     assert.equal(a.action, 'upload');
@@ -144,7 +164,11 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     const calls = fx.emu.controls.counters().calls;
     const delta = (k: string) => (calls[k] ?? 0) - (before[k] ?? 0);
     assert.equal(delta('b2_copy_file'), 3);
-    assert.equal(delta('b2_download_file_by_name') + delta('b2_download_file_by_id') + delta('b2_upload_file'), 0, 'mv never streams bytes');
+    assert.equal(
+      delta('b2_download_file_by_name') + delta('b2_download_file_by_id') + delta('b2_upload_file'),
+      0,
+      'mv never streams bytes',
+    );
     expectCode(await fx.run(['ls', `b2://${B}/tree/`]), 3);
     assert.equal((await fx.run(['cat', `b2://${B}/moved/sub/b c+%.txt`])).stdout, 'bee');
     const dry = await fx.run(['mv', '--dry-run', `b2://${B}/moved/a.txt`, `b2://${B}/x.txt`]);
@@ -160,7 +184,13 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     expectCode(await fx.run(['cat', `b2://${B}/mvv/f.txt`]), 3);
     const v = await fx.json(['versions', `b2://${B}/mvv/f.txt`]);
     // the moved version is deleted (bytes not kept twice); the older one stays behind a hide marker
-    assert.deepEqual(v.records.map((r) => [r.action, r.size]), [['hide', 0], ['upload', 3]]);
+    assert.deepEqual(
+      v.records.map((r) => [r.action, r.size]),
+      [
+        ['hide', 0],
+        ['upload', 3],
+      ],
+    );
   });
 
   test('rm hides (versions kept, shown as deleted by ls --versions); rm --versions deletes every version', async () => {
@@ -170,7 +200,14 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     assert.equal(h.records[0].type, 'hide');
     expectCode(await fx.run(['cat', `b2://${B}/v.txt`]), 3);
     const lv = await fx.json(['ls', '--versions', `b2://${B}/v.txt`]);
-    assert.deepEqual(lv.records.map((x) => [x.action, x.deleted, x.current]), [['hide', true, true], ['upload', false, false], ['upload', false, false]]);
+    assert.deepEqual(
+      lv.records.map((x) => [x.action, x.deleted, x.current]),
+      [
+        ['hide', true, true],
+        ['upload', false, false],
+        ['upload', false, false],
+      ],
+    );
     const human = await fx.run(['ls', '--versions', `b2://${B}/v.txt`]);
     assert.match(human.stdout, /v\.txt \(deleted /);
     const vl = await fx.json(['versions', `b2://${B}/v.txt`]);
@@ -207,7 +244,11 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     expectCode(noTty, 2);
     assert.match(noTty.stderr, /add --force/);
     expectCode(await fx.run(['rmdir', '--recursive', '--force', `b2://${B}/moved`]), 0);
-    assert.equal((await fx.json(['ls', '--versions', `b2://${B}`])).records.filter((x) => String(x.name).startsWith('moved/')).length, 0);
+    assert.equal(
+      (await fx.json(['ls', '--versions', `b2://${B}`])).records.filter((x) => String(x.name).startsWith('moved/'))
+        .length,
+      0,
+    );
   });
 
   test('share: a link with a token that downloads; --expires clamped with a notice; public bucket gets a plain URL', async () => {
@@ -238,7 +279,10 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
     const keep = await fx.json(['cleanup', '--old-versions', '--keep-days', '1', `b2://${B}/old.txt`]);
     assert.equal(keep.records.length, 0, 'superseded just now: kept with --keep-days 1');
     const c = await fx.json(['cleanup', '--old-versions', `b2://${B}/old.txt`]);
-    assert.deepEqual(c.records.map((x) => x.type), ['delete']);
+    assert.deepEqual(
+      c.records.map((x) => x.type),
+      ['delete'],
+    );
     assert.equal((await fx.json(['versions', `b2://${B}/old.txt`])).records.length, 1);
     const dl = join(fx.dir, 'dl');
     await mkdir(join(dl, 'deep'), { recursive: true });
@@ -255,7 +299,11 @@ describe('cp, mv, rm, versions, share, cleanup', () => {
 
   test('cleanup cancels unfinished large files', async () => {
     const { B2Client } = await import('../../src/client/b2-client.js');
-    const client = new B2Client({ applicationKeyId: fx.emu.keyId, applicationKey: fx.emu.applicationKey, endpoint: fx.emu.url });
+    const client = new B2Client({
+      applicationKeyId: fx.emu.keyId,
+      applicationKey: fx.emu.applicationKey,
+      endpoint: fx.emu.url,
+    });
     try {
       const bucket = await client.getBucket(B);
       await client.startLargeFile({ bucketId: bucket.bucketId, fileName: 'big/unfinished.bin' });

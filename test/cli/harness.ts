@@ -13,7 +13,8 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'b2sync.js');
 // Without a build every CLI test would fail one by one (some wait for output that never comes): stop at once.
-if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('test/cli needs the built CLI: run `npm run build` first');
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+  throw new Error('test/cli needs the built CLI: run `npm run build` first');
 
 export interface RunResult {
   code: number;
@@ -29,9 +30,15 @@ export interface Fixture {
   env: NodeJS.ProcessEnv;
   /** Secrets that must never appear in any output. */
   secrets: string[];
-  run(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string; noCredentials?: boolean }): Promise<RunResult>;
+  run(
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; input?: string | Buffer; cwd?: string; noCredentials?: boolean },
+  ): Promise<RunResult>;
   /** Run and parse stdout as NDJSON. */
-  json(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number; records: Record<string, unknown>[]; stderr: string }>;
+  json(
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; input?: string },
+  ): Promise<{ code: number; records: Record<string, unknown>[]; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -47,7 +54,13 @@ export function baseEnv(home: string): NodeJS.ProcessEnv {
 }
 
 /** Run the built bin (under `wrap`, a command put in front of node, e.g. strace and its options, when given). */
-export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer, cwd?: string, wrap: string[] = []): Promise<RunResult> {
+export function runBin(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string | Buffer,
+  cwd?: string,
+  wrap: string[] = [],
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const argv = [...wrap, process.execPath, BIN, ...args];
     const child = spawn(argv[0]!, argv.slice(1), { env, cwd: cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -56,7 +69,13 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string | 
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
     child.stdin.on('error', () => undefined);
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
@@ -120,7 +139,10 @@ export async function makeFixture(): Promise<Fixture> {
     async close() {
       // The account tokens issued to the CLI sit in its token cache: none may appear in any output.
       const tokens = await cachedTokens(configDir);
-      assert.ok(tokens.length > 0, 'the CLI cached its account token in the config dir (so the leak check below is real)');
+      assert.ok(
+        tokens.length > 0,
+        'the CLI cached its account token in the config dir (so the leak check below is real)',
+      );
       for (const o of outputs) assertNoSecrets(o, tokens, 'an output (account token)');
       await emu.close();
       await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
@@ -150,13 +172,26 @@ export async function cachedTokens(configDir: string): Promise<string[]> {
 }
 
 /** Run main() in this process with captured streams (for parse-only cases: --help, bad options). */
-export async function runInProcess(args: string[], env: NodeJS.ProcessEnv = { B2SYNC_KEYRING: 'off', NO_COLOR: '1' }): Promise<RunResult> {
+export async function runInProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = { B2SYNC_KEYRING: 'off', NO_COLOR: '1' },
+): Promise<RunResult> {
   const { Writable, Readable } = await import('node:stream');
   const { main } = await import('../../src/cli/main.js');
   let stdout = '';
   let stderr = '';
-  const out = new Writable({ write(c, _e, cb) { stdout += c.toString(); cb(); } });
-  const err = new Writable({ write(c, _e, cb) { stderr += c.toString(); cb(); } });
+  const out = new Writable({
+    write(c, _e, cb) {
+      stdout += c.toString();
+      cb();
+    },
+  });
+  const err = new Writable({
+    write(c, _e, cb) {
+      stderr += c.toString();
+      cb();
+    },
+  });
   const code = await main(['node', 'b2sync', ...args], { stdout: out, stderr: err, stdin: Readable.from([]), env });
   return { code, stdout, stderr };
 }

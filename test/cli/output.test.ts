@@ -93,7 +93,13 @@ test('get --version-id downloads that version; share of a prefix gives a token f
   await fx.run(['put', '-', `b2://${B}/ver.txt`], { input: 'second' });
   const v = await fx.json(['versions', `b2://${B}/ver.txt`]);
   const first = v.records.at(-1)!;
-  const r = await fx.json(['get', '--version-id', String(first.fileId), `b2://${B}/ver.txt`, join(fx.dir, 'first.txt')]);
+  const r = await fx.json([
+    'get',
+    '--version-id',
+    String(first.fileId),
+    `b2://${B}/ver.txt`,
+    join(fx.dir, 'first.txt'),
+  ]);
   expectCode({ code: r.code, stderr: r.stderr }, 0);
   const { readFile } = await import('node:fs/promises');
   assert.equal(await readFile(join(fx.dir, 'first.txt'), 'utf8'), 'first');

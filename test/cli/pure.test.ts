@@ -38,8 +38,14 @@ test('keyValue collects KEY=VALUE pairs and choiceOption limits words', () => {
 });
 
 test('checkUploadSize refuses files over 10 TB and part plans over 10,000 parts, naming the fix', () => {
-  assert.throws(() => checkUploadSize('big.img', 10_000_000_000_001), (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message));
-  assert.throws(() => checkUploadSize('x', 60e9, 5e6), (e: unknown) => e instanceof LimitError && /12000 parts.*10000.*--part-size 6MB/.test(e.message));
+  assert.throws(
+    () => checkUploadSize('big.img', 10_000_000_000_001),
+    (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message),
+  );
+  assert.throws(
+    () => checkUploadSize('x', 60e9, 5e6),
+    (e: unknown) => e instanceof LimitError && /12000 parts.*10000.*--part-size 6MB/.test(e.message),
+  );
   assert.doesNotThrow(() => checkUploadSize('x', 50e9, 5e6));
   assert.throws(() => checkUploadSize('x', 10, 1000), LimitError);
 });
@@ -49,10 +55,23 @@ test('supersededVersions picks older versions superseded at least keepDays ago',
   const now = 100 * day;
   const v = (fileName: string, t: number, action = 'upload'): FileVersion =>
     ({ fileName, uploadTimestamp: t, action, fileId: `${fileName}@${t}` }) as unknown as FileVersion;
-  const list = [v('a', now - 1 * day), v('a', now - 5 * day), v('a', now - 40 * day), v('b', now - 50 * day, 'hide'), v('b', now - 60 * day), v('c', now)];
-  assert.deepEqual(supersededVersions(list, 0, now).map((f) => f.fileId), [`a@${now - 5 * day}`, `a@${now - 40 * day}`, `b@${now - 60 * day}`]);
+  const list = [
+    v('a', now - 1 * day),
+    v('a', now - 5 * day),
+    v('a', now - 40 * day),
+    v('b', now - 50 * day, 'hide'),
+    v('b', now - 60 * day),
+    v('c', now),
+  ];
+  assert.deepEqual(
+    supersededVersions(list, 0, now).map((f) => f.fileId),
+    [`a@${now - 5 * day}`, `a@${now - 40 * day}`, `b@${now - 60 * day}`],
+  );
   // a@-5d was superseded 1 day ago (kept with keepDays 3); a@-40d was superseded 5 days ago (deleted)
-  assert.deepEqual(supersededVersions(list, 3, now).map((f) => f.fileId), [`a@${now - 40 * day}`, `b@${now - 60 * day}`]);
+  assert.deepEqual(
+    supersededVersions(list, 3, now).map((f) => f.fileId),
+    [`a@${now - 40 * day}`, `b@${now - 60 * day}`],
+  );
 });
 
 test('maskSecret keeps only the ends of a key', () => {
@@ -97,11 +116,26 @@ test('credentials: a named profile beats the environment, which beats the defaul
   assert.equal(def.keyId, 'idHome'); // the first profile added became the default
   assert.equal(def.endpoint, 'http://127.0.0.1:9');
   // --endpoint / B2SYNC_ENDPOINT override the profile's endpoint
-  assert.equal((await resolveCredentials({ env: { ...env, B2SYNC_ENDPOINT: 'http://127.0.0.1:7' }, configDir: dir })).endpoint, 'http://127.0.0.1:7');
-  assert.equal((await resolveCredentials({ endpointFlag: 'http://127.0.0.1:8', env, configDir: dir })).endpoint, 'http://127.0.0.1:8');
-  await assert.rejects(resolveCredentials({ profile: 'nope', env, configDir: dir }), (e: unknown) => e instanceof NotFoundError && /profile "nope" not found/.test(e.message));
-  await assert.rejects(resolveCredentials({ env: { ...env, B2_APPLICATION_KEY_ID: '', B2_APPLICATION_KEY: 'k' }, configDir: dir }), (e: unknown) => e instanceof UsageError && /B2_APPLICATION_KEY_ID is empty/.test(e.message));
-  await assert.rejects(resolveCredentials({ env: { ...env, B2_APPLICATION_KEY_ID: 'id', B2_APPLICATION_KEY: ' ' }, configDir: dir }), (e: unknown) => e instanceof UsageError && /B2_APPLICATION_KEY is empty/.test(e.message));
+  assert.equal(
+    (await resolveCredentials({ env: { ...env, B2SYNC_ENDPOINT: 'http://127.0.0.1:7' }, configDir: dir })).endpoint,
+    'http://127.0.0.1:7',
+  );
+  assert.equal(
+    (await resolveCredentials({ endpointFlag: 'http://127.0.0.1:8', env, configDir: dir })).endpoint,
+    'http://127.0.0.1:8',
+  );
+  await assert.rejects(
+    resolveCredentials({ profile: 'nope', env, configDir: dir }),
+    (e: unknown) => e instanceof NotFoundError && /profile "nope" not found/.test(e.message),
+  );
+  await assert.rejects(
+    resolveCredentials({ env: { ...env, B2_APPLICATION_KEY_ID: '', B2_APPLICATION_KEY: 'k' }, configDir: dir }),
+    (e: unknown) => e instanceof UsageError && /B2_APPLICATION_KEY_ID is empty/.test(e.message),
+  );
+  await assert.rejects(
+    resolveCredentials({ env: { ...env, B2_APPLICATION_KEY_ID: 'id', B2_APPLICATION_KEY: ' ' }, configDir: dir }),
+    (e: unknown) => e instanceof UsageError && /B2_APPLICATION_KEY is empty/.test(e.message),
+  );
   const r = await removeProfile(dir, 'home', env);
   assert.equal(r.newDefault, 'work');
 });
@@ -109,7 +143,11 @@ test('credentials: a named profile beats the environment, which beats the defaul
 test('without a keyring the key goes to the config file with mode 0600 and a notice', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'b2sync-cfg-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const res = await addProfile(join(dir, 'cfg'), { name: 'p1', keyId: 'id1', key: 'secretkey1' }, { B2SYNC_KEYRING: 'off' });
+  const res = await addProfile(
+    join(dir, 'cfg'),
+    { name: 'p1', keyId: 'id1', key: 'secretkey1' },
+    { B2SYNC_KEYRING: 'off' },
+  );
   assert.equal(res.keyStore, 'file');
   assert.match(res.notice ?? '', /B2SYNC_KEYRING=off.*0600/);
   const st = await stat(res.configPath);
@@ -119,6 +157,12 @@ test('without a keyring the key goes to the config file with mode 0600 and a not
 });
 
 test('empty key ids and keys are refused with what to do', async () => {
-  await assert.rejects(addProfile('/nonexistent-never-written', { name: 'p1', keyId: '', key: 'k' }, {}), (e: unknown) => e instanceof UsageError && /key id is empty/.test(e.message));
-  await assert.rejects(addProfile('/nonexistent-never-written', { name: 'p1', keyId: 'id', key: '' }, {}), (e: unknown) => e instanceof UsageError && /key is empty/.test(e.message));
+  await assert.rejects(
+    addProfile('/nonexistent-never-written', { name: 'p1', keyId: '', key: 'k' }, {}),
+    (e: unknown) => e instanceof UsageError && /key id is empty/.test(e.message),
+  );
+  await assert.rejects(
+    addProfile('/nonexistent-never-written', { name: 'p1', keyId: 'id', key: '' }, {}),
+    (e: unknown) => e instanceof UsageError && /key is empty/.test(e.message),
+  );
 });

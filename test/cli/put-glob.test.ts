@@ -28,7 +28,10 @@ async function names(prefix: string): Promise<string[]> {
 test('put ./photos/*.jpg b2://bucket/dir/ uploads the matching files only, relative to the cwd', async () => {
   const r = await fx.run(['--json', 'put', './photos/*.jpg', `b2://${B}/dir/`], { cwd: join(fx.dir, 'work') });
   expectCode(r, 0);
-  const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string });
+  const records = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { name: string });
   assert.deepEqual(records.map((x) => x.name).sort(), ['dir/a.jpg', 'dir/b.jpg']);
   assert.deepEqual(await names('dir/'), ['dir/a.jpg', 'dir/b.jpg']);
 });

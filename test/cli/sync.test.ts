@@ -34,7 +34,8 @@ test('sync --dry-run --json prints the plan as NDJSON and changes nothing', asyn
   const summary = r.records.at(-1)!;
   assert.equal(summary.type, 'summary');
   assert.equal(summary.dryRun, true);
-  for (const k of ['transferredFiles', 'transferredBytes', 'checked', 'deleted', 'skipped', 'errors', 'elapsedMs']) assert.equal(typeof summary[k], 'number', k);
+  for (const k of ['transferredFiles', 'transferredBytes', 'checked', 'deleted', 'skipped', 'errors', 'elapsedMs'])
+    assert.equal(typeof summary[k], 'number', k);
   expectCode(await fx.run(['ls', `b2://${B}/backup/`]), 3);
 });
 
@@ -53,15 +54,24 @@ test('sync deletes (hides) what the source lacks; copy never deletes; --exclude 
   await rm(join(src, 'b.log'));
   await writeFile(join(src, 'new.txt'), 'new');
   const c = await fx.json(['copy', src, `b2://${B}/backup`]);
-  assert.deepEqual(c.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path]), [['upload', 'new.txt']]);
+  assert.deepEqual(
+    c.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path]),
+    [['upload', 'new.txt']],
+  );
   expectCode(await fx.run(['cat', `b2://${B}/backup/b.log`]), 0);
   const s = await fx.json(['sync', src, `b2://${B}/backup`]);
-  assert.deepEqual(s.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path]), [['delete', 'b.log']]);
+  assert.deepEqual(
+    s.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path]),
+    [['delete', 'b.log']],
+  );
   expectCode(await fx.run(['cat', `b2://${B}/backup/b.log`]), 3);
   await writeFile(join(src, 'z.md'), 'md');
   await writeFile(join(src, 'z.txt'), 'txt');
   const ex = await fx.json(['copy', '--dry-run', '--exclude', '*.txt', src, `b2://${B}/backup`]);
-  assert.deepEqual(ex.records.filter((x) => x.type === 'plan' && x.action !== 'skip').map((x) => [x.action, x.path]), [['upload', 'z.md']]);
+  assert.deepEqual(
+    ex.records.filter((x) => x.type === 'plan' && x.action !== 'skip').map((x) => [x.action, x.path]),
+    [['upload', 'z.md']],
+  );
   const human = await fx.run(['copy', '--dry-run', '--exclude', '*.txt', src, `b2://${B}/backup`]);
   assert.match(human.stdout, /^upload {3}z\.md \(new\)$/m);
   assert.ok(!human.stdout.includes('skip'), 'skips are not listed without -v');
@@ -82,7 +92,10 @@ test('sync down to a local folder reproduces the tree; --checksum finds no diffe
   const later = new Date(Date.now() + 60_000);
   await utimes(join(src, 'a.txt'), later, later);
   const up = await fx.json(['sync', src, `b2://${B}/backup`]);
-  assert.deepEqual(up.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path, x.reason]), [['upload', 'a.txt', 'newer']]);
+  assert.deepEqual(
+    up.records.filter((x) => x.type === 'done').map((x) => [x.action, x.path, x.reason]),
+    [['upload', 'a.txt', 'newer']],
+  );
 });
 
 test('the safety stop refuses to empty the destination (exit 2) unless --force', async () => {

@@ -64,7 +64,10 @@ test('download by id with a range: 206, the slice, and the total from Content-Ra
 
 test('a range past the end is 416 and not retried', async () => {
   emu.controls.resetCounters();
-  await assert.rejects(c.downloadById(file.fileId!, { range: { start: 100, end: 200 } }), (e) => e instanceof B2Error && e.status === 416);
+  await assert.rejects(
+    c.downloadById(file.fileId!, { range: { start: 100, end: 200 } }),
+    (e) => e instanceof B2Error && e.status === 416,
+  );
   assert.equal(calls(emu, 'b2_download_file_by_id'), 1);
 });
 
@@ -98,9 +101,26 @@ test('download of a missing name is a 404 B2Error', async () => {
 });
 
 test('download authorization: duration clamped, share URL works for odd names without other credentials', async () => {
-  const names = ['odd/sp ace.txt', 'odd/100%.txt', 'odd/a+b.txt', 'odd/hash#tag.txt', 'odd/ünï😀.txt', 'odd/q?x=1&y.txt'];
-  for (const n of names) await c.uploadFile({ bucketId: bucket.bucketId, fileName: n, body: Buffer.from(n), contentLength: Buffer.byteLength(n) });
-  const auth = await c.getDownloadAuthorization({ bucketId: bucket.bucketId, fileNamePrefix: 'odd/', validDurationInSeconds: 30 * 24 * 3600 });
+  const names = [
+    'odd/sp ace.txt',
+    'odd/100%.txt',
+    'odd/a+b.txt',
+    'odd/hash#tag.txt',
+    'odd/ünï😀.txt',
+    'odd/q?x=1&y.txt',
+  ];
+  for (const n of names)
+    await c.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: n,
+      body: Buffer.from(n),
+      contentLength: Buffer.byteLength(n),
+    });
+  const auth = await c.getDownloadAuthorization({
+    bucketId: bucket.bucketId,
+    fileNamePrefix: 'odd/',
+    validDurationInSeconds: 30 * 24 * 3600,
+  });
   assert.equal(auth.validDurationInSeconds, 604800);
   assert.equal(auth.clamped, true);
   assert.equal(auth.fileNamePrefix, 'odd/');
@@ -115,13 +135,22 @@ test('download authorization: duration clamped, share URL works for odd names wi
   const unauth = await request(await c.downloadUrlByName(bucket.bucketName, names[0]));
   await unauth.body.dump();
   assert.equal(unauth.statusCode, 401, 'a private bucket needs the token');
-  const short = await c.getDownloadAuthorization({ bucketId: bucket.bucketId, fileNamePrefix: '', validDurationInSeconds: 0 });
+  const short = await c.getDownloadAuthorization({
+    bucketId: bucket.bucketId,
+    fileNamePrefix: '',
+    validDurationInSeconds: 0,
+  });
   assert.equal(short.validDurationInSeconds, 1);
 });
 
 test('aborting a download stops the body stream', async () => {
   const big = Buffer.alloc(2_000_000, 1);
-  const f = await c.uploadFile({ bucketId: bucket.bucketId, fileName: 'big.bin', body: big, contentLength: big.length });
+  const f = await c.uploadFile({
+    bucketId: bucket.bucketId,
+    fileName: 'big.bin',
+    body: big,
+    contentLength: big.length,
+  });
   const ac = new AbortController();
   const d = await c.downloadById(f.fileId!, { signal: ac.signal });
   ac.abort();
@@ -131,7 +160,12 @@ test('aborting a download stops the body stream', async () => {
 test('close() does not hang on a download whose body was never read', async () => {
   const other = makeClient(emu);
   const big = Buffer.alloc(3_000_000, 2);
-  const f = await other.uploadFile({ bucketId: bucket.bucketId, fileName: 'unread.bin', body: big, contentLength: big.length });
+  const f = await other.uploadFile({
+    bucketId: bucket.bucketId,
+    fileName: 'unread.bin',
+    body: big,
+    contentLength: big.length,
+  });
   const d = await other.downloadById(f.fileId!);
   d.body.on('error', () => undefined);
   const t0 = Date.now();

@@ -22,7 +22,12 @@ after(async () => {
 });
 
 const put = (name: string, text = name) =>
-  c.uploadFile({ bucketId: bucket.bucketId, fileName: name, body: Buffer.from(text), contentLength: Buffer.byteLength(text) });
+  c.uploadFile({
+    bucketId: bucket.bucketId,
+    fileName: name,
+    body: Buffer.from(text),
+    contentLength: Buffer.byteLength(text),
+  });
 
 test('listFileNames pages with nextFileName: every name once, in order, for several page sizes', async () => {
   const names = Array.from({ length: 230 }, (_, i) => `page/${String(i).padStart(4, '0')}`);
@@ -31,7 +36,9 @@ test('listFileNames pages with nextFileName: every name once, in order, for seve
     const got = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'page/', pageSize }))).map((f) => f.fileName);
     assert.deepEqual(got, names, `pageSize ${pageSize}`);
   }
-  const from = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'page/', startFileName: 'page/0200', pageSize: 9 }))).map((f) => f.fileName);
+  const from = (
+    await collect(c.listFileNames(bucket.bucketId, { prefix: 'page/', startFileName: 'page/0200', pageSize: 9 }))
+  ).map((f) => f.fileName);
   assert.deepEqual(from, names.slice(200));
 });
 
@@ -40,14 +47,24 @@ test('listFileVersions pages across versions of one name with nextFileId', async
   for (let i = 0; i < 5; i++) ids.push((await put('ver/same', `v${i}`)).fileId!);
   await put('ver/zz');
   const got = await collect(c.listFileVersions(bucket.bucketId, { prefix: 'ver/', pageSize: 2 }));
-  assert.deepEqual(got.map((f) => f.fileName), ['ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/zz']);
-  assert.deepEqual(got.slice(0, 5).map((f) => f.fileId), [...ids].reverse(), 'newest first');
+  assert.deepEqual(
+    got.map((f) => f.fileName),
+    ['ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/same', 'ver/zz'],
+  );
+  assert.deepEqual(
+    got.slice(0, 5).map((f) => f.fileId),
+    [...ids].reverse(),
+    'newest first',
+  );
 });
 
 test('delimiter folds folders', async () => {
   for (const n of ['tree/a.txt', 'tree/cats/x', 'tree/cats/y', 'tree/dogs/z', 'tree/m.txt']) await put(n);
   const got = await collect(c.listFileNames(bucket.bucketId, { prefix: 'tree/', delimiter: '/', pageSize: 2 }));
-  assert.deepEqual(got.map((f) => `${f.action} ${f.fileName}`), ['upload tree/a.txt', 'folder tree/cats/', 'folder tree/dogs/', 'upload tree/m.txt']);
+  assert.deepEqual(
+    got.map((f) => `${f.action} ${f.fileName}`),
+    ['upload tree/a.txt', 'folder tree/cats/', 'folder tree/dogs/', 'upload tree/m.txt'],
+  );
 });
 
 test('page size above 10000 is refused before any call', async () => {
@@ -61,8 +78,14 @@ test('hide, then list versions shows the marker; already_hidden surfaces as a B2
   const names = await collect(c.listFileNames(bucket.bucketId, { prefix: 'hide/' }));
   assert.equal(names.length, 0);
   const versions = await collect(c.listFileVersions(bucket.bucketId, { prefix: 'hide/' }));
-  assert.deepEqual(versions.map((v) => v.action), ['hide', 'upload']);
-  await assert.rejects(c.hideFile(bucket.bucketId, 'hide/me'), (e) => e instanceof B2Error && e.status === 400 && e.code === 'already_hidden');
+  assert.deepEqual(
+    versions.map((v) => v.action),
+    ['hide', 'upload'],
+  );
+  await assert.rejects(
+    c.hideFile(bucket.bucketId, 'hide/me'),
+    (e) => e instanceof B2Error && e.status === 400 && e.code === 'already_hidden',
+  );
 });
 
 test('deleteFileVersion removes one version; getFileInfo then 404', async () => {
@@ -72,8 +95,14 @@ test('deleteFileVersion removes one version; getFileInfo then 404', async () => 
   assert.deepEqual(res, { fileId: v2.fileId, fileName: 'del/x' });
   const info = await c.getFileInfo(v1.fileId!);
   assert.equal(info.contentSha1, sha1Hex('one'));
-  await assert.rejects(c.getFileInfo(v2.fileId!), (e) => e instanceof B2Error && (e.status === 404 || e.status === 400));
-  await assert.rejects(c.deleteFileVersion('del/x', v2.fileId!), (e) => e instanceof B2Error && e.code === 'file_not_present');
+  await assert.rejects(
+    c.getFileInfo(v2.fileId!),
+    (e) => e instanceof B2Error && (e.status === 404 || e.status === 400),
+  );
+  await assert.rejects(
+    c.deleteFileVersion('del/x', v2.fileId!),
+    (e) => e instanceof B2Error && e.code === 'file_not_present',
+  );
 });
 
 test('copyFile whole, ranged, with REPLACE metadata, and across buckets', async () => {
@@ -83,7 +112,11 @@ test('copyFile whole, ranged, with REPLACE metadata, and across buckets', async 
   const part = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'copy/part', range: { start: 6, end: 9 } });
   assert.equal(part.contentLength, 4);
   assert.equal(part.contentSha1, sha1Hex('copy'));
-  const repl = await c.copyFile({ sourceFileId: src.fileId!, fileName: 'copy/repl', replace: { contentType: 'text/x-test', info: { k: 'v' } } });
+  const repl = await c.copyFile({
+    sourceFileId: src.fileId!,
+    fileName: 'copy/repl',
+    replace: { contentType: 'text/x-test', info: { k: 'v' } },
+  });
   assert.equal(repl.contentType, 'text/x-test');
   assert.deepEqual(repl.fileInfo, { k: 'v' });
   const other = await c.createBucket({ bucketName: bucketName('copy2'), bucketType: 'allPrivate' });
@@ -95,8 +128,18 @@ test('copyPart builds a large file from ranges of another file', async () => {
   const text = 'a'.repeat(1200) + 'b'.repeat(1200);
   const src = await put('cp/src', text);
   const large = await c.startLargeFile({ bucketId: bucket.bucketId, fileName: 'cp/large' });
-  const p1 = await c.copyPart({ sourceFileId: src.fileId!, largeFileId: large.fileId!, partNumber: 1, range: { start: 0, end: 1199 } });
-  const p2 = await c.copyPart({ sourceFileId: src.fileId!, largeFileId: large.fileId!, partNumber: 2, range: { start: 1200, end: 2399 } });
+  const p1 = await c.copyPart({
+    sourceFileId: src.fileId!,
+    largeFileId: large.fileId!,
+    partNumber: 1,
+    range: { start: 0, end: 1199 },
+  });
+  const p2 = await c.copyPart({
+    sourceFileId: src.fileId!,
+    largeFileId: large.fileId!,
+    partNumber: 2,
+    range: { start: 1200, end: 2399 },
+  });
   assert.equal(p1.contentSha1, sha1Hex('a'.repeat(1200)));
   const done = await c.finishLargeFile(large.fileId!, [p1.contentSha1, p2.contentSha1]);
   assert.equal(done.contentLength, 2400);
@@ -109,9 +152,15 @@ test('buckets: list, get, update, delete; getBucket of a missing name is NotFoun
   assert.equal((await c.getBucket(b.bucketName)).bucketId, b.bucketId);
   const up = await c.updateBucket({ bucketId: b.bucketId, bucketType: 'allPublic', ifRevisionIs: b.revision });
   assert.equal(up.bucketType, 'allPublic');
-  await assert.rejects(c.updateBucket({ bucketId: b.bucketId, bucketInfo: { a: 'b' }, ifRevisionIs: b.revision }), (e) => e instanceof B2Error && e.status === 409);
+  await assert.rejects(
+    c.updateBucket({ bucketId: b.bucketId, bucketInfo: { a: 'b' }, ifRevisionIs: b.revision }),
+    (e) => e instanceof B2Error && e.status === 409,
+  );
   await c.deleteBucket(b.bucketId);
-  await assert.rejects(c.getBucket(b.bucketName), (e) => e instanceof NotFoundError && e.message.includes(b.bucketName));
+  await assert.rejects(
+    c.getBucket(b.bucketName),
+    (e) => e instanceof NotFoundError && e.message.includes(b.bucketName),
+  );
 });
 
 test('getBucket asks B2 once per name for the life of a client; update and delete keep it current', async () => {
@@ -132,17 +181,28 @@ test('getBucket asks B2 once per name for the life of a client; update and delet
 });
 
 test('getBucket with a bucket-restricted key names the buckets the key may access', async () => {
-  const key = await c.createKey({ keyName: 'scoped', capabilities: ['listBuckets', 'listFiles', 'readFiles'], bucketIds: [bucket.bucketId] });
+  const key = await c.createKey({
+    keyName: 'scoped',
+    capabilities: ['listBuckets', 'listFiles', 'readFiles'],
+    bucketIds: [bucket.bucketId],
+  });
   const scoped = makeClient(emu, { applicationKeyId: key.applicationKeyId, applicationKey: key.applicationKey });
   try {
     const acct = await scoped.account();
-    assert.deepEqual(acct.allowed.buckets?.map((b) => b.id), [bucket.bucketId]);
+    assert.deepEqual(
+      acct.allowed.buckets?.map((b) => b.id),
+      [bucket.bucketId],
+    );
     const listed = await scoped.listBuckets();
-    assert.deepEqual(listed.map((b) => b.bucketName), [bucket.bucketName]);
+    assert.deepEqual(
+      listed.map((b) => b.bucketName),
+      [bucket.bucketName],
+    );
     assert.equal((await scoped.getBucket(bucket.bucketName)).bucketId, bucket.bucketId);
     await assert.rejects(
       scoped.getBucket('some-other-bucket'),
-      (e) => e instanceof NotFoundError && e.message.includes('some-other-bucket') && e.message.includes(bucket.bucketName),
+      (e) =>
+        e instanceof NotFoundError && e.message.includes('some-other-bucket') && e.message.includes(bucket.bucketName),
     );
   } finally {
     await scoped.close();
@@ -155,7 +215,9 @@ test('a listing reply cut short mid-page is asked again from the last entry give
   emu.controls.resetCounters();
   // The second page's reply and the first re-ask are both cut after about half their bytes.
   emu.controls.injectFault({ call: 'b2_list_file_names', kind: 'cut', after: 1, count: 2 });
-  const got = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'cut/', pageSize: 50 }))).map((f) => f.fileName);
+  const got = (await collect(c.listFileNames(bucket.bucketId, { prefix: 'cut/', pageSize: 50 }))).map(
+    (f) => f.fileName,
+  );
   assert.deepEqual(got, names);
   // Page 1 whole, page 2 cut, its re-ask cut, then one or two calls finish the 120 names.
   const n = emu.controls.counters().calls.b2_list_file_names;
@@ -165,10 +227,14 @@ test('a listing reply cut short mid-page is asked again from the last entry give
 test('a versions listing cut mid-page resumes at the last (name, id) given, without repeats', async () => {
   for (let i = 0; i < 4; i++) await put('cutv/a', `a${i}`);
   for (let i = 0; i < 30; i++) await put(`cutv/b${String(i).padStart(2, '0')}`);
-  const want = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 1000 }))).map((f) => f.fileId);
+  const want = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 1000 }))).map(
+    (f) => f.fileId,
+  );
   assert.equal(want.length, 34);
   emu.controls.injectFault({ call: 'b2_list_file_versions', kind: 'cut', count: 3 });
-  const got = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 10 }))).map((f) => f.fileId);
+  const got = (await collect(c.listFileVersions(bucket.bucketId, { prefix: 'cutv/', pageSize: 10 }))).map(
+    (f) => f.fileId,
+  );
   assert.deepEqual(got, want);
 });
 
@@ -177,7 +243,10 @@ test('a listing cut more often than the retry count fails with a retryable error
   const few = makeClient(emu, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
   try {
     emu.controls.injectFault({ call: 'b2_list_file_names', kind: 'cut', count: 5 });
-    await assert.rejects(collect(few.listFileNames(bucket.bucketId, { prefix: 'cutfail/' })), (e: unknown) => e instanceof B2Error && e.retryable);
+    await assert.rejects(
+      collect(few.listFileNames(bucket.bucketId, { prefix: 'cutfail/' })),
+      (e: unknown) => e instanceof B2Error && e.retryable,
+    );
   } finally {
     emu.controls.clearFaults();
     await few.close();

@@ -68,7 +68,10 @@ after(async () => {
   for (const c of clients) c.close();
   for (const s of servers) await s.close();
 });
-async function setup(reply: Parameters<typeof scripted>[0], maxConnections = 4): Promise<{ s: Scripted; get: LeanGet }> {
+async function setup(
+  reply: Parameters<typeof scripted>[0],
+  maxConnections = 4,
+): Promise<{ s: Scripted; get: LeanGet }> {
   const s = await scripted(reply);
   const get = new LeanGet({ budget: new ConnectionBudget(maxConnections) });
   servers.push(s);
@@ -216,7 +219,8 @@ test('body chunks are nearly full BODY_CHUNK buffers (reads land in them), and r
       assert.deepEqual(Buffer.concat(parts), data);
       // A chunk goes out full, or with less than 64 KiB of room left (the next read gets a new one); the last one holds the rest.
       const lengths = parts.map((p) => p.length);
-      for (const n of lengths.slice(0, -1)) assert.ok(n <= BODY_CHUNK && n > BODY_CHUNK - 64 * 1024, `chunk lengths ${lengths}`);
+      for (const n of lengths.slice(0, -1))
+        assert.ok(n <= BODY_CHUNK && n > BODY_CHUNK - 64 * 1024, `chunk lengths ${lengths}`);
       assert.ok(lengths.length >= 4 && lengths.length <= 5, `chunk lengths ${lengths}`);
     }
     return [seen.size, chunks];
@@ -236,7 +240,27 @@ test('https: the body arrives over TLS, and the server certificate is verified',
   const https = await import('node:https');
   const dir = mkdtempSync(join(tmpdir(), 'lean-get-tls-'));
   try {
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     if (made.status !== 0) {
       t.skip('openssl is not available to make a test certificate');
       return;
@@ -255,14 +279,29 @@ test('https: the body arrives over TLS, and the server certificate is verified',
       await assert.rejects(get.get(`https://localhost:${port}/x`, {}), /self-signed|certificate/);
       // Trusted through Node's extra CA option, in a child process (the option is read at start-up).
       // (Asynchronously: this process's server must keep answering.)
-      const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const child = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `
         const { LeanGet } = await import(${JSON.stringify(new URL('../../src/client/http/lean-get.ts', import.meta.url).href)});
         const { ConnectionBudget } = await import(${JSON.stringify(new URL('../../src/client/http/connection-budget.ts', import.meta.url).href)});
         const g = new LeanGet({ budget: new ConnectionBudget(1) });
         let n = 0;
         for (let i = 0; i < 2; i++) { const r = await g.get('https://localhost:${port}/f', {}); for await (const c of r.body) n += c.length; }
         g.close();
-        console.log(n);`], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'c.pem') }, encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 30_000 });
+        console.log(n);`,
+        ],
+        {
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'c.pem') },
+          encoding: 'utf8',
+          cwd: new URL('../..', import.meta.url).pathname,
+          timeout: 30_000,
+        },
+      );
       assert.equal(child.stdout.trim(), String(2 * data.length), child.stderr);
     } finally {
       get.close();
@@ -280,7 +319,13 @@ test('the transport asks again through undici when a download reply is chunked',
   });
   const t = new Transport({ maxConnections: 2, userAgent: 'test', secrets: () => [] });
   try {
-    const res = await t.stream({ call: 'b2_download_file_by_name', method: 'GET', url: `${s.url}/file/b/x`, headers: {}, download: true });
+    const res = await t.stream({
+      call: 'b2_download_file_by_name',
+      method: 'GET',
+      url: `${s.url}/file/b/x`,
+      headers: {},
+      download: true,
+    });
     assert.equal(res.status, 200);
     assert.equal(await res.body.text(), 'hello world');
     assert.equal(s.requests.length, 2, 'asked once by the lean GET, once by undici');
@@ -295,14 +340,24 @@ test('an idle kept-alive connection does not keep the process alive', async () =
   const { promisify } = await import('node:util');
   const started = Date.now();
   // A child that downloads once and never closes its client must still exit at once.
-  const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+  const child = await promisify(execFile)(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `
     const { LeanGet } = await import(${JSON.stringify(new URL('../../src/client/http/lean-get.ts', import.meta.url).href)});
         const { ConnectionBudget } = await import(${JSON.stringify(new URL('../../src/client/http/connection-budget.ts', import.meta.url).href)});
     const g = new LeanGet({ budget: new ConnectionBudget(1) });
     const r = await g.get('${s.url}/x', {});
     let t = '';
     for await (const c of r.body) t += c;
-    console.log(t);`], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 });
+    console.log(t);`,
+    ],
+    { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 20_000 },
+  );
   assert.equal(child.stdout.trim(), 'bye');
   assert.ok(Date.now() - started < 15_000, 'exited before the 30 s idle timeout');
 });
@@ -321,7 +376,8 @@ test('one connection budget: a download body in flight holds back an undici call
     }
   });
   const t = new Transport({ maxConnections: 1, userAgent: 'test', secrets: () => [] });
-  const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 60))]);
+  const settled = (p: Promise<unknown>) =>
+    Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 60))]);
   try {
     const dl = await t.stream({ call: 'dl', method: 'GET', url: `${s.url}/download`, headers: {}, download: true });
     const call = t.json({ call: 'c', method: 'GET', url: `${s.url}/call`, headers: {} });

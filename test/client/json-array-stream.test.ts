@@ -9,7 +9,11 @@ interface Item {
 }
 
 /** Feed `text` split at the given byte offsets; return the elements (in order) and the rest. */
-function feed(text: string, cuts: number[], key = 'files'): { items: Item[]; rest: Record<string, unknown>; pushes: number[] } {
+function feed(
+  text: string,
+  cuts: number[],
+  key = 'files',
+): { items: Item[]; rest: Record<string, unknown>; pushes: number[] } {
   const bytes = Buffer.from(text);
   const s = new JsonArrayStream<Item>(key);
   const items: Item[] = [];

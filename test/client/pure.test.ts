@@ -22,11 +22,26 @@ import { B2Error } from '../../src/core/errors.js';
 
 test('backoff doubles from the base, stays within [50%,100%] jitter and the ceiling', () => {
   const r = resolveRetry({ baseDelayMs: 100, maxDelayMs: 1000 });
-  assert.equal(backoffDelay(0, r, undefined, () => 0), 50);
-  assert.equal(backoffDelay(0, r, undefined, () => 1), 100);
-  assert.equal(backoffDelay(2, r, undefined, () => 1), 400);
-  assert.equal(backoffDelay(10, r, undefined, () => 1), 1000);
-  assert.equal(backoffDelay(10, r, undefined, () => 0), 500);
+  assert.equal(
+    backoffDelay(0, r, undefined, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelay(0, r, undefined, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelay(2, r, undefined, () => 1),
+    400,
+  );
+  assert.equal(
+    backoffDelay(10, r, undefined, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(10, r, undefined, () => 0),
+    500,
+  );
 });
 
 test('backoff honours Retry-After seconds over the computed delay', () => {
@@ -59,7 +74,12 @@ test('parseRetryAfter reads seconds and HTTP dates', () => {
 });
 
 test('errorFromResponse keeps status, code, message and Retry-After from a B2 error body', () => {
-  const e = errorFromResponse('b2_list_buckets', 503, { 'retry-after': '2' }, '{"status":503,"code":"service_unavailable","message":"busy"}');
+  const e = errorFromResponse(
+    'b2_list_buckets',
+    503,
+    { 'retry-after': '2' },
+    '{"status":503,"code":"service_unavailable","message":"busy"}',
+  );
   assert.equal(e.status, 503);
   assert.equal(e.code, 'service_unavailable');
   assert.equal(e.message, 'busy');
@@ -72,10 +92,23 @@ test('errorFromResponse keeps status, code, message and Retry-After from a B2 er
 
 test('upload failures that take a fresh URL: transport, 408, 429, 5xx, upload-token 401s, auth_token_limit', () => {
   const e = (status: number, code: string) => new B2Error({ status, code, message: '' });
-  for (const [s, c] of [[0, 'network_error'], [408, 'request_timeout'], [429, 'too_many_requests'], [500, 'internal_error'], [503, 'service_unavailable'], [401, 'expired_auth_token'], [400, 'auth_token_limit']] as const) {
+  for (const [s, c] of [
+    [0, 'network_error'],
+    [408, 'request_timeout'],
+    [429, 'too_many_requests'],
+    [500, 'internal_error'],
+    [503, 'service_unavailable'],
+    [401, 'expired_auth_token'],
+    [400, 'auth_token_limit'],
+  ] as const) {
     assert.equal(e(s, c).retryableUpload, true, `${s} ${c}`);
   }
-  for (const [s, c] of [[400, 'bad_request'], [401, 'unauthorized'], [403, 'storage_cap_exceeded'], [404, 'not_found']] as const) {
+  for (const [s, c] of [
+    [400, 'bad_request'],
+    [401, 'unauthorized'],
+    [403, 'storage_cap_exceeded'],
+    [404, 'not_found'],
+  ] as const) {
     assert.equal(e(s, c).retryableUpload, false, `${s} ${c}`);
     assert.equal(uploadVerdict(e(s, c)), 'fail', `${s} ${c}`);
   }
@@ -92,10 +125,19 @@ test('B2Error flags: retryable, reauthorize, notFound', () => {
   assert.equal(e(400, 'bad_request').retryable, false);
   assert.equal(e(401, 'expired_auth_token').reauthorize, true);
   assert.equal(e(401, 'unauthorized').reauthorize, false);
-  for (const [s, c] of [[404, 'not_found'], [400, 'no_such_file'], [400, 'file_not_present'], [400, 'bad_bucket_id']] as const) {
+  for (const [s, c] of [
+    [404, 'not_found'],
+    [400, 'no_such_file'],
+    [400, 'file_not_present'],
+    [400, 'bad_bucket_id'],
+  ] as const) {
     assert.equal(e(s, c).notFound, true, `${s} ${c}`);
   }
-  for (const [s, c] of [[400, 'bad_request'], [401, 'unauthorized'], [503, 'service_unavailable']] as const) {
+  for (const [s, c] of [
+    [400, 'bad_request'],
+    [401, 'unauthorized'],
+    [503, 'service_unavailable'],
+  ] as const) {
     assert.equal(e(s, c).notFound, false, `${s} ${c}`);
   }
 });
@@ -119,10 +161,16 @@ test('shareUrl encodes odd names the B2 way and appends the token as Authorizati
 });
 
 test('redaction hides Authorization query values, Basic credentials and known secrets', () => {
-  assert.equal(redactUrl('http://h/file/b/x?Authorization=abc&b2ContentType=t'), 'http://h/file/b/x?Authorization=<redacted>&b2ContentType=t');
+  assert.equal(
+    redactUrl('http://h/file/b/x?Authorization=abc&b2ContentType=t'),
+    'http://h/file/b/x?Authorization=<redacted>&b2ContentType=t',
+  );
   assert.equal(redactAuthorization('Basic QWxhZGRpbjpvcGVu'), 'Basic <redacted>');
   assert.equal(redactAuthorization('4_abc'), '<redacted>');
-  assert.equal(redactText('more than one upload using auth token SECRETTOKEN1', ['SECRETTOKEN1']), 'more than one upload using auth token <redacted>');
+  assert.equal(
+    redactText('more than one upload using auth token SECRETTOKEN1', ['SECRETTOKEN1']),
+    'more than one upload using auth token <redacted>',
+  );
   assert.equal(redactText('Authorization: Basic QWxhZGRpbjpvcGVu', []), 'Authorization: Basic <redacted>');
 });
 
@@ -162,13 +210,33 @@ test('parseAuthorize falls back to the v3 and v2 shapes', () => {
     {
       accountId: 'a',
       authorizationToken: 't',
-      apiInfo: { storageApi: { apiUrl: 'http://a', downloadUrl: 'http://d', recommendedPartSize: 10, absoluteMinimumPartSize: 1, bucketId: 'b', bucketName: 'bn', capabilities: ['x'], namePrefix: null, infoType: 'storageApi' } },
+      apiInfo: {
+        storageApi: {
+          apiUrl: 'http://a',
+          downloadUrl: 'http://d',
+          recommendedPartSize: 10,
+          absoluteMinimumPartSize: 1,
+          bucketId: 'b',
+          bucketName: 'bn',
+          capabilities: ['x'],
+          namePrefix: null,
+          infoType: 'storageApi',
+        },
+      },
     },
     1,
   );
   assert.deepEqual(v3.account.allowed, { capabilities: ['x'], buckets: [{ id: 'b', name: 'bn' }], namePrefix: null });
   const v2 = parseAuthorize(
-    { accountId: 'a', authorizationToken: 't', apiUrl: 'http://a', downloadUrl: 'http://d', recommendedPartSize: 10, absoluteMinimumPartSize: 1, allowed: { bucketId: null, bucketName: null, capabilities: ['y'], namePrefix: null } },
+    {
+      accountId: 'a',
+      authorizationToken: 't',
+      apiUrl: 'http://a',
+      downloadUrl: 'http://d',
+      recommendedPartSize: 10,
+      absoluteMinimumPartSize: 1,
+      allowed: { bucketId: null, bucketName: null, capabilities: ['y'], namePrefix: null },
+    },
     1,
   );
   assert.equal(v2.account.apiUrl, 'http://a');
@@ -200,7 +268,15 @@ test('file token cache: mode 0600, atomic, no key stored, key change invalidates
     const key = 'K001supersecretapplicationkey';
     const store = new FileTokenStore(join(dir, 'sub'), 'http://e', 'kid', key);
     assert.equal(await store.load(), undefined);
-    const account = { accountId: 'a', apiUrl: 'http://a', downloadUrl: 'http://d', recommendedPartSize: 1, absoluteMinimumPartSize: 1, allowed: { capabilities: [], buckets: null, namePrefix: null }, authorizedAt: 5 };
+    const account = {
+      accountId: 'a',
+      apiUrl: 'http://a',
+      downloadUrl: 'http://d',
+      recommendedPartSize: 1,
+      absoluteMinimumPartSize: 1,
+      allowed: { capabilities: [], buckets: null, namePrefix: null },
+      authorizedAt: 5,
+    };
     await store.save({ authorizationToken: 'tok', account });
     const st = await stat(store.path);
     assert.equal(st.mode & 0o777, 0o600);
@@ -227,7 +303,12 @@ async function drain(r: Buffer | Readable): Promise<Buffer> {
 test('attempt body from a factory appends the SHA-1 hex and counts progress', async () => {
   const data = Buffer.from('hello world, hashed inline');
   const progress: number[] = [];
-  const b = makeAttemptBody(() => Readable.from([data.subarray(0, 5), data.subarray(5)]), data.length, undefined, (n) => progress.push(n));
+  const b = makeAttemptBody(
+    () => Readable.from([data.subarray(0, 5), data.subarray(5)]),
+    data.length,
+    undefined,
+    (n) => progress.push(n),
+  );
   assert.equal(b.length, data.length + 40);
   assert.equal(b.sha1Header, 'hex_digits_at_end');
   const sent = await drain(b.body);
@@ -262,8 +343,14 @@ test('metadata checks name the limit and what to shorten', () => {
   assert.doesNotThrow(() => checkFileMetadata('ok.txt', { src_last_modified_millis: '1' }));
   assert.throws(() => checkFileMetadata(''), UsageError);
   assert.throws(() => checkFileMetadata('a\nb'), UsageError);
-  assert.throws(() => checkFileMetadata('x'.repeat(1025)), (e) => e instanceof LimitError && /shorten the file name/.test(e.message));
-  assert.throws(() => checkFileMetadata('n', { big: '%'.repeat(3000) }), (e) => e instanceof LimitError && /shorten the file name or drop metadata/.test(e.message));
+  assert.throws(
+    () => checkFileMetadata('x'.repeat(1025)),
+    (e) => e instanceof LimitError && /shorten the file name/.test(e.message),
+  );
+  assert.throws(
+    () => checkFileMetadata('n', { big: '%'.repeat(3000) }),
+    (e) => e instanceof LimitError && /shorten the file name or drop metadata/.test(e.message),
+  );
   const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
   assert.throws(() => checkFileMetadata('n', eleven), LimitError);
   assert.throws(() => checkFileMetadata('n', { 'bad key': 'v' }), UsageError);

@@ -51,7 +51,9 @@ test("'retry-now' counts against the budget but does not wait", async () => {
   const { op, seen } = flaky(10);
   const delays: number[] = [];
   const t0 = Date.now();
-  await assert.rejects(retrying(op, { policy: slow, classify: () => 'retry-now', onRetry: (_e, _n, ms) => delays.push(ms) }));
+  await assert.rejects(
+    retrying(op, { policy: slow, classify: () => 'retry-now', onRetry: (_e, _n, ms) => delays.push(ms) }),
+  );
   assert.ok(Date.now() - t0 < 1000);
   assert.equal(seen.length, 3);
   assert.deepEqual(delays, [0, 0]);
@@ -88,7 +90,12 @@ test('Retry-After is honoured instead of the backoff', async () => {
   const { op } = flaky(1);
   const delays: number[] = [];
   const t0 = Date.now();
-  await retrying(op, { policy, classify: () => 'retry', retryAfter: () => 0.3, onRetry: (_e, _n, ms) => delays.push(ms) });
+  await retrying(op, {
+    policy,
+    classify: () => 'retry',
+    retryAfter: () => 0.3,
+    onRetry: (_e, _n, ms) => delays.push(ms),
+  });
   const ms = Date.now() - t0;
   assert.deepEqual(delays, [300]);
   assert.ok(ms >= 290, `waited ${ms} ms`);
@@ -109,6 +116,8 @@ test('an aborted signal wins over the op failure and stops before a first attemp
   const ac = new AbortController();
   ac.abort();
   const { op, seen } = flaky(0);
-  await assert.rejects(retrying(op, { signal: ac.signal, policy: fast, classify: () => 'retry' }), (e) => isAbortError(e));
+  await assert.rejects(retrying(op, { signal: ac.signal, policy: fast, classify: () => 'retry' }), (e) =>
+    isAbortError(e),
+  );
   assert.equal(seen.length, 0);
 });

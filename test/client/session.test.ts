@@ -87,8 +87,16 @@ test('when re-authorization fails, the original expired_auth_token error surface
   try {
     await c.listBuckets();
     emu.controls.expireAllTokens();
-    emu.controls.injectFault({ call: 'b2_authorize_account', status: 401, code: 'unauthorized', message: 'key revoked' });
-    await assert.rejects(c.listBuckets(), (e) => e instanceof B2Error && e.status === 401 && e.code === 'expired_auth_token');
+    emu.controls.injectFault({
+      call: 'b2_authorize_account',
+      status: 401,
+      code: 'unauthorized',
+      message: 'key revoked',
+    });
+    await assert.rejects(
+      c.listBuckets(),
+      (e) => e instanceof B2Error && e.status === 401 && e.code === 'expired_auth_token',
+    );
   } finally {
     emu.controls.clearFaults();
     await c.close();
@@ -142,7 +150,12 @@ test('onCall logs each exchange with tokens and keys redacted', async () => {
     await c.uploadFile({ bucketId: bucket.bucketId, fileName: 'x', body: Buffer.from('x'), contentLength: 1 });
     const acctToken = (await readAccountToken(c)) ?? '';
     assert.ok(acctToken.length > 0);
-    emu.controls.injectFault({ call: 'b2_list_buckets', status: 503, code: 'service_unavailable', message: `busy for token ${acctToken}` });
+    emu.controls.injectFault({
+      call: 'b2_list_buckets',
+      status: 503,
+      code: 'service_unavailable',
+      message: `busy for token ${acctToken}`,
+    });
     await c.listBuckets();
     const url = await c.downloadUrlByName(bucket.bucketName, 'x', 'SHARETOKEN123');
     assert.match(url, /Authorization=SHARETOKEN123$/);

@@ -69,7 +69,8 @@ test('upload from a reopened file range with the SHA-1 computed inline (hex_digi
 test('serial uploads reuse one upload URL', async () => {
   await c.uploadFile({ bucketId, fileName: 'warm', body: data(10), contentLength: 10 });
   emu.controls.resetCounters();
-  for (let i = 0; i < 5; i++) await c.uploadFile({ bucketId, fileName: `serial-${i}`, body: data(10, i), contentLength: 10 });
+  for (let i = 0; i < 5; i++)
+    await c.uploadFile({ bucketId, fileName: `serial-${i}`, body: data(10, i), contentLength: 10 });
   assert.equal(calls(emu, 'b2_get_upload_url'), 0);
   assert.equal(calls(emu, 'b2_upload_file'), 5);
 });
@@ -91,7 +92,12 @@ test('a connection dropped mid-upload is retried with a fresh URL and the body r
   await writeFile(path, body);
   emu.controls.resetCounters();
   emu.controls.injectFault({ call: 'b2_upload_file', kind: 'drop' });
-  const f = await c.uploadFile({ bucketId, fileName: 'dropped', body: () => createReadStream(path), contentLength: body.length });
+  const f = await c.uploadFile({
+    bucketId,
+    fileName: 'dropped',
+    body: () => createReadStream(path),
+    contentLength: body.length,
+  });
   assert.equal(f.contentSha1, sha1Hex(body));
   assert.equal(calls(emu, 'b2_upload_file'), 2);
   const info = await c.getFileInfo(f.fileId!);
@@ -116,7 +122,10 @@ test('expired upload and account tokens: the upload gets a new URL after one re-
 test('400 bad_request on an upload is not retried', async () => {
   emu.controls.resetCounters();
   emu.controls.injectFault({ call: 'b2_upload_file', status: 400, code: 'bad_request', count: 3 });
-  await assert.rejects(c.uploadFile({ bucketId, fileName: 'bad', body: data(10), contentLength: 10 }), (e) => e instanceof B2Error && e.status === 400);
+  await assert.rejects(
+    c.uploadFile({ bucketId, fileName: 'bad', body: data(10), contentLength: 10 }),
+    (e) => e instanceof B2Error && e.status === 400,
+  );
   assert.equal(calls(emu, 'b2_upload_file'), 1);
   emu.controls.clearFaults();
 });
@@ -136,7 +145,9 @@ test('concurrent uploads never share an upload URL (no auth_token_limit)', async
   const results = await Promise.all(
     Array.from({ length: 12 }, (_, i) => {
       const body = data(30_000, i);
-      return c.uploadFile({ bucketId, fileName: `conc/${i}`, body, contentLength: body.length }).then((f) => [f, body] as const);
+      return c
+        .uploadFile({ bucketId, fileName: `conc/${i}`, body, contentLength: body.length })
+        .then((f) => [f, body] as const);
     }),
   );
   for (const [f, body] of results) assert.equal(f.contentSha1, sha1Hex(body));
@@ -147,7 +158,10 @@ test('concurrent uploads never share an upload URL (no auth_token_limit)', async
 test('names and metadata are checked before any call', async () => {
   emu.controls.resetCounters();
   await assert.rejects(c.uploadFile({ bucketId, fileName: 'a\u0007b', body: data(1), contentLength: 1 }), UsageError);
-  await assert.rejects(c.uploadFile({ bucketId, fileName: 'é'.repeat(600), body: data(1), contentLength: 1 }), LimitError);
+  await assert.rejects(
+    c.uploadFile({ bucketId, fileName: 'é'.repeat(600), body: data(1), contentLength: 1 }),
+    LimitError,
+  );
   await assert.rejects(
     c.uploadFile({ bucketId, fileName: 'n', body: data(1), contentLength: 1, info: { note: '€'.repeat(800) } }),
     (e) => e instanceof LimitError && /shorten the file name or drop metadata/.test(e.message),
@@ -160,7 +174,10 @@ test('an aborted upload rejects with AbortError', async () => {
   emu.controls.setLatency(2000);
   setTimeout(() => ac.abort(), 100);
   try {
-    await assert.rejects(c.uploadFile({ bucketId, fileName: 'aborted', body: data(10), contentLength: 10, signal: ac.signal }), (e) => isAbortError(e));
+    await assert.rejects(
+      c.uploadFile({ bucketId, fileName: 'aborted', body: data(10), contentLength: 10, signal: ac.signal }),
+      (e) => isAbortError(e),
+    );
   } finally {
     emu.controls.setLatency(0);
   }
@@ -172,20 +189,32 @@ test('large file: start, parts (with a 503 and a drop), list parts, finish', asy
   const p3 = data(700, 3);
   const path = join(dir, 'p2.bin');
   await writeFile(path, p2);
-  const started = await c.startLargeFile({ bucketId, fileName: 'large/one.bin', info: { large_file_sha1: sha1Hex(Buffer.concat([p1, p2, p3])) } });
+  const started = await c.startLargeFile({
+    bucketId,
+    fileName: 'large/one.bin',
+    info: { large_file_sha1: sha1Hex(Buffer.concat([p1, p2, p3])) },
+  });
   assert.equal(started.action, 'start');
   const fileId = started.fileId!;
   emu.controls.resetCounters();
   emu.controls.injectFault({ call: 'b2_upload_part', status: 503, code: 'service_unavailable' });
   const r1 = await c.uploadPart({ fileId, partNumber: 1, body: p1, contentLength: p1.length });
   emu.controls.injectFault({ call: 'b2_upload_part', kind: 'drop' });
-  const r2 = await c.uploadPart({ fileId, partNumber: 2, body: () => createReadStream(path), contentLength: p2.length });
+  const r2 = await c.uploadPart({
+    fileId,
+    partNumber: 2,
+    body: () => createReadStream(path),
+    contentLength: p2.length,
+  });
   const r3 = await c.uploadPart({ fileId, partNumber: 3, body: p3, contentLength: p3.length });
   assert.deepEqual([r1.contentSha1, r2.contentSha1, r3.contentSha1], [sha1Hex(p1), sha1Hex(p2), sha1Hex(p3)]);
   assert.equal(calls(emu, 'b2_upload_part'), 5);
   assert.equal(calls(emu, 'b2_get_upload_part_url'), 3, 'one initial URL, one fresh URL per failure');
   const parts = await collect(c.listParts(fileId, { pageSize: 2 }));
-  assert.deepEqual(parts.map((p) => p.partNumber), [1, 2, 3]);
+  assert.deepEqual(
+    parts.map((p) => p.partNumber),
+    [1, 2, 3],
+  );
   const unfinished = await collect(c.listUnfinishedLargeFiles(bucketId));
   assert.ok(unfinished.some((f) => f.fileId === fileId));
   const done = await c.finishLargeFile(fileId, [r1.contentSha1, r2.contentSha1, r3.contentSha1]);

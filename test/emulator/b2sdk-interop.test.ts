@@ -25,7 +25,12 @@ const missing = b2sdkMissing();
 describe('b2sdk interop', { skip: missing }, () => {
   let emu: RunningEmulator;
   before(async () => {
-    emu = await startEmulator({ port: 0, keyId: 'sdk-key', applicationKey: 'sdk-secret', recommendedPartSize: 5_000_000 });
+    emu = await startEmulator({
+      port: 0,
+      keyId: 'sdk-key',
+      applicationKey: 'sdk-secret',
+      recommendedPartSize: 5_000_000,
+    });
   });
   after(() => emu.close());
 

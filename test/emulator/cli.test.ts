@@ -36,7 +36,8 @@ function b2sync(args: string[]): Run {
 async function firstLine(run: Run): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (!run.stdout().includes('\n')) {
-    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`no line on stdout; stderr: ${run.stderr()}`);
+    if (Date.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`no line on stdout; stderr: ${run.stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
   return run.stdout().split('\n')[0];
@@ -51,7 +52,20 @@ after(async () => {
 
 describe('b2sync emulator (CLI)', () => {
   it('--json prints exactly one JSON line; the endpoint serves B2; SIGTERM stops it with exit 0', async () => {
-    const run = b2sync(['emulator', '--port', '0', '--json', '--key-id', 'cli-key', '--key', 'cli-secret', '--min-part-size', '5', '--token-ttl', '60']);
+    const run = b2sync([
+      'emulator',
+      '--port',
+      '0',
+      '--json',
+      '--key-id',
+      'cli-key',
+      '--key',
+      'cli-secret',
+      '--min-part-size',
+      '5',
+      '--token-ttl',
+      '60',
+    ]);
     const info = JSON.parse(await firstLine(run));
     assert.deepEqual(Object.keys(info).sort(), ['applicationKey', 'endpoint', 'keyId']);
     assert.equal(info.keyId, 'cli-key');

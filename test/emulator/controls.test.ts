@@ -51,7 +51,15 @@ async function dropped(p: Promise<unknown>): Promise<boolean> {
 
 describe('error faults', () => {
   it('fail the next `count` matching calls after skipping `after`, with status, code, message and Retry-After', async () => {
-    emu.controls.injectFault({ call: 'b2_list_buckets', status: 429, code: 'too_many_requests', message: 'slow down', retryAfter: 7, count: 2, after: 1 });
+    emu.controls.injectFault({
+      call: 'b2_list_buckets',
+      status: 429,
+      code: 'too_many_requests',
+      message: 'slow down',
+      retryAfter: 7,
+      count: 2,
+      after: 1,
+    });
     await ok(s, 'b2_list_buckets', { accountId: s.accountId });
     for (let i = 0; i < 2; i++) {
       const r = await call(s, 'b2_list_buckets', { accountId: s.accountId });
@@ -74,7 +82,9 @@ describe('error faults', () => {
     const target = await getUploadUrl(s, bucket.bucketId);
     emu.controls.injectFault({ call: '*', status: 500, count: 2 });
     assertError(await uploadTo(target, 'x', 'data'), 500, 'internal_error');
-    const auth = await fetch(`${emu.url}/b2api/v4/b2_authorize_account`, { headers: { Authorization: s.auth.authorizationToken } });
+    const auth = await fetch(`${emu.url}/b2api/v4/b2_authorize_account`, {
+      headers: { Authorization: s.auth.authorizationToken },
+    });
     assert.equal(auth.status, 500);
     await uploadOk(target, 'x', 'data');
   });
@@ -94,7 +104,12 @@ describe('drop faults', () => {
     const body = Buffer.alloc(256 * 1024, 7);
     const req = request(target.uploadUrl, {
       method: 'POST',
-      headers: { authorization: target.authorizationToken, 'x-bz-file-name': 'dropped.bin', 'content-type': 'b2/x-auto', 'x-bz-content-sha1': sha1(body) },
+      headers: {
+        authorization: target.authorizationToken,
+        'x-bz-file-name': 'dropped.bin',
+        'content-type': 'b2/x-auto',
+        'x-bz-content-sha1': sha1(body),
+      },
       body,
     }).then((r) => r.body.text());
     assert.ok(await dropped(req), 'the connection was dropped');
@@ -105,7 +120,11 @@ describe('drop faults', () => {
 
   it('a part upload can be dropped too', async () => {
     const bucket = await makeBucket(s);
-    const large = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big', contentType: 'b2/x-auto' });
+    const large = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'big',
+      contentType: 'b2/x-auto',
+    });
     const t = await ok(s, 'b2_get_upload_part_url', { fileId: large.fileId });
     emu.controls.injectFault({ call: 'b2_upload_part', kind: 'drop' });
     const body = Buffer.alloc(64 * 1024, 1);
@@ -136,7 +155,10 @@ describe('drop faults', () => {
     );
     assert.ok(cut, 'the body ended early with an error');
     assert.ok(got < data.length, `received ${got} of ${data.length}`);
-    assert.equal((await fetchRaw(byNameUrl(s, bucket.bucketName, 'f.bin'), { headers: { Authorization: s.token } })).bytes.length, data.length);
+    assert.equal(
+      (await fetchRaw(byNameUrl(s, bucket.bucketName, 'f.bin'), { headers: { Authorization: s.token } })).bytes.length,
+      data.length,
+    );
   });
 
   it('a JSON call dropped gets no answer at all', async () => {
@@ -153,7 +175,10 @@ describe('cut faults', () => {
     await uploadOk(await getUploadUrl(s, bucket.bucketId), 'kept.txt', data);
     // A cut rule does not fire on uploads or downloads.
     emu.controls.injectFault({ call: '*', kind: 'cut' });
-    assert.deepEqual((await fetchRaw(byNameUrl(s, bucket.bucketName, 'kept.txt'), { headers: { Authorization: s.token } })).bytes, data);
+    assert.deepEqual(
+      (await fetchRaw(byNameUrl(s, bucket.bucketName, 'kept.txt'), { headers: { Authorization: s.token } })).bytes,
+      data,
+    );
     const r = await request(`${s.apiUrl}/b2api/v4/b2_hide_file`, {
       method: 'POST',
       headers: { authorization: s.token },
@@ -182,8 +207,13 @@ describe('corrupt faults', () => {
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
     // A corrupt rule does not fire on non-download calls, nor on the other download form.
     await ok(s, 'b2_get_file_info', { fileId: f.fileId });
-    assert.deepEqual((await fetchRaw(byNameUrl(s, bucket.bucketName, 'fox.txt'), { headers: { Authorization: s.token } })).bytes, data);
-    const r = await fetchRaw(`${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, { headers: { Authorization: s.token } });
+    assert.deepEqual(
+      (await fetchRaw(byNameUrl(s, bucket.bucketName, 'fox.txt'), { headers: { Authorization: s.token } })).bytes,
+      data,
+    );
+    const r = await fetchRaw(`${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, {
+      headers: { Authorization: s.token },
+    });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('x-bz-content-sha1'), sha1(data));
     assert.equal(r.bytes.length, data.length);
@@ -191,7 +221,9 @@ describe('corrupt faults', () => {
     assert.equal([...r.bytes].filter((b, i) => b !== data[i]).length, 1);
     assert.notEqual(sha1(r.bytes), sha1(data));
     // One-shot: the next download is clean.
-    const again = await fetchRaw(`${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, { headers: { Authorization: s.token } });
+    const again = await fetchRaw(`${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, {
+      headers: { Authorization: s.token },
+    });
     assert.deepEqual(again.bytes, data);
   });
 });
@@ -211,11 +243,17 @@ describe('latency, tokens, reset, counters', () => {
     const bucket = await makeBucket(s);
     const target = await getUploadUrl(s, bucket.bucketId);
     await uploadOk(target, 'a.txt', 'a');
-    const dl = await ok(s, 'b2_get_download_authorization', { bucketId: bucket.bucketId, fileNamePrefix: '', validDurationInSeconds: 3600 });
+    const dl = await ok(s, 'b2_get_download_authorization', {
+      bucketId: bucket.bucketId,
+      fileNamePrefix: '',
+      validDurationInSeconds: 3600,
+    });
     emu.controls.expireAllTokens();
     assertError(await call(s, 'b2_list_buckets', { accountId: s.accountId }), 401, 'expired_auth_token');
     assertError(await uploadTo(target, 'b.txt', 'b'), 401, 'expired_auth_token');
-    const r = await fetchRaw(byNameUrl(s, bucket.bucketName, 'a.txt'), { headers: { Authorization: dl.authorizationToken } });
+    const r = await fetchRaw(byNameUrl(s, bucket.bucketName, 'a.txt'), {
+      headers: { Authorization: dl.authorizationToken },
+    });
     assert.equal(r.status, 401);
     assert.equal(r.body.code, 'expired_auth_token');
     const fresh = await session(emu);
@@ -260,7 +298,10 @@ describe('latency, tokens, reset, counters', () => {
 describe('controls over HTTP', () => {
   it('every control route works and answers JSON', async () => {
     emu.controls.resetCounters();
-    assert.deepEqual(await control('POST', '/faults', { call: 'b2_list_buckets', status: 503, retryAfter: 2 }), { status: 200, body: { ok: true } });
+    assert.deepEqual(await control('POST', '/faults', { call: 'b2_list_buckets', status: 503, retryAfter: 2 }), {
+      status: 200,
+      body: { ok: true },
+    });
     const r = await call(s, 'b2_list_buckets', { accountId: s.accountId });
     assertError(r, 503, 'service_unavailable');
     assert.equal(r.headers.get('retry-after'), '2');
@@ -303,7 +344,13 @@ describe('controls over HTTP', () => {
     assert.equal(unknown.body.code, 'not_found');
     const wrongMethod = await control('GET', '/faults');
     assert.equal(wrongMethod.status, 405);
-    for (const spec of [{}, { call: 5 }, { call: 'x', kind: 'explode' }, { call: 'x', count: 0 }, { call: 'x', status: 99 }]) {
+    for (const spec of [
+      {},
+      { call: 5 },
+      { call: 'x', kind: 'explode' },
+      { call: 'x', count: 0 },
+      { call: 'x', status: 99 },
+    ]) {
       const r = await control('POST', '/faults', spec);
       assert.equal(r.status, 400, JSON.stringify(spec));
       assert.equal(r.body.code, 'bad_request');
@@ -318,13 +365,23 @@ describe('X-Bz-Test-Mode', () => {
     const target = await getUploadUrl(s, bucket.bucketId);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++)
-      statuses.push((await uploadTo(target, `f${i}`, 'x', { headers: { 'X-Bz-Test-Mode': 'fail_some_uploads' } })).status);
+      statuses.push(
+        (await uploadTo(target, `f${i}`, 'x', { headers: { 'X-Bz-Test-Mode': 'fail_some_uploads' } })).status,
+      );
     assert.deepEqual(statuses, [503, 200, 200, 503, 200, 200]);
   });
 
   it('expire_some_account_authorization_tokens expires the token of some calls (401 expired_auth_token)', async () => {
-    const headers = { 'X-Bz-Test-Mode': 'expire_some_account_authorization_tokens', Authorization: s.token, 'Content-Type': 'application/json' };
-    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, { method: 'POST', headers, body: JSON.stringify({ accountId: s.accountId }) });
+    const headers = {
+      'X-Bz-Test-Mode': 'expire_some_account_authorization_tokens',
+      Authorization: s.token,
+      'Content-Type': 'application/json',
+    };
+    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ accountId: s.accountId }),
+    });
     assert.equal(r.status, 401);
     assert.equal(((await r.json()) as any).code, 'expired_auth_token');
     assertError(await call(s, 'b2_list_buckets', { accountId: s.accountId }), 401, 'expired_auth_token');

@@ -49,7 +49,14 @@ describe('listing walk', () => {
 
   it('lists each name once (newest visible version); hidden names and unfinished large files are skipped', () => {
     seq = 0;
-    const ix = index(version('a'), version('b'), version('b', 'hide'), version('c', 'start'), version('d'), version('d'));
+    const ix = index(
+      version('a'),
+      version('b'),
+      version('b', 'hide'),
+      version('c', 'start'),
+      version('d'),
+      version('d'),
+    );
     const page = listFiles(ix, { prefix: '', max: 100 }, false);
     assert.deepEqual(page.entries.map(label), ['a#1', 'd#6']);
     assert.equal(page.next, undefined);
@@ -108,7 +115,11 @@ describe('listing walk', () => {
     for (let i = 0; i < 50_000; i++) ix.put(version(`n/${String((i * 7919) % 50_000).padStart(6, '0')}`));
     const t0 = performance.now();
     for (let i = 0; i < 2000; i++) {
-      const page = listFiles(ix, { prefix: 'n/', startFileName: `n/${String(i * 20).padStart(6, '0')}`, max: 10 }, false);
+      const page = listFiles(
+        ix,
+        { prefix: 'n/', startFileName: `n/${String(i * 20).padStart(6, '0')}`, max: 10 },
+        false,
+      );
       assert.equal(page.entries.length, 10);
     }
     const ms = performance.now() - t0;

@@ -33,7 +33,14 @@ function file(fileId: string, seq: number, blobs: string[], action: StoredFile['
 }
 
 function part(n: number, blob: string): StoredPart {
-  return { partNumber: n, contentLength: 1, contentSha1: 'x', contentMd5: null, uploadTimestamp: n, segments: [{ blob, off: 0, len: 1 }] };
+  return {
+    partNumber: n,
+    contentLength: 1,
+    contentSha1: 'x',
+    contentMd5: null,
+    uploadTimestamp: n,
+    segments: [{ blob, off: 0, len: 1 }],
+  };
 }
 
 function bucket(i: number): StoredBucket {
@@ -67,7 +74,7 @@ describe('blob reference counting', () => {
     assert.deepEqual(blobs.removed, ['a']);
   });
 
-  it('finishing a large file moves its parts\' bytes to the version; a replaced part\'s bytes go', async () => {
+  it("finishing a large file moves its parts' bytes to the version; a replaced part's bytes go", async () => {
     const blobs = new CountingBlobs();
     const meta = new MetaStore(blobs);
     const start = file('large', 1, [], 'start');
@@ -76,14 +83,17 @@ describe('blob reference counting', () => {
     await meta.commit({ t: 'part', id: 'large', p: part(1, 'p1') });
     await meta.commit({ t: 'part', id: 'large', p: part(2, 'p2') });
     assert.deepEqual(blobs.removed, ['p1-old']);
-    await meta.commit({ t: 'file', f: { ...start, action: 'upload', segments: [...meta.parts.get('large')!.values()].flatMap((p) => p.segments) } });
+    await meta.commit({
+      t: 'file',
+      f: { ...start, action: 'upload', segments: [...meta.parts.get('large')!.values()].flatMap((p) => p.segments) },
+    });
     assert.deepEqual(blobs.removed, ['p1-old'], 'finishing removes nothing');
     assert.equal(meta.parts.has('large'), false);
     await meta.commit({ t: '-file', id: 'large' });
     assert.deepEqual(blobs.removed.sort(), ['p1', 'p1-old', 'p2']);
   });
 
-  it('cancelling an unfinished large file drops its parts\' bytes', async () => {
+  it("cancelling an unfinished large file drops its parts' bytes", async () => {
     const blobs = new CountingBlobs();
     const meta = new MetaStore(blobs);
     await meta.commit({ t: 'file', f: file('large', 1, [], 'start') });

@@ -1,7 +1,16 @@
 /** Paging across a few thousand files over HTTP, and listing billing (ceil(returned/1000) per call). */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { listAll, makeBucket, ok, session, start, utf8Compare, type RunningEmulator, type Session } from './spec-helpers.js';
+import {
+  listAll,
+  makeBucket,
+  ok,
+  session,
+  start,
+  utf8Compare,
+  type RunningEmulator,
+  type Session,
+} from './spec-helpers.js';
 import { bulkUpload } from './harness.js';
 
 const FILES = 3000;
@@ -17,12 +26,22 @@ describe('paging across thousands of files', () => {
     emu = await start();
     s = await session(emu);
     bucketId = (await makeBucket(s)).bucketId;
-    const names = Array.from({ length: FILES }, (_, i) => (i % 3 === 0 ? `dir${i % 7}/f-${i}` : `f-${i}${i % 11 === 0 ? '-é' : ''}`));
-    await bulkUpload(s, bucketId, names.map((name) => ({ name, body: `v1 ${name}` })));
+    const names = Array.from({ length: FILES }, (_, i) =>
+      i % 3 === 0 ? `dir${i % 7}/f-${i}` : `f-${i}${i % 11 === 0 ? '-é' : ''}`,
+    );
+    await bulkUpload(
+      s,
+      bucketId,
+      names.map((name) => ({ name, body: `v1 ${name}` })),
+    );
     versionCount = FILES;
     // A second version for every 5th name, and a hide marker for every 13th.
     const again = names.filter((_, i) => i % 5 === 0);
-    await bulkUpload(s, bucketId, again.map((name) => ({ name, body: `v2 ${name}` })));
+    await bulkUpload(
+      s,
+      bucketId,
+      again.map((name) => ({ name, body: `v2 ${name}` })),
+    );
     versionCount += again.length;
     const hidden = new Set(names.filter((_, i) => i % 13 === 0));
     for (const name of hidden) await ok(s, 'b2_hide_file', { bucketId, fileName: name });
@@ -67,6 +86,10 @@ describe('paging across thousands of files', () => {
     assert.equal(c.calls.b2_list_file_names, 1);
     assert.equal(c.classes.C, Math.ceil(visible.length / 1000));
     await ok(s, 'b2_list_file_names', { bucketId, maxFileCount: 1, prefix: 'nothing-here' });
-    assert.equal(emu.controls.counters().classes.C, Math.ceil(visible.length / 1000) + 1, 'an empty page still bills 1');
+    assert.equal(
+      emu.controls.counters().classes.C,
+      Math.ceil(visible.length / 1000) + 1,
+      'an empty page still bills 1',
+    );
   });
 });

@@ -56,7 +56,13 @@ async function eventually(check: () => Promise<void>): Promise<void> {
 }
 
 /** Send the headers and part of an upload body, then cut the connection. */
-async function abortedUpload(uploadUrl: string, token: string, name: string, total: number, sent: Buffer): Promise<void> {
+async function abortedUpload(
+  uploadUrl: string,
+  token: string,
+  name: string,
+  total: number,
+  sent: Buffer,
+): Promise<void> {
   const u = new URL(uploadUrl);
   const sock = connect(Number(u.port), u.hostname);
   await once(sock, 'connect');
@@ -86,15 +92,32 @@ describe('--data mode', () => {
     await uploadOk(await getUploadUrl(s, pub.bucketId), 'public.txt', 'hello');
 
     const parts = [Buffer.from('0123456789'), Buffer.from('abc')];
-    const large = await ok(s, 'b2_start_large_file', { bucketId: priv.bucketId, fileName: 'big.bin', contentType: 'b2/x-auto', fileInfo: { large_file_sha1: sha1(Buffer.concat(parts)) } });
+    const large = await ok(s, 'b2_start_large_file', {
+      bucketId: priv.bucketId,
+      fileName: 'big.bin',
+      contentType: 'b2/x-auto',
+      fileInfo: { large_file_sha1: sha1(Buffer.concat(parts)) },
+    });
     const pt = await ok(s, 'b2_get_upload_part_url', { fileId: large.fileId });
     for (const [i, p] of parts.entries()) assert.equal((await uploadPart(pt, i + 1, p)).status, 200);
     const big = await ok(s, 'b2_finish_large_file', { fileId: large.fileId, partSha1Array: parts.map((p) => sha1(p)) });
-    const copy = await ok(s, 'b2_copy_file', { sourceFileId: big.fileId, fileName: 'big-tail.bin', range: 'bytes=8-12' });
-    const unfinished = await ok(s, 'b2_start_large_file', { bucketId: priv.bucketId, fileName: 'half.bin', contentType: 'b2/x-auto' });
+    const copy = await ok(s, 'b2_copy_file', {
+      sourceFileId: big.fileId,
+      fileName: 'big-tail.bin',
+      range: 'bytes=8-12',
+    });
+    const unfinished = await ok(s, 'b2_start_large_file', {
+      bucketId: priv.bucketId,
+      fileName: 'half.bin',
+      contentType: 'b2/x-auto',
+    });
     const ut = await ok(s, 'b2_get_upload_part_url', { fileId: unfinished.fileId });
     assert.equal((await uploadPart(ut, 1, Buffer.from('part one'))).status, 200);
-    const key = await ok(s, 'b2_create_key', { accountId: s.accountId, capabilities: ['listBuckets', 'listFiles', 'readFiles'], keyName: 'reader' });
+    const key = await ok(s, 'b2_create_key', {
+      accountId: s.accountId,
+      capabilities: ['listBuckets', 'listFiles', 'readFiles'],
+      keyName: 'reader',
+    });
 
     const versionsBefore = await ok(s, 'b2_list_file_versions', { bucketId: priv.bucketId });
     const oldToken = s.token;
@@ -102,26 +125,46 @@ describe('--data mode', () => {
 
     emu = await startEmulator({ port: 0, dataDir: dir, minPartSize: 5 });
     try {
-      assert.deepEqual({ keyId: emu.keyId, key: emu.applicationKey }, master, 'the data directory remembers the master key');
-      assertError(await call({ ...s, apiUrl: emu.url, token: oldToken }, 'b2_list_buckets', { accountId: s.accountId }), 401, 'bad_auth_token');
+      assert.deepEqual(
+        { keyId: emu.keyId, key: emu.applicationKey },
+        master,
+        'the data directory remembers the master key',
+      );
+      assertError(
+        await call({ ...s, apiUrl: emu.url, token: oldToken }, 'b2_list_buckets', { accountId: s.accountId }),
+        401,
+        'bad_auth_token',
+      );
       s = await session(emu, master.keyId, master.key);
-      const buckets = (await ok(s, 'b2_list_buckets', { accountId: s.accountId })).buckets.map((b: any) => b.bucketName).sort();
+      const buckets = (await ok(s, 'b2_list_buckets', { accountId: s.accountId })).buckets
+        .map((b: any) => b.bucketName)
+        .sort();
       assert.deepEqual(buckets, [priv.bucketName, pub.bucketName].sort());
       assert.deepEqual(await ok(s, 'b2_list_file_versions', { bucketId: priv.bucketId }), versionsBefore);
       const names = (await ok(s, 'b2_list_file_names', { bucketId: priv.bucketId })).files.map((f: any) => f.fileName);
       assert.deepEqual(names, ['big-tail.bin', 'big.bin', 'docs/a.txt']);
 
-      const dl = (url: string) => fetchRaw(url, { headers: { Authorization: s.token } }).then((r) => r.bytes.toString());
+      const dl = (url: string) =>
+        fetchRaw(url, { headers: { Authorization: s.token } }).then((r) => r.bytes.toString());
       assert.equal(await dl(byNameUrl(s, priv.bucketName, 'docs/a.txt')), 'second');
       assert.equal(await dl(byIdUrl(s, v1.fileId)), 'first');
       assert.equal(await dl(byNameUrl(s, priv.bucketName, 'big.bin')), '0123456789abc');
       assert.equal(await dl(byIdUrl(s, copy.fileId)), '89abc');
       assert.equal((await fetchRaw(byNameUrl(s, pub.bucketName, 'public.txt'))).bytes.toString(), 'hello');
-      assert.equal((await fetchRaw(byNameUrl(s, priv.bucketName, 'gone.txt'), { headers: { Authorization: s.token } })).status, 404);
+      assert.equal(
+        (await fetchRaw(byNameUrl(s, priv.bucketName, 'gone.txt'), { headers: { Authorization: s.token } })).status,
+        404,
+      );
 
       const pending = await ok(s, 'b2_list_unfinished_large_files', { bucketId: priv.bucketId });
-      assert.deepEqual(pending.files.map((f: any) => f.fileId), [unfinished.fileId]);
-      assert.equal((await ok(s, 'b2_list_parts', { fileId: unfinished.fileId })).parts[0].contentSha1, sha1('part one'));
+      assert.deepEqual(
+        pending.files.map((f: any) => f.fileId),
+        [unfinished.fileId],
+      );
+      assert.equal(
+        (await ok(s, 'b2_list_parts', { fileId: unfinished.fileId })).parts[0].contentSha1,
+        sha1('part one'),
+      );
 
       const reader = await session(emu, key.applicationKeyId, key.applicationKey);
       assert.equal((await ok(reader, 'b2_list_buckets', { accountId: reader.accountId })).buckets.length, 2);
@@ -149,8 +192,13 @@ describe('--data mode', () => {
       await uploadOk(t, 'kept.txt', 'kept');
       const blobs = await allBlobs(dir);
       await abortedUpload(t.uploadUrl, t.authorizationToken, 'half.bin', 1_000_000, Buffer.alloc(300_000, 1));
-      assert.deepEqual((await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId })).files.map((f: any) => f.fileName), ['kept.txt']);
-      await eventually(async () => assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the partial temp file is removed'));
+      assert.deepEqual(
+        (await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId })).files.map((f: any) => f.fileName),
+        ['kept.txt'],
+      );
+      await eventually(async () =>
+        assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the partial temp file is removed'),
+      );
       assert.deepEqual(await allBlobs(dir), blobs);
       // The upload URL's token was released by the aborted upload.
       await uploadOk(t, 'next.txt', 'next');
@@ -170,20 +218,30 @@ describe('--data mode', () => {
       const f = await uploadOk(t, 'nine.bin', data, { sha1: 'end' });
       assert.equal(f.contentSha1, sha1(data));
       assert.equal(f.contentLength, data.length);
-      const large = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big.bin', contentType: 'b2/x-auto' });
+      const large = await ok(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'big.bin',
+        contentType: 'b2/x-auto',
+      });
       const pt = await ok(s, 'b2_get_upload_part_url', { fileId: large.fileId });
       const parts = [data.subarray(0, 6 * 1024 * 1024), data.subarray(6 * 1024 * 1024)];
       for (const [i, p] of parts.entries()) assert.equal((await uploadPart(pt, i + 1, p)).status, 200);
       await ok(s, 'b2_finish_large_file', { fileId: large.fileId, partSha1Array: parts.map((p) => sha1(p)) });
       await abortedUpload(t.uploadUrl, t.authorizationToken, 'cut.bin', 10_000_000, Buffer.alloc(6_000_000, 2));
-      await eventually(async () => assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the partial temp file is removed'));
+      await eventually(async () =>
+        assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the partial temp file is removed'),
+      );
       await emu.close();
       emu = await startEmulator({ port: 0, dataDir: dir, minPartSize: 5 });
       s = await session(emu, emu.keyId, emu.applicationKey);
-      const dl = (name: string) => fetchRaw(byNameUrl(s, bucket.bucketName, name), { headers: { Authorization: s.token } }).then((r) => r.bytes);
+      const dl = (name: string) =>
+        fetchRaw(byNameUrl(s, bucket.bucketName, name), { headers: { Authorization: s.token } }).then((r) => r.bytes);
       assert.ok((await dl('nine.bin')).equals(data));
       assert.ok((await dl('big.bin')).equals(data));
-      assert.deepEqual((await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files.map((x: any) => x.fileName), ['big.bin', 'nine.bin']);
+      assert.deepEqual(
+        (await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files.map((x: any) => x.fileName),
+        ['big.bin', 'nine.bin'],
+      );
     } finally {
       await emu.close();
     }
@@ -223,11 +281,18 @@ describe('--data mode', () => {
     const emu = await startEmulator({ port: 0, dataDir: dir, keyId: 'crash-key', applicationKey: 'crash-secret' });
     try {
       const s2 = await session(emu, 'crash-key', 'crash-secret');
-      const names = (await ok(s2, 'b2_list_file_versions', { bucketId: bucket.bucketId })).files.map((f: any) => f.fileName);
+      const names = (await ok(s2, 'b2_list_file_versions', { bucketId: bucket.bucketId })).files.map(
+        (f: any) => f.fileName,
+      );
       assert.deepEqual(names, Array.from({ length: 20 }, (_, i) => `done-${i}.txt`).sort());
       assert.deepEqual(await readdir(join(dir, 'tmp')), []);
       assert.equal((await allBlobs(dir)).length, 20);
-      assert.equal((await fetchRaw(byNameUrl(s2, bucket.bucketName, 'done-7.txt'), { headers: { Authorization: s2.token } })).bytes.toString(), 'content 7');
+      assert.equal(
+        (
+          await fetchRaw(byNameUrl(s2, bucket.bucketName, 'done-7.txt'), { headers: { Authorization: s2.token } })
+        ).bytes.toString(),
+        'content 7',
+      );
     } finally {
       await emu.close();
     }
@@ -243,7 +308,10 @@ describe('--data mode', () => {
     emu = await startEmulator({ port: 0, dataDir: dir, keyId: 'k', applicationKey: 'secret' });
     try {
       const s2 = await session(emu, 'k', 'secret');
-      assert.deepEqual((await ok(s2, 'b2_list_buckets', { accountId: s2.accountId })).buckets.map((b: any) => b.bucketId), [bucket.bucketId]);
+      assert.deepEqual(
+        (await ok(s2, 'b2_list_buckets', { accountId: s2.accountId })).buckets.map((b: any) => b.bucketId),
+        [bucket.bucketId],
+      );
     } finally {
       await emu.close();
     }

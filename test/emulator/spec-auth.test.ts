@@ -37,13 +37,18 @@ describe('spec: authorize and tokens', () => {
     emu = await start({ minPartSize: MIN_PART });
     s = await session(emu);
     bucket = await makeBucket(s);
-    restricted = await ok(s, 'b2_create_key', {
-      accountId: s.accountId,
-      keyName: 'restricted-one',
-      capabilities: ['listBuckets', 'listFiles', 'readFiles', 'writeFiles'],
-      bucketId: bucket.bucketId,
-      namePrefix: 'only/',
-    }, { version: 'v2' });
+    restricted = await ok(
+      s,
+      'b2_create_key',
+      {
+        accountId: s.accountId,
+        keyName: 'restricted-one',
+        capabilities: ['listBuckets', 'listFiles', 'readFiles', 'writeFiles'],
+        bucketId: bucket.bucketId,
+        namePrefix: 'only/',
+      },
+      { version: 'v2' },
+    );
   });
   after(async () => {
     await emu.close();
@@ -70,11 +75,26 @@ describe('spec: authorize and tokens', () => {
     assert.equal(typeof sa.recommendedPartSize, 'number');
     assert.ok(sa.recommendedPartSize >= MIN_PART);
     assert.ok(Array.isArray(sa.allowed.capabilities));
-    for (const c of ['listBuckets', 'writeBuckets', 'deleteBuckets', 'listFiles', 'readFiles', 'writeFiles', 'deleteFiles', 'shareFiles', 'listKeys', 'writeKeys', 'deleteKeys'])
+    for (const c of [
+      'listBuckets',
+      'writeBuckets',
+      'deleteBuckets',
+      'listFiles',
+      'readFiles',
+      'writeFiles',
+      'deleteFiles',
+      'shareFiles',
+      'listKeys',
+      'writeKeys',
+      'deleteKeys',
+    ])
       assert.ok(sa.allowed.capabilities.includes(c), `master key lacks ${c}`);
     assert.equal(sa.allowed.buckets, null);
     assert.equal(sa.allowed.namePrefix, null);
-    assert.ok(!('bucketId' in sa) && !('bucketName' in sa) && !('infoType' in sa), 'v4 storageApi must not carry bucketId/bucketName/infoType');
+    assert.ok(
+      !('bucketId' in sa) && !('bucketName' in sa) && !('infoType' in sa),
+      'v4 storageApi must not carry bucketId/bucketName/infoType',
+    );
     assert.ok('applicationKeyExpirationTimestamp' in b);
     assert.equal(b.applicationKeyExpirationTimestamp, null);
     assert.ok(!('apiUrl' in b), 'v4 has no top-level apiUrl');
@@ -124,7 +144,12 @@ describe('spec: authorize and tokens', () => {
       assert.equal(r.body.allowed.bucketId, bucket.bucketId);
       assert.equal(r.body.allowed.bucketName, bucket.bucketName);
       assert.equal(r.body.allowed.namePrefix, 'only/');
-      assert.deepEqual([...r.body.allowed.capabilities].sort(), ['listBuckets', 'listFiles', 'readFiles', 'writeFiles']);
+      assert.deepEqual([...r.body.allowed.capabilities].sort(), [
+        'listBuckets',
+        'listFiles',
+        'readFiles',
+        'writeFiles',
+      ]);
     });
   }
 
@@ -167,14 +192,20 @@ describe('spec: authorize and tokens', () => {
   });
 
   it('authorize with a wrong key or an unknown key id answers 401 unauthorized', async () => {
-    for (const [id, key] of [[MASTER_KEY_ID, 'wrong'], ['nope', MASTER_KEY]]) {
+    for (const [id, key] of [
+      [MASTER_KEY_ID, 'wrong'],
+      ['nope', MASTER_KEY],
+    ]) {
       const r = await authorizeRaw(emu.url, id, key);
       assertError(r, 401, 'unauthorized');
     }
   });
 
   it('authorize without a Basic credential answers 401 bad_auth_token with WWW-Authenticate (docs/emulator.md choice)', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer abc' }, { Authorization: 'Basic !!!not-base64' }] as Record<string, string>[]) {
+    for (const headers of [{}, { Authorization: 'Bearer abc' }, { Authorization: 'Basic !!!not-base64' }] as Record<
+      string,
+      string
+    >[]) {
       const r = await fetch(`${emu.url}/b2api/v4/b2_authorize_account`, { headers });
       assert.equal(r.status, 401, JSON.stringify(headers));
       const body = (await r.json()) as Json;
@@ -238,7 +269,12 @@ describe('spec: authorize and tokens', () => {
     const data = Buffer.alloc(1000, 7);
     const first = partialPost(
       t.uploadUrl,
-      { Authorization: t.authorizationToken, 'X-Bz-File-Name': b2Encode('inflight.bin'), 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1(data) },
+      {
+        Authorization: t.authorizationToken,
+        'X-Bz-File-Name': b2Encode('inflight.bin'),
+        'Content-Type': 'b2/x-auto',
+        'X-Bz-Content-Sha1': sha1(data),
+      },
       data.length,
       data.subarray(0, 100),
     );
@@ -253,7 +289,11 @@ describe('spec: authorize and tokens', () => {
   });
 
   it('upload part tokens are also limited to one in-flight upload (auth_token_limit)', async () => {
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'lf-inflight', contentType: 'b2/x-auto' });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'lf-inflight',
+      contentType: 'b2/x-auto',
+    });
     const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
     const data = Buffer.alloc(MIN_PART, 1);
     const first = partialPost(

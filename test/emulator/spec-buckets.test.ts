@@ -43,7 +43,9 @@ describe('spec: buckets', () => {
 
   it('lifecycleRules and corsRules given on create come back as given, and update replaces them', async () => {
     const lifecycleRules = [{ fileNamePrefix: 'logs/', daysFromUploadingToHiding: 3, daysFromHidingToDeleting: 1 }];
-    const corsRules = [{ corsRuleName: 'r1', allowedOrigins: ['*'], allowedOperations: ['b2_download_file_by_name'], maxAgeSeconds: 10 }];
+    const corsRules = [
+      { corsRuleName: 'r1', allowedOrigins: ['*'], allowedOperations: ['b2_download_file_by_name'], maxAgeSeconds: 10 },
+    ];
     const b = await makeBucket(s, 'allPrivate', bucketName(), { lifecycleRules, corsRules });
     assert.deepEqual(b.lifecycleRules, lifecycleRules);
     assert.deepEqual(b.corsRules, corsRules);
@@ -56,7 +58,8 @@ describe('spec: buckets', () => {
     const e2 = await start();
     try {
       const s2 = await session(e2);
-      for (const n of ['zeta-bucket', 'alpha-bucket', 'mid-bucket-1', 'beta-bucket']) await makeBucket(s2, 'allPrivate', n);
+      for (const n of ['zeta-bucket', 'alpha-bucket', 'mid-bucket-1', 'beta-bucket'])
+        await makeBucket(s2, 'allPrivate', n);
       const r = await ok(s2, 'b2_list_buckets', { accountId: s2.accountId });
       const names = r.buckets.map((b: Json) => b.bucketName);
       assert.deepEqual(names, [...names].sort());
@@ -69,23 +72,37 @@ describe('spec: buckets', () => {
   it('list_buckets filters by bucketId and by bucketName, and answers an empty list for unknown ones', async () => {
     const b = await makeBucket(s);
     const byId = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketId: b.bucketId });
-    assert.deepEqual(byId.buckets.map((x: Json) => x.bucketName), [b.bucketName]);
+    assert.deepEqual(
+      byId.buckets.map((x: Json) => x.bucketName),
+      [b.bucketName],
+    );
     const byName = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketName: b.bucketName });
-    assert.deepEqual(byName.buckets.map((x: Json) => x.bucketId), [b.bucketId]);
+    assert.deepEqual(
+      byName.buckets.map((x: Json) => x.bucketId),
+      [b.bucketId],
+    );
     const none = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketName: 'no-such-bucket-here' });
     assert.deepEqual(none.buckets, []);
   });
 
   it('list_buckets treats JSON null filters as absent (b2sdk style)', async () => {
     const b = await makeBucket(s);
-    const r = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketId: null, bucketName: null, bucketTypes: ['all'] });
+    const r = await ok(s, 'b2_list_buckets', {
+      accountId: s.accountId,
+      bucketId: null,
+      bucketName: null,
+      bucketTypes: ['all'],
+    });
     assert.ok(r.buckets.some((x: Json) => x.bucketId === b.bucketId));
   });
 
   it('list_buckets works as GET with a query string', async () => {
     const b = await makeBucket(s);
     const r = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketName: b.bucketName }, { method: 'GET' });
-    assert.deepEqual(r.buckets.map((x: Json) => x.bucketId), [b.bucketId]);
+    assert.deepEqual(
+      r.buckets.map((x: Json) => x.bucketId),
+      [b.bucketId],
+    );
   });
 
   it('list_buckets bucketTypes filters by type; ["all"] returns every type', async () => {
@@ -118,11 +135,19 @@ describe('spec: buckets', () => {
 
   it('update_bucket increments revision, changes only the given fields, and returns the bucket', async () => {
     const b = await makeBucket(s, 'allPrivate', bucketName(), { bucketInfo: { a: '1' } });
-    const u = await ok(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketType: 'allPublic' });
+    const u = await ok(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: b.bucketId,
+      bucketType: 'allPublic',
+    });
     assert.equal(u.bucketType, 'allPublic');
     assert.deepEqual(u.bucketInfo, { a: '1' });
     assert.equal(u.revision, b.revision + 1);
-    const u2 = await ok(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketInfo: { b: '2' } });
+    const u2 = await ok(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: b.bucketId,
+      bucketInfo: { b: '2' },
+    });
     assert.deepEqual(u2.bucketInfo, { b: '2' });
     assert.equal(u2.bucketType, 'allPublic');
     assert.equal(u2.revision, b.revision + 2);
@@ -132,22 +157,39 @@ describe('spec: buckets', () => {
 
   it('update_bucket with a matching ifRevisionIs succeeds; a stale one answers 409 conflict', async () => {
     const b = await makeBucket(s);
-    const u = await ok(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketType: 'allPublic', ifRevisionIs: b.revision });
+    const u = await ok(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: b.bucketId,
+      bucketType: 'allPublic',
+      ifRevisionIs: b.revision,
+    });
     assert.equal(u.revision, b.revision + 1);
-    const stale = await call(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketType: 'allPrivate', ifRevisionIs: b.revision });
+    const stale = await call(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: b.bucketId,
+      bucketType: 'allPrivate',
+      ifRevisionIs: b.revision,
+    });
     assertError(stale, 409, 'conflict');
     const now = await ok(s, 'b2_list_buckets', { accountId: s.accountId, bucketId: b.bucketId });
     assert.equal(now.buckets[0].bucketType, 'allPublic');
   });
 
   it('update_bucket of an unknown bucket answers 400 bad_bucket_id', async () => {
-    const r = await call(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa', bucketType: 'allPublic' });
+    const r = await call(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      bucketType: 'allPublic',
+    });
     assertError(r, 400, 'bad_bucket_id');
   });
 
   it('update_bucket rejects an invalid bucketType (400)', async () => {
     const b = await makeBucket(s);
-    assertError(await call(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketType: 'snapshot-ish' }), 400);
+    assertError(
+      await call(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: b.bucketId, bucketType: 'snapshot-ish' }),
+      400,
+    );
   });
 
   it('delete_bucket returns the deleted bucket and removes it from list_buckets', async () => {
@@ -162,13 +204,21 @@ describe('spec: buckets', () => {
   it('delete_bucket of a missing bucket answers 400 bad_bucket_id', async () => {
     const b = await makeBucket(s);
     await ok(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId });
-    assertError(await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }), 400, 'bad_bucket_id');
+    assertError(
+      await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }),
+      400,
+      'bad_bucket_id',
+    );
   });
 
   it('delete_bucket of a bucket holding a file answers 400 cannot_delete_non_empty_bucket; empty again it deletes', async () => {
     const b = await makeBucket(s);
     const f = await upload(s, b.bucketId, 'keep.txt', 'x');
-    assertError(await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }), 400, 'cannot_delete_non_empty_bucket');
+    assertError(
+      await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }),
+      400,
+      'cannot_delete_non_empty_bucket',
+    );
     await ok(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName });
     await ok(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId });
   });
@@ -178,10 +228,18 @@ describe('spec: buckets', () => {
     const f = await upload(s, b.bucketId, 'h.txt', 'x');
     const h = await ok(s, 'b2_hide_file', { bucketId: b.bucketId, fileName: 'h.txt' });
     await ok(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName });
-    assertError(await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }), 400, 'cannot_delete_non_empty_bucket');
+    assertError(
+      await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }),
+      400,
+      'cannot_delete_non_empty_bucket',
+    );
     await ok(s, 'b2_delete_file_version', { fileId: h.fileId, fileName: h.fileName });
     const lf = await ok(s, 'b2_start_large_file', { bucketId: b.bucketId, fileName: 'lf', contentType: 'b2/x-auto' });
-    assertError(await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }), 400, 'cannot_delete_non_empty_bucket');
+    assertError(
+      await call(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId }),
+      400,
+      'cannot_delete_non_empty_bucket',
+    );
     await ok(s, 'b2_cancel_large_file', { fileId: lf.fileId });
     await ok(s, 'b2_delete_bucket', { accountId: s.accountId, bucketId: b.bucketId });
   });
@@ -204,7 +262,11 @@ describe('spec: buckets', () => {
   it('bucket name uniqueness ignores case (400 duplicate_bucket_name)', async () => {
     const name = bucketName('case').toLowerCase();
     await makeBucket(s, 'allPrivate', name);
-    const r = await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: name.toUpperCase(), bucketType: 'allPrivate' });
+    const r = await call(s, 'b2_create_bucket', {
+      accountId: s.accountId,
+      bucketName: name.toUpperCase(),
+      bucketType: 'allPrivate',
+    });
     assertError(r, 400, 'duplicate_bucket_name');
   });
 
@@ -218,19 +280,35 @@ describe('spec: buckets', () => {
   it('bucket names that are too short, too long, use other characters or start with b2- answer 400', async () => {
     const bad = ['abcde', 'x'.repeat(64), 'has_underscore', 'has.dot1', 'has space', 'b2-reserved', 'ünïcode-name', ''];
     for (const name of bad) {
-      const r = await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: name, bucketType: 'allPrivate' });
+      const r = await call(s, 'b2_create_bucket', {
+        accountId: s.accountId,
+        bucketName: name,
+        bucketType: 'allPrivate',
+      });
       assertError(r, 400, 'bad_request'); // invalid_bucket_name unconfirmed; docs/emulator.md: bad_request
     }
   });
 
   it('create_bucket rejects a bucketType other than allPublic/allPrivate (400)', async () => {
-    const r = await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: bucketName(), bucketType: 'snapshot' });
+    const r = await call(s, 'b2_create_bucket', {
+      accountId: s.accountId,
+      bucketName: bucketName(),
+      bucketType: 'snapshot',
+    });
     assertError(r, 400);
   });
 
   it('create_bucket without bucketType or bucketName answers 400 bad_request', async () => {
-    assertError(await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: bucketName() }), 400, 'bad_request');
-    assertError(await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketType: 'allPrivate' }), 400, 'bad_request');
+    assertError(
+      await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: bucketName() }),
+      400,
+      'bad_request',
+    );
+    assertError(
+      await call(s, 'b2_create_bucket', { accountId: s.accountId, bucketType: 'allPrivate' }),
+      400,
+      'bad_request',
+    );
   });
 
   it('create_bucket past 100 buckets answers 400 too_many_buckets', async () => {
@@ -238,7 +316,11 @@ describe('spec: buckets', () => {
     try {
       const s2 = await session(e2);
       for (let i = 0; i < 100; i++) await makeBucket(s2, 'allPrivate', `many-bucket-${i}`);
-      const r = await call(s2, 'b2_create_bucket', { accountId: s2.accountId, bucketName: 'many-bucket-100', bucketType: 'allPrivate' });
+      const r = await call(s2, 'b2_create_bucket', {
+        accountId: s2.accountId,
+        bucketName: 'many-bucket-100',
+        bucketType: 'allPrivate',
+      });
       assertError(r, 400, 'too_many_buckets');
     } finally {
       await e2.close();

@@ -60,7 +60,13 @@ describe('spec: test controls', () => {
 
   describe('error faults', () => {
     it('injectFault answers the given status, code, message and Retry-After once, then calls succeed', async () => {
-      emu.controls.injectFault({ call: 'b2_list_buckets', status: 503, code: 'service_unavailable', message: 'busy now', retryAfter: 7 });
+      emu.controls.injectFault({
+        call: 'b2_list_buckets',
+        status: 503,
+        code: 'service_unavailable',
+        message: 'busy now',
+        retryAfter: 7,
+      });
       const r = await listBuckets();
       assertError(r, 503, 'service_unavailable');
       assert.equal(r.body.message, 'busy now');
@@ -69,7 +75,12 @@ describe('spec: test controls', () => {
     });
 
     it('POST /__b2sync__/faults injects the same fault over HTTP', async () => {
-      const c = await control('POST', '/faults', { call: 'b2_list_buckets', status: 429, code: 'too_many_requests', retryAfter: 2 });
+      const c = await control('POST', '/faults', {
+        call: 'b2_list_buckets',
+        status: 429,
+        code: 'too_many_requests',
+        retryAfter: 2,
+      });
       assert.equal(c.status, 200);
       assert.deepEqual(c.body, { ok: true });
       const r = await listBuckets();
@@ -117,7 +128,12 @@ describe('spec: test controls', () => {
     });
 
     it('faults apply to b2_authorize_account', async () => {
-      emu.controls.injectFault({ call: 'b2_authorize_account', status: 503, code: 'service_unavailable', retryAfter: 1 });
+      emu.controls.injectFault({
+        call: 'b2_authorize_account',
+        status: 503,
+        code: 'service_unavailable',
+        retryAfter: 1,
+      });
       const r = await authorizeRaw(emu.url, MASTER_KEY_ID, MASTER_KEY);
       assertError(r, 503, 'service_unavailable');
       assert.equal(r.headers.get('retry-after'), '1');
@@ -133,10 +149,18 @@ describe('spec: test controls', () => {
       const t2 = await getUploadUrl(s, bucket.bucketId);
       assert.equal((await uploadTo(t2, 'ctl/fail.txt', 'x')).status, 200);
 
-      const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'ctl/lf.bin', contentType: 'b2/x-auto' });
+      const lf = await ok(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'ctl/lf.bin',
+        contentType: 'b2/x-auto',
+      });
       const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
       emu.controls.injectFault({ call: 'b2_upload_part', status: 500, code: 'internal_error' });
-      const r = await fetch(pu.uploadUrl, { method: 'POST', headers: { Authorization: pu.authorizationToken, 'X-Bz-Part-Number': '1', 'X-Bz-Content-Sha1': sha1('p') }, body: 'p' });
+      const r = await fetch(pu.uploadUrl, {
+        method: 'POST',
+        headers: { Authorization: pu.authorizationToken, 'X-Bz-Part-Number': '1', 'X-Bz-Content-Sha1': sha1('p') },
+        body: 'p',
+      });
       assert.equal(r.status, 500);
       assert.equal(((await r.json()) as Json).code, 'internal_error');
       const parts = await ok(s, 'b2_list_parts', { fileId: lf.fileId });
@@ -144,8 +168,15 @@ describe('spec: test controls', () => {
     });
 
     it('faults apply to downloads by name and by id', async () => {
-      emu.controls.injectFault({ call: 'b2_download_file_by_name', status: 503, code: 'service_unavailable', retryAfter: 3 });
-      const a = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: s.token } });
+      emu.controls.injectFault({
+        call: 'b2_download_file_by_name',
+        status: 503,
+        code: 'service_unavailable',
+        retryAfter: 3,
+      });
+      const a = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), {
+        headers: { Authorization: s.token },
+      });
       assert.equal(a.status, 503);
       assert.equal(a.body.code, 'service_unavailable');
       assert.equal(a.headers.get('retry-after'), '3');
@@ -177,10 +208,18 @@ describe('spec: test controls', () => {
 
     it('drop over HTTP on b2_upload_part cuts the part upload', async () => {
       await control('POST', '/faults', { call: 'b2_upload_part', kind: 'drop' });
-      const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'ctl/lfdrop.bin', contentType: 'b2/x-auto' });
+      const lf = await ok(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'ctl/lfdrop.bin',
+        contentType: 'b2/x-auto',
+      });
       const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
       await assert.rejects(
-        fetch(pu.uploadUrl, { method: 'POST', headers: { Authorization: pu.authorizationToken, 'X-Bz-Part-Number': '1', 'X-Bz-Content-Sha1': sha1(BODY) }, body: BODY }).then((r) => r.text()),
+        fetch(pu.uploadUrl, {
+          method: 'POST',
+          headers: { Authorization: pu.authorizationToken, 'X-Bz-Part-Number': '1', 'X-Bz-Content-Sha1': sha1(BODY) },
+          body: BODY,
+        }).then((r) => r.text()),
       );
       const parts = await ok(s, 'b2_list_parts', { fileId: lf.fileId });
       assert.deepEqual(parts.parts, []);
@@ -189,15 +228,23 @@ describe('spec: test controls', () => {
     it('drop on a download sends the headers and part of the body, then closes', async () => {
       emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
       const u = new URL(byIdUrl(s, file.fileId));
-      const r = await rawHttp(u.href, `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: ${s.token}\r\n\r\n`, { waitMs: 3000 });
+      const r = await rawHttp(
+        u.href,
+        `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: ${s.token}\r\n\r\n`,
+        { waitMs: 3000 },
+      );
       assert.equal(r.status, 200);
       assert.equal(r.headers['content-length'], String(BODY.length));
       assert.ok(r.closed, 'connection was not closed');
       assert.ok(r.bodyBytes.length < BODY.length, `the whole body arrived (${r.bodyBytes.length} bytes)`);
       // fetch sees a failed body read
       emu.controls.injectFault({ call: 'b2_download_file_by_name', kind: 'drop' });
-      await assert.rejects(fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: s.token } }));
-      const ok2 = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: s.token } });
+      await assert.rejects(
+        fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: s.token } }),
+      );
+      const ok2 = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), {
+        headers: { Authorization: s.token },
+      });
       assert.ok(ok2.bytes.equals(BODY));
     });
 
@@ -214,7 +261,9 @@ describe('spec: test controls', () => {
 
     it('corrupt over HTTP applies to downloads by name', async () => {
       await control('POST', '/faults', { call: 'b2_download_file_by_name', kind: 'corrupt' });
-      const d = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: s.token } });
+      const d = await fetchRaw(byNameUrl(s, bucket.bucketName, 'ctl/body.bin'), {
+        headers: { Authorization: s.token },
+      });
       assert.equal(d.status, 200);
       assert.equal(d.headers.get('x-bz-content-sha1'), sha1(BODY));
       assert.notEqual(sha1(d.bytes), sha1(BODY));
@@ -279,11 +328,17 @@ describe('spec: test controls', () => {
     async function checkExpired(expire: () => Promise<void> | void): Promise<void> {
       const s2 = await session(emu);
       const t = await getUploadUrl(s2, bucket.bucketId);
-      const dl = await ok(s2, 'b2_get_download_authorization', { bucketId: bucket.bucketId, fileNamePrefix: '', validDurationInSeconds: 600 });
+      const dl = await ok(s2, 'b2_get_download_authorization', {
+        bucketId: bucket.bucketId,
+        fileNamePrefix: '',
+        validDurationInSeconds: 600,
+      });
       await expire();
       assertError(await call(s2, 'b2_list_buckets', { accountId: s2.accountId }), 401, 'expired_auth_token');
       assertError(await uploadTo(t, 'ctl/expired.txt', 'x'), 401, 'expired_auth_token');
-      const d = await fetchRaw(byNameUrl(s2, bucket.bucketName, 'ctl/body.bin'), { headers: { Authorization: dl.authorizationToken } });
+      const d = await fetchRaw(byNameUrl(s2, bucket.bucketName, 'ctl/body.bin'), {
+        headers: { Authorization: dl.authorizationToken },
+      });
       assert.equal(d.status, 401);
       assert.equal(d.body.code, 'expired_auth_token');
       const fresh = await session(emu);
@@ -309,7 +364,11 @@ describe('spec: test controls', () => {
     before(async () => {
       cb = await makeBucket(s);
       const targets = await Promise.all(Array.from({ length: 4 }, () => getUploadUrl(s, cb.bucketId)));
-      await bulkUpload(targets, Array.from({ length: 1001 }, (_, i) => `c/${String(i).padStart(5, '0')}`), () => 'x');
+      await bulkUpload(
+        targets,
+        Array.from({ length: 1001 }, (_, i) => `c/${String(i).padStart(5, '0')}`),
+        () => 'x',
+      );
     });
 
     it('counters() counts calls per name and transactions per class; listings bill ceil(returned/1000), minimum 1', async () => {
@@ -354,7 +413,10 @@ describe('spec: test controls', () => {
       emu.controls.resetCounters();
       const h = await fetchRaw(byIdUrl(s2, file.fileId), { method: 'HEAD', headers: { Authorization: s2.token } });
       assert.equal(h.status, 200);
-      assert.deepEqual(emu.controls.counters(), { calls: { b2_download_file_by_id: 1 }, classes: { A: 0, B: 1, C: 0 } });
+      assert.deepEqual(emu.controls.counters(), {
+        calls: { b2_download_file_by_id: 1 },
+        classes: { A: 0, B: 1, C: 0 },
+      });
     });
 
     it('GET /__b2sync__/counters matches counters(); POST /__b2sync__/counters/reset zeroes them', async () => {
@@ -382,7 +444,11 @@ describe('spec: test controls', () => {
     async function checkReset(doReset: () => Promise<void>): Promise<void> {
       const b = await makeBucket(s);
       await upload(s, b.bucketId, 'r.txt', 'r');
-      const key = await ok(s, 'b2_create_key', { accountId: s.accountId, keyName: 'gone-after-reset', capabilities: ['listFiles'] });
+      const key = await ok(s, 'b2_create_key', {
+        accountId: s.accountId,
+        keyName: 'gone-after-reset',
+        capabilities: ['listFiles'],
+      });
       emu.controls.injectFault({ call: 'b2_list_buckets', status: 503, count: 10 });
       await doReset();
       assert.deepEqual(emu.controls.counters(), { calls: {}, classes: { A: 0, B: 0, C: 0 } });
@@ -429,7 +495,11 @@ describe('spec: test controls', () => {
       for (let i = 0; i < 10; i++) {
         const r = await fetch(`${s2.apiUrl}/b2api/v4/b2_list_buckets`, {
           method: 'POST',
-          headers: { Authorization: s2.token, 'Content-Type': 'application/json', 'X-Bz-Test-Mode': 'expire_some_account_authorization_tokens' },
+          headers: {
+            Authorization: s2.token,
+            'Content-Type': 'application/json',
+            'X-Bz-Test-Mode': 'expire_some_account_authorization_tokens',
+          },
           body: JSON.stringify({ accountId: s2.accountId }),
         });
         const body = (await r.json()) as Json;

@@ -40,7 +40,10 @@ describe('spec: server-side copy', () => {
     s = await session(emu);
     bucket = await makeBucket(s);
     other = await makeBucket(s);
-    src = await upload(s, bucket.bucketId, 'src/file.txt', DATA, { contentType: 'text/x-src', info: { color: 'blue', src_last_modified_millis: '42' } });
+    src = await upload(s, bucket.bucketId, 'src/file.txt', DATA, {
+      contentType: 'text/x-src',
+      info: { color: 'blue', src_last_modified_millis: '42' },
+    });
   });
   after(async () => {
     await emu.close();
@@ -60,27 +63,67 @@ describe('spec: server-side copy', () => {
   });
 
   it('a copied file is listed, versioned and described with action "upload"', async () => {
-    const c = await ok(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/listed.txt', metadataDirective: 'COPY' });
+    const c = await ok(s, 'b2_copy_file', {
+      sourceFileId: src.fileId,
+      fileName: 'dst/listed.txt',
+      metadataDirective: 'COPY',
+    });
     const names = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'dst/listed.txt' });
-    assert.deepEqual(names.files.map((f: Json) => [f.fileId, f.action]), [[c.fileId, 'upload']]);
+    assert.deepEqual(
+      names.files.map((f: Json) => [f.fileId, f.action]),
+      [[c.fileId, 'upload']],
+    );
     const versions = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'dst/listed.txt' });
-    assert.deepEqual(versions.files.map((f: Json) => f.action), ['upload']);
+    assert.deepEqual(
+      versions.files.map((f: Json) => f.action),
+      ['upload'],
+    );
     const info = await ok(s, 'b2_get_file_info', { fileId: c.fileId });
     assert.equal(info.action, 'upload');
   });
 
   it('COPY with a contentType or fileInfo answers 400', async () => {
-    assertError(await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad1.txt', metadataDirective: 'COPY', contentType: 'text/plain' }), 400);
-    assertError(await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad2.txt', fileInfo: { a: 'b' } }), 400);
+    assertError(
+      await call(s, 'b2_copy_file', {
+        sourceFileId: src.fileId,
+        fileName: 'dst/bad1.txt',
+        metadataDirective: 'COPY',
+        contentType: 'text/plain',
+      }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad2.txt', fileInfo: { a: 'b' } }),
+      400,
+    );
   });
 
   it('REPLACE without a contentType answers 400', async () => {
-    assertError(await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad3.txt', metadataDirective: 'REPLACE' }), 400);
-    assertError(await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad4.txt', metadataDirective: 'REPLACE', contentType: null, fileInfo: {} }), 400);
+    assertError(
+      await call(s, 'b2_copy_file', {
+        sourceFileId: src.fileId,
+        fileName: 'dst/bad3.txt',
+        metadataDirective: 'REPLACE',
+      }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_copy_file', {
+        sourceFileId: src.fileId,
+        fileName: 'dst/bad4.txt',
+        metadataDirective: 'REPLACE',
+        contentType: null,
+        fileInfo: {},
+      }),
+      400,
+    );
   });
 
   it('an unknown metadataDirective answers 400', async () => {
-    assertError(await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad5.txt', metadataDirective: 'MERGE' }), 400);
+    assertError(
+      await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/bad5.txt', metadataDirective: 'MERGE' }),
+      400,
+    );
   });
 
   it('REPLACE sets the new contentType and fileInfo', async () => {
@@ -99,7 +142,13 @@ describe('spec: server-side copy', () => {
   });
 
   it('REPLACE with b2/x-auto resolves the type from the new name', async () => {
-    const c = await ok(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/auto.json', metadataDirective: 'REPLACE', contentType: 'b2/x-auto', fileInfo: {} });
+    const c = await ok(s, 'b2_copy_file', {
+      sourceFileId: src.fileId,
+      fileName: 'dst/auto.json',
+      metadataDirective: 'REPLACE',
+      contentType: 'b2/x-auto',
+      fileInfo: {},
+    });
     assert.equal(c.contentType, 'application/json');
   });
 
@@ -112,7 +161,11 @@ describe('spec: server-side copy', () => {
   });
 
   it('copy_file into another bucket via destinationBucketId', async () => {
-    const c = await ok(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'across.txt', destinationBucketId: other.bucketId });
+    const c = await ok(s, 'b2_copy_file', {
+      sourceFileId: src.fileId,
+      fileName: 'across.txt',
+      destinationBucketId: other.bucketId,
+    });
     assert.equal(c.bucketId, other.bucketId);
     const names = await ok(s, 'b2_list_file_names', { bucketId: other.bucketId });
     assert.ok(names.files.some((f: Json) => f.fileId === c.fileId));
@@ -125,7 +178,10 @@ describe('spec: server-side copy', () => {
     const a = await upload(s, bucket.bucketId, 'dst/exists.txt', 'old');
     const c = await ok(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/exists.txt' });
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'dst/exists.txt' });
-    assert.deepEqual(v.files.map((f: Json) => f.fileId), [c.fileId, a.fileId]);
+    assert.deepEqual(
+      v.files.map((f: Json) => f.fileId),
+      [c.fileId, a.fileId],
+    );
   });
 
   it('copy_file of an unknown source or an invalid destination name answers 400 bad_request', async () => {
@@ -137,16 +193,33 @@ describe('spec: server-side copy', () => {
   });
 
   it('copy_file with a range starting past the source answers 416; one ending past it is clamped', async () => {
-    const r = await call(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/oob.txt', range: `bytes=${DATA.length + 10}-${DATA.length + 20}` });
+    const r = await call(s, 'b2_copy_file', {
+      sourceFileId: src.fileId,
+      fileName: 'dst/oob.txt',
+      range: `bytes=${DATA.length + 10}-${DATA.length + 20}`,
+    });
     assertError(r, 416, 'range_not_satisfiable');
-    const c = await ok(s, 'b2_copy_file', { sourceFileId: src.fileId, fileName: 'dst/clamped.txt', range: `bytes=${DATA.length - 3}-${DATA.length + 20}` });
+    const c = await ok(s, 'b2_copy_file', {
+      sourceFileId: src.fileId,
+      fileName: 'dst/clamped.txt',
+      range: `bytes=${DATA.length - 3}-${DATA.length + 20}`,
+    });
     assert.equal(c.contentLength, 3);
     assert.equal((await bytesOf(c.fileId)).toString(), DATA.slice(-3));
   });
 
   it('copy_part copies a source range into a large file, mixed with uploaded parts', async () => {
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: other.bucketId, fileName: 'big/mixed.bin', contentType: 'b2/x-auto' });
-    const p1 = await ok(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 1, range: 'bytes=0-149' });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: other.bucketId,
+      fileName: 'big/mixed.bin',
+      contentType: 'b2/x-auto',
+    });
+    const p1 = await ok(s, 'b2_copy_part', {
+      sourceFileId: src.fileId,
+      largeFileId: lf.fileId,
+      partNumber: 1,
+      range: 'bytes=0-149',
+    });
     assert.equal(p1.fileId, lf.fileId);
     assert.equal(p1.partNumber, 1);
     assert.equal(p1.contentLength, 150);
@@ -155,17 +228,29 @@ describe('spec: server-side copy', () => {
     const tail = Buffer.from('tail-bytes');
     const up = await uploadPart(t, 2, tail);
     assert.equal(up.status, 200, up.text);
-    const done = await ok(s, 'b2_finish_large_file', { fileId: lf.fileId, partSha1Array: [sha1(DATA.slice(0, 150)), sha1(tail)] });
+    const done = await ok(s, 'b2_finish_large_file', {
+      fileId: lf.fileId,
+      partSha1Array: [sha1(DATA.slice(0, 150)), sha1(tail)],
+    });
     assert.equal(done.contentLength, 150 + tail.length);
     const got = await bytesOf(lf.fileId);
     assert.equal(got.toString(), DATA.slice(0, 150) + 'tail-bytes');
   });
 
   it('copy_part without a range copies the whole source', async () => {
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big/whole.bin', contentType: 'b2/x-auto' });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'big/whole.bin',
+      contentType: 'b2/x-auto',
+    });
     const p1 = await ok(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 1 });
     assert.equal(p1.contentLength, DATA.length);
-    const p2 = await ok(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 2, range: 'bytes=0-0' });
+    const p2 = await ok(s, 'b2_copy_part', {
+      sourceFileId: src.fileId,
+      largeFileId: lf.fileId,
+      partNumber: 2,
+      range: 'bytes=0-0',
+    });
     assert.equal(p2.contentLength, 1);
     await ok(s, 'b2_finish_large_file', { fileId: lf.fileId, partSha1Array: [sha1(DATA), sha1(DATA.slice(0, 1))] });
     assert.equal((await bytesOf(lf.fileId)).toString(), DATA + DATA[0]);
@@ -174,14 +259,31 @@ describe('spec: server-side copy', () => {
   });
 
   it('copy_part with an invalid part number or unknown large file answers 400', async () => {
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big/badpart.bin', contentType: 'b2/x-auto' });
-    assertError(await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 0 }), 400);
-    assertError(await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 10001 }), 400);
-    assertError(await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: 'nonsense', partNumber: 1 }), 400);
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'big/badpart.bin',
+      contentType: 'b2/x-auto',
+    });
+    assertError(
+      await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 0 }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: lf.fileId, partNumber: 10001 }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_copy_part', { sourceFileId: src.fileId, largeFileId: 'nonsense', partNumber: 1 }),
+      400,
+    );
   });
 
   it('copy_file of a finished large file copies all its bytes', async () => {
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'big/src.bin', contentType: 'b2/x-auto' });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'big/src.bin',
+      contentType: 'b2/x-auto',
+    });
     const t = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
     const a = Buffer.alloc(MIN, 1);
     const b = Buffer.alloc(7, 2);

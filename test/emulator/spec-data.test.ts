@@ -52,24 +52,51 @@ describe('spec: --data persistence', () => {
     s = await session(emu);
     saved.pub = await makeBucket(s, 'allPublic', undefined, { bucketInfo: { note: 'kept' } });
     saved.priv = await makeBucket(s, 'allPrivate');
-    saved.updated = await ok(s, 'b2_update_bucket', { accountId: s.accountId, bucketId: saved.priv.bucketId, bucketInfo: { rev: 'two' } });
-    saved.v1 = await upload(s, saved.pub.bucketId, 'docs/readme.txt', 'version one', { info: { src_last_modified_millis: '111' } });
-    saved.v2 = await upload(s, saved.pub.bucketId, 'docs/readme.txt', 'version two', { info: { src_last_modified_millis: '222' } });
+    saved.updated = await ok(s, 'b2_update_bucket', {
+      accountId: s.accountId,
+      bucketId: saved.priv.bucketId,
+      bucketInfo: { rev: 'two' },
+    });
+    saved.v1 = await upload(s, saved.pub.bucketId, 'docs/readme.txt', 'version one', {
+      info: { src_last_modified_millis: '111' },
+    });
+    saved.v2 = await upload(s, saved.pub.bucketId, 'docs/readme.txt', 'version two', {
+      info: { src_last_modified_millis: '222' },
+    });
     saved.gone = await upload(s, saved.pub.bucketId, 'docs/hidden.txt', 'hide me');
     saved.hide = await ok(s, 'b2_hide_file', { bucketId: saved.pub.bucketId, fileName: 'docs/hidden.txt' });
     saved.uni = await upload(s, saved.priv.bucketId, 'ü/😀 name.bin', Buffer.from([0, 1, 2, 255]));
     // a finished large file
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: saved.priv.bucketId, fileName: 'big/done.bin', contentType: 'b2/x-auto', fileInfo: { large_file_sha1: sha1(big) } });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: saved.priv.bucketId,
+      fileName: 'big/done.bin',
+      contentType: 'b2/x-auto',
+      fileInfo: { large_file_sha1: sha1(big) },
+    });
     const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
     const parts = [big.subarray(0, MIN), big.subarray(MIN, 2 * MIN), big.subarray(2 * MIN)];
     for (let i = 0; i < parts.length; i++) assert.equal((await uploadPart(pu, i + 1, parts[i])).status, 200);
     saved.large = await ok(s, 'b2_finish_large_file', { fileId: lf.fileId, partSha1Array: parts.map((p) => sha1(p)) });
     // an unfinished one with one part
-    saved.unfinished = await ok(s, 'b2_start_large_file', { bucketId: saved.priv.bucketId, fileName: 'big/pending.bin', contentType: 'b2/x-auto' });
+    saved.unfinished = await ok(s, 'b2_start_large_file', {
+      bucketId: saved.priv.bucketId,
+      fileName: 'big/pending.bin',
+      contentType: 'b2/x-auto',
+    });
     const pu2 = await ok(s, 'b2_get_upload_part_url', { fileId: saved.unfinished.fileId });
     saved.part1 = big.subarray(0, MIN);
     assert.equal((await uploadPart(pu2, 1, saved.part1)).status, 200);
-    saved.key = await ok(s, 'b2_create_key', { accountId: s.accountId, keyName: 'persisted', capabilities: ['listFiles', 'readFiles'], bucketId: saved.priv.bucketId }, { version: 'v2' });
+    saved.key = await ok(
+      s,
+      'b2_create_key',
+      {
+        accountId: s.accountId,
+        keyName: 'persisted',
+        capabilities: ['listFiles', 'readFiles'],
+        bucketId: saved.priv.bucketId,
+      },
+      { version: 'v2' },
+    );
     saved.versions = await ok(s, 'b2_list_file_versions', { bucketId: saved.pub.bucketId });
     saved.buckets = await ok(s, 'b2_list_buckets', { accountId: s.accountId });
     await emu.close();
@@ -97,7 +124,10 @@ describe('spec: --data persistence', () => {
     const r = await ok(s, 'b2_list_file_versions', { bucketId: saved.pub.bucketId });
     assert.deepEqual(r, saved.versions);
     const names = await ok(s, 'b2_list_file_names', { bucketId: saved.pub.bucketId });
-    assert.deepEqual(names.files.map((f: Json) => f.fileName), ['docs/readme.txt']);
+    assert.deepEqual(
+      names.files.map((f: Json) => f.fileName),
+      ['docs/readme.txt'],
+    );
     const info = await ok(s, 'b2_get_file_info', { fileId: saved.v1.fileId });
     assert.equal(info.fileInfo.src_last_modified_millis, '111');
     assert.equal(info.uploadTimestamp, saved.v1.uploadTimestamp);
@@ -109,24 +139,37 @@ describe('spec: --data persistence', () => {
     const b = await fetchRaw(byNameUrl(s, saved.pub.bucketName, 'docs/readme.txt'));
     assert.equal(b.bytes.toString(), 'version two');
     assert.equal(b.headers.get('x-bz-content-sha1'), sha1('version two'));
-    const u = await fetchRaw(byNameUrl(s, saved.priv.bucketName, 'ü/😀 name.bin'), { headers: { Authorization: s.token } });
+    const u = await fetchRaw(byNameUrl(s, saved.priv.bucketName, 'ü/😀 name.bin'), {
+      headers: { Authorization: s.token },
+    });
     assert.deepEqual([...u.bytes], [0, 1, 2, 255]);
     const l = await fetchRaw(byIdUrl(s, saved.large.fileId), { headers: { Authorization: s.token } });
     assert.ok(l.bytes.equals(big));
     assert.equal(l.headers.get('x-bz-info-large_file_sha1'), sha1(big));
-    const rg = await fetchRaw(byIdUrl(s, saved.large.fileId), { headers: { Authorization: s.token, Range: `bytes=${MIN - 2}-${MIN + 1}` } });
+    const rg = await fetchRaw(byIdUrl(s, saved.large.fileId), {
+      headers: { Authorization: s.token, Range: `bytes=${MIN - 2}-${MIN + 1}` },
+    });
     assert.equal(rg.status, 206);
     assert.ok(rg.bytes.equals(big.subarray(MIN - 2, MIN + 2)));
   });
 
   it('an unfinished large file and its parts survive a restart and can be finished', async () => {
     const un = await ok(s, 'b2_list_unfinished_large_files', { bucketId: saved.priv.bucketId });
-    assert.deepEqual(un.files.map((f: Json) => f.fileId), [saved.unfinished.fileId]);
+    assert.deepEqual(
+      un.files.map((f: Json) => f.fileId),
+      [saved.unfinished.fileId],
+    );
     const parts = await ok(s, 'b2_list_parts', { fileId: saved.unfinished.fileId });
-    assert.deepEqual(parts.parts.map((p: Json) => [p.partNumber, p.contentSha1]), [[1, sha1(saved.part1)]]);
+    assert.deepEqual(
+      parts.parts.map((p: Json) => [p.partNumber, p.contentSha1]),
+      [[1, sha1(saved.part1)]],
+    );
     const pu = await ok(s, 'b2_get_upload_part_url', { fileId: saved.unfinished.fileId });
     assert.equal((await uploadPart(pu, 2, Buffer.from('tail'))).status, 200);
-    const done = await ok(s, 'b2_finish_large_file', { fileId: saved.unfinished.fileId, partSha1Array: [sha1(saved.part1), sha1('tail')] });
+    const done = await ok(s, 'b2_finish_large_file', {
+      fileId: saved.unfinished.fileId,
+      partSha1Array: [sha1(saved.part1), sha1('tail')],
+    });
     assert.equal(done.contentLength, MIN + 4);
     const d = await fetchRaw(byIdUrl(s, done.fileId), { headers: { Authorization: s.token } });
     assert.ok(d.bytes.equals(Buffer.concat([saved.part1, Buffer.from('tail')])));
@@ -152,7 +195,12 @@ describe('spec: --data persistence', () => {
     const data = Buffer.alloc(200_000, 9);
     const p = partialPost(
       t.uploadUrl,
-      { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'cut/off.bin', 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1(data) },
+      {
+        Authorization: t.authorizationToken,
+        'X-Bz-File-Name': 'cut/off.bin',
+        'Content-Type': 'b2/x-auto',
+        'X-Bz-Content-Sha1': sha1(data),
+      },
       data.length,
       data.subarray(0, 100_000),
     );
@@ -184,7 +232,10 @@ describe('spec: --data persistence', () => {
     emu = await start({ dataDir: dir, minPartSize: MIN });
     s = await session(emu);
     const names = await ok(s, 'b2_list_file_names', { bucketId: saved.pub.bucketId, prefix: 'docs/hidden' });
-    assert.deepEqual(names.files.map((f: Json) => f.fileId), [saved.gone.fileId]);
+    assert.deepEqual(
+      names.files.map((f: Json) => f.fileId),
+      [saved.gone.fileId],
+    );
     const d = await fetchRaw(byNameUrl(s, saved.pub.bucketName, 'docs/hidden.txt'));
     assert.equal(d.bytes.toString(), 'hide me');
   });

@@ -36,7 +36,10 @@ describe('spec: downloads', () => {
     s = await session(emu);
     priv = await makeBucket(s, 'allPrivate', undefined, { bucketInfo: { 'Cache-Control': 'max-age=111' } });
     pub = await makeBucket(s, 'allPublic');
-    ten = await upload(s, priv.bucketId, 'dl/ten.txt', TEN, { contentType: 'text/plain', info: { src_last_modified_millis: '5', color: 'café au lait' } });
+    ten = await upload(s, priv.bucketId, 'dl/ten.txt', TEN, {
+      contentType: 'text/plain',
+      info: { src_last_modified_millis: '5', color: 'café au lait' },
+    });
     meta = await upload(s, priv.bucketId, 'dl/meta.bin', 'meta', {
       contentType: 'application/octet-stream',
       info: {
@@ -131,7 +134,9 @@ describe('spec: downloads', () => {
     const hdr = d.headers.get('x-bz-file-name') ?? '';
     assert.match(hdr, /^[\x21-\x7e]*$/, 'x-bz-file-name must be percent-encoded ASCII');
     assert.equal(b2Decode(hdr), name);
-    const plus = await fetchRaw(`${s.downloadUrl}/file/${priv.bucketName}/${b2Encode(name).replace(/%20/g, '+')}`, { headers: auth() });
+    const plus = await fetchRaw(`${s.downloadUrl}/file/${priv.bucketName}/${b2Encode(name).replace(/%20/g, '+')}`, {
+      headers: auth(),
+    });
     assert.equal(plus.status, 200);
     assert.equal(plus.headers.get('x-bz-file-id'), f.fileId);
   });
@@ -181,7 +186,9 @@ describe('spec: downloads', () => {
     assert.equal(d.headers.get('content-length'), '4');
     assert.equal(d.headers.get('content-range'), 'bytes 5-8/10');
     assert.equal(d.headers.get('x-bz-content-sha1'), sha1(TEN));
-    const n = await fetchRaw(byNameUrl(s, priv.bucketName, 'dl/ten.txt'), { headers: { ...auth(), Range: 'bytes=0-0' } });
+    const n = await fetchRaw(byNameUrl(s, priv.bucketName, 'dl/ten.txt'), {
+      headers: { ...auth(), Range: 'bytes=0-0' },
+    });
     assert.equal(n.status, 206);
     assert.equal(n.bytes.toString(), '0');
     assert.equal(n.headers.get('content-range'), 'bytes 0-0/10');
@@ -319,7 +326,9 @@ describe('spec: downloads', () => {
       const h = await fetchRaw(byNameUrl(s, priv.bucketName, 'share/sub/b.txt'), { headers: { Authorization: tok } });
       assert.equal(h.status, 200);
       assert.equal(h.bytes.toString(), 'shared b');
-      const q = await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt', `Authorization=${encodeURIComponent(tok)}`));
+      const q = await fetchRaw(
+        byNameUrl(s, priv.bucketName, 'share/a.txt', `Authorization=${encodeURIComponent(tok)}`),
+      );
       assert.equal(q.status, 200);
       assert.equal(q.bytes.toString(), 'shared a');
     });
@@ -356,7 +365,10 @@ describe('spec: downloads', () => {
 
     it('a download token expires after validDurationInSeconds (401 expired_auth_token)', async () => {
       const { authorizationToken: tok } = await dlAuth({ fileNamePrefix: 'share/', validDurationInSeconds: 1 });
-      assert.equal((await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt'), { headers: { Authorization: tok } })).status, 200);
+      assert.equal(
+        (await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt'), { headers: { Authorization: tok } })).status,
+        200,
+      );
       await sleep(1600);
       const d = await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt'), { headers: { Authorization: tok } });
       assert.equal(d.status, 401);
@@ -364,30 +376,67 @@ describe('spec: downloads', () => {
     });
 
     it('validDurationInSeconds must be 1..604800 (0 and 604801 answer 400)', async () => {
-      assertError(await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '', validDurationInSeconds: 0 }), 400);
-      assertError(await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '', validDurationInSeconds: 604801 }), 400);
+      assertError(
+        await call(s, 'b2_get_download_authorization', {
+          bucketId: priv.bucketId,
+          fileNamePrefix: '',
+          validDurationInSeconds: 0,
+        }),
+        400,
+      );
+      assertError(
+        await call(s, 'b2_get_download_authorization', {
+          bucketId: priv.bucketId,
+          fileNamePrefix: '',
+          validDurationInSeconds: 604801,
+        }),
+        400,
+      );
       await dlAuth({ fileNamePrefix: '', validDurationInSeconds: 604800 });
     });
 
     it('fileNamePrefix and validDurationInSeconds are required (400 bad_request)', async () => {
-      assertError(await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, validDurationInSeconds: 10 }), 400, 'bad_request');
-      assertError(await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '' }), 400, 'bad_request');
+      assertError(
+        await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, validDurationInSeconds: 10 }),
+        400,
+        'bad_request',
+      );
+      assertError(
+        await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '' }),
+        400,
+        'bad_request',
+      );
     });
 
     it('b2ContentDisposition with a * parameter name answers 400 (RFC 6266, no * names)', async () => {
-      await dlAuth({ fileNamePrefix: '', validDurationInSeconds: 5, b2ContentDisposition: 'attachment; filename="a.txt"' });
+      await dlAuth({
+        fileNamePrefix: '',
+        validDurationInSeconds: 5,
+        b2ContentDisposition: 'attachment; filename="a.txt"',
+      });
       const accepted: string[] = [];
       for (const v of ['attachment; filename*=x', "attachment; filename*=UTF-8''x"]) {
-        const r = await call(s, 'b2_get_download_authorization', { bucketId: priv.bucketId, fileNamePrefix: '', validDurationInSeconds: 5, b2ContentDisposition: v });
+        const r = await call(s, 'b2_get_download_authorization', {
+          bucketId: priv.bucketId,
+          fileNamePrefix: '',
+          validDurationInSeconds: 5,
+          b2ContentDisposition: v,
+        });
         if (r.status !== 400) accepted.push(`${v} → ${r.status}`);
       }
       assert.deepEqual(accepted, []);
     });
 
     it('a token minted with b2ContentDisposition requires the same value on the download', async () => {
-      const { authorizationToken: tok } = await dlAuth({ fileNamePrefix: 'share/', validDurationInSeconds: 60, b2ContentDisposition: 'attachment; filename="s.txt"' });
+      const { authorizationToken: tok } = await dlAuth({
+        fileNamePrefix: 'share/',
+        validDurationInSeconds: 60,
+        b2ContentDisposition: 'attachment; filename="s.txt"',
+      });
       const q = (extra: Record<string, string>) => new URLSearchParams({ Authorization: tok, ...extra }).toString();
-      const good = await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt', q({ b2ContentDisposition: 'attachment; filename="s.txt"' })));
+      const good = await fetchRaw(
+        byNameUrl(s, priv.bucketName, 'share/a.txt', q({ b2ContentDisposition: 'attachment; filename="s.txt"' })),
+      );
       assert.equal(good.status, 200);
       assert.equal(good.headers.get('content-disposition'), 'attachment; filename="s.txt"');
       const missing = await fetchRaw(byNameUrl(s, priv.bucketName, 'share/a.txt', q({})));

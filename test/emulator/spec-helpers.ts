@@ -96,7 +96,13 @@ export async function session(emu: { url: string }, keyId = MASTER_KEY_ID, key =
   const r = await authorizeRaw(emu.url, keyId, key);
   assert.equal(r.status, 200, `authorize failed: ${r.text}`);
   const s = r.body.apiInfo.storageApi;
-  return { accountId: r.body.accountId, token: r.body.authorizationToken, apiUrl: s.apiUrl, downloadUrl: s.downloadUrl, auth: r.body };
+  return {
+    accountId: r.body.accountId,
+    token: r.body.authorizationToken,
+    apiUrl: s.apiUrl,
+    downloadUrl: s.downloadUrl,
+    auth: r.body,
+  };
 }
 
 export interface CallOpts {
@@ -152,7 +158,12 @@ export function bucketName(tag = 'b'): string {
   return `spec-${tag}-${process.pid}-${++bucketSeq}-${randomBytes(3).toString('hex')}`.slice(0, 63);
 }
 
-export async function makeBucket(s: Session, type: 'allPrivate' | 'allPublic' = 'allPrivate', name = bucketName(), extra: Json = {}): Promise<Json> {
+export async function makeBucket(
+  s: Session,
+  type: 'allPrivate' | 'allPublic' = 'allPrivate',
+  name = bucketName(),
+  extra: Json = {},
+): Promise<Json> {
   return ok(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: name, bucketType: type, ...extra });
 }
 
@@ -179,7 +190,12 @@ export interface UploadOpts {
 }
 
 /** b2_upload_file to a given upload URL. */
-export async function uploadTo(t: UploadTarget, name: string, data: Buffer | string, o: UploadOpts = {}): Promise<Resp> {
+export async function uploadTo(
+  t: UploadTarget,
+  name: string,
+  data: Buffer | string,
+  o: UploadOpts = {},
+): Promise<Resp> {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
   const mode = o.sha1 ?? 'hex';
   let body = buf;
@@ -202,14 +218,25 @@ export async function uploadTo(t: UploadTarget, name: string, data: Buffer | str
 }
 
 /** Upload a file that must succeed; returns the file object. */
-export async function uploadOk(t: UploadTarget, name: string, data: Buffer | string, o: UploadOpts = {}): Promise<Json> {
+export async function uploadOk(
+  t: UploadTarget,
+  name: string,
+  data: Buffer | string,
+  o: UploadOpts = {},
+): Promise<Json> {
   const r = await uploadTo(t, name, data, o);
   assert.equal(r.status, 200, `upload ${name} → ${r.status} ${r.text}`);
   return r.body;
 }
 
 /** One-shot: get an upload URL and upload. */
-export async function upload(s: Session, bucketId: string, name: string, data: Buffer | string, o: UploadOpts = {}): Promise<Json> {
+export async function upload(
+  s: Session,
+  bucketId: string,
+  name: string,
+  data: Buffer | string,
+  o: UploadOpts = {},
+): Promise<Json> {
   return uploadOk(await getUploadUrl(s, bucketId), name, data, o);
 }
 
@@ -219,7 +246,12 @@ export interface PartTarget {
   fileId: string;
 }
 
-export async function uploadPart(t: PartTarget, partNumber: number | string, data: Buffer, o: { sha1?: 'hex' | 'end' | { value: string }; token?: string } = {}): Promise<Resp> {
+export async function uploadPart(
+  t: PartTarget,
+  partNumber: number | string,
+  data: Buffer,
+  o: { sha1?: 'hex' | 'end' | { value: string }; token?: string } = {},
+): Promise<Resp> {
   const mode = o.sha1 ?? 'hex';
   let body = data;
   let shaHeader: string;
@@ -231,14 +263,21 @@ export async function uploadPart(t: PartTarget, partNumber: number | string, dat
   return toResp(
     await fetch(t.uploadUrl, {
       method: 'POST',
-      headers: { Authorization: o.token ?? t.authorizationToken, 'X-Bz-Part-Number': String(partNumber), 'X-Bz-Content-Sha1': shaHeader },
+      headers: {
+        Authorization: o.token ?? t.authorizationToken,
+        'X-Bz-Part-Number': String(partNumber),
+        'X-Bz-Content-Sha1': shaHeader,
+      },
       body,
     }),
   );
 }
 
 /** GET/HEAD a download URL. */
-export async function fetchRaw(url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; bytes: Buffer; body: Json }> {
+export async function fetchRaw(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; bytes: Buffer; body: Json }> {
   const r = await fetch(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} });
   const bytes = Buffer.from(await r.arrayBuffer());
   let body: Json;
@@ -259,7 +298,12 @@ export function byIdUrl(s: Session, fileId: string, version = 'v4', query = ''):
 }
 
 /** List every entry of list_file_names / list_file_versions by following next* pointers. */
-export async function listAll(s: Session, name: 'b2_list_file_names' | 'b2_list_file_versions', body: Json, pageSize: number): Promise<{ files: Json[]; pages: number }> {
+export async function listAll(
+  s: Session,
+  name: 'b2_list_file_names' | 'b2_list_file_versions',
+  body: Json,
+  pageSize: number,
+): Promise<{ files: Json[]; pages: number }> {
   const files: Json[] = [];
   let startFileName: string | null = null;
   let startFileId: string | null = null;
@@ -274,7 +318,7 @@ export async function listAll(s: Session, name: 'b2_list_file_names' | 'b2_list_
     if (r.nextFileName === null || r.nextFileName === undefined) break;
     assert.ok(pages < 100000, 'listing does not terminate');
     startFileName = r.nextFileName;
-    startFileId = name === 'b2_list_file_versions' ? r.nextFileId ?? null : null;
+    startFileId = name === 'b2_list_file_versions' ? (r.nextFileId ?? null) : null;
   }
   return { files, pages };
 }
@@ -299,7 +343,11 @@ export interface RawReply {
  * Write raw bytes on a fresh TCP connection and read the reply (up to the first complete response,
  * or until the server closes, or `waitMs`). `endAfterWrite` half-closes the socket after writing.
  */
-export function rawHttp(url: string, raw: string | Buffer, opts: { waitMs?: number; endAfterWrite?: boolean } = {}): Promise<RawReply> {
+export function rawHttp(
+  url: string,
+  raw: string | Buffer,
+  opts: { waitMs?: number; endAfterWrite?: boolean } = {},
+): Promise<RawReply> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const sock = connect(Number(u.port), u.hostname);
@@ -338,7 +386,8 @@ export function rawHttp(url: string, raw: string | Buffer, opts: { waitMs?: numb
 
 function parseRaw(buf: Buffer, closed: boolean): RawReply {
   const i = buf.indexOf('\r\n\r\n');
-  if (i < 0) return { status: 0, head: buf.toString('latin1'), headers: {}, body: '', bodyBytes: Buffer.alloc(0), closed };
+  if (i < 0)
+    return { status: 0, head: buf.toString('latin1'), headers: {}, body: '', bodyBytes: Buffer.alloc(0), closed };
   const head = buf.subarray(0, i).toString('latin1');
   const lines = head.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
@@ -376,7 +425,12 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T, i: number) =>
  * Begin a POST with a declared Content-Length but send only `first`; the returned handle sends the
  * rest (finish) or drops the connection (abort). Used for in-flight uploads and short bodies.
  */
-export function partialPost(url: string, headers: Record<string, string>, total: number, first: Buffer): {
+export function partialPost(
+  url: string,
+  headers: Record<string, string>,
+  total: number,
+  first: Buffer,
+): {
   finish(rest: Buffer): Promise<Resp>;
   abort(): void;
   /** Settles when the server answers (or the socket fails). */
@@ -431,7 +485,11 @@ export function partialPost(url: string, headers: Record<string, string>, total:
  * Upload many small files fast: one keep-alive node:http connection per upload URL (one URL per
  * worker, as B2 requires), each file's body given by `body(name)`. Returns the file objects in order.
  */
-export async function bulkUpload(targets: UploadTarget[], names: string[], body: (name: string, i: number) => string): Promise<Json[]> {
+export async function bulkUpload(
+  targets: UploadTarget[],
+  names: string[],
+  body: (name: string, i: number) => string,
+): Promise<Json[]> {
   const out: Json[] = new Array(names.length);
   let next = 0;
   await Promise.all(

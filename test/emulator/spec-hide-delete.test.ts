@@ -24,8 +24,10 @@ describe('spec: hide, delete, file info', () => {
 
   const names = async (prefix: string) =>
     (await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix })).files.map((f: Json) => f.fileName);
-  const versions = async (prefix: string) => (await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix })).files;
-  const getByName = (name: string) => fetchRaw(byNameUrl(s, bucket.bucketName, name), { headers: { Authorization: s.token } });
+  const versions = async (prefix: string) =>
+    (await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix })).files;
+  const getByName = (name: string) =>
+    fetchRaw(byNameUrl(s, bucket.bucketName, name), { headers: { Authorization: s.token } });
 
   before(async () => {
     emu = await start();
@@ -45,13 +47,22 @@ describe('spec: hide, delete, file info', () => {
     assert.equal(h.contentLength, 0);
     assert.deepEqual(h.fileInfo, {});
     assert.equal(h.contentType, 'application/x-bz-hide-marker');
-    assert.ok(h.contentSha1 === null || h.contentSha1 === 'da39a3ee5e6b4b0d3255bfef95601890afd80709', `hide contentSha1 ${h.contentSha1}`);
+    assert.ok(
+      h.contentSha1 === null || h.contentSha1 === 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      `hide contentSha1 ${h.contentSha1}`,
+    );
     assert.equal(typeof h.fileId, 'string');
     assert.notEqual(h.fileId, f.fileId);
     assert.equal(typeof h.uploadTimestamp, 'number');
     assert.deepEqual(await names('h/one'), []);
     const v = await versions('h/one');
-    assert.deepEqual(v.map((x: Json) => [x.action, x.fileId]), [['hide', h.fileId], ['upload', f.fileId]]);
+    assert.deepEqual(
+      v.map((x: Json) => [x.action, x.fileId]),
+      [
+        ['hide', h.fileId],
+        ['upload', f.fileId],
+      ],
+    );
   });
 
   it('a hidden name downloads as 404 by name but its versions still download by id', async () => {
@@ -60,7 +71,10 @@ describe('spec: hide, delete, file info', () => {
     const d = await getByName('h/dl.txt');
     assert.equal(d.status, 404);
     assert.equal(d.body?.code, 'not_found');
-    const byId = await fetchRaw(`${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(f.fileId)}`, { headers: { Authorization: s.token } });
+    const byId = await fetchRaw(
+      `${s.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(f.fileId)}`,
+      { headers: { Authorization: s.token } },
+    );
     assert.equal(byId.status, 200);
     assert.equal(byId.bytes.toString(), 'still here');
   });
@@ -68,11 +82,19 @@ describe('spec: hide, delete, file info', () => {
   it('hide_file on an already hidden name answers 400 already_hidden', async () => {
     await upload(s, bucket.bucketId, 'h/twice.txt', 'x');
     await ok(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/twice.txt' });
-    assertError(await call(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/twice.txt' }), 400, 'already_hidden');
+    assertError(
+      await call(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/twice.txt' }),
+      400,
+      'already_hidden',
+    );
   });
 
   it('hide_file on a name that does not exist answers 400 no_such_file', async () => {
-    assertError(await call(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/never-existed.txt' }), 400, 'no_such_file');
+    assertError(
+      await call(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/never-existed.txt' }),
+      400,
+      'no_such_file',
+    );
   });
 
   it('hide_file requires bucketId and fileName (400 bad_request)', async () => {
@@ -85,7 +107,10 @@ describe('spec: hide, delete, file info', () => {
     await ok(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'h/revive.txt' });
     const f2 = await upload(s, bucket.bucketId, 'h/revive.txt', 'b');
     const r = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'h/revive' });
-    assert.deepEqual(r.files.map((f: Json) => f.fileId), [f2.fileId]);
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileId),
+      [f2.fileId],
+    );
   });
 
   it('with a delimiter, list_file_names shows no folder whose files are all hidden; list_file_versions still does', async () => {
@@ -93,9 +118,15 @@ describe('spec: hide, delete, file info', () => {
     await ok(s, 'b2_hide_file', { bucketId: bucket.bucketId, fileName: 'fold/hid/a.txt' });
     await upload(s, bucket.bucketId, 'fold/vis/b.txt', 'b');
     const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'fold/', delimiter: '/' });
-    assert.deepEqual(n.files.map((f: Json) => f.fileName), ['fold/vis/']);
+    assert.deepEqual(
+      n.files.map((f: Json) => f.fileName),
+      ['fold/vis/'],
+    );
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'fold/', delimiter: '/' });
-    assert.deepEqual(v.files.map((f: Json) => f.fileName), ['fold/hid/', 'fold/vis/']);
+    assert.deepEqual(
+      v.files.map((f: Json) => f.fileName),
+      ['fold/hid/', 'fold/vis/'],
+    );
   });
 
   it('delete_file_version returns {fileId, fileName} and removes that version', async () => {
@@ -116,7 +147,10 @@ describe('spec: hide, delete, file info', () => {
     assert.equal(d.bytes.toString(), 'old');
     assert.equal(d.headers.get('x-bz-file-id'), a.fileId);
     const r = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'd/older' });
-    assert.deepEqual(r.files.map((f: Json) => f.fileId), [a.fileId]);
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileId),
+      [a.fileId],
+    );
   });
 
   it('deleting a hide marker unhides the name', async () => {
@@ -125,7 +159,10 @@ describe('spec: hide, delete, file info', () => {
     assert.deepEqual(await names('d/unhide'), []);
     await ok(s, 'b2_delete_file_version', { fileId: h.fileId, fileName: 'd/unhide.txt' });
     const r = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'd/unhide' });
-    assert.deepEqual(r.files.map((x: Json) => x.fileId), [f.fileId]);
+    assert.deepEqual(
+      r.files.map((x: Json) => x.fileId),
+      [f.fileId],
+    );
     assert.equal((await getByName('d/unhide.txt')).bytes.toString(), 'back');
   });
 
@@ -134,14 +171,25 @@ describe('spec: hide, delete, file info', () => {
     const b = await upload(s, bucket.bucketId, 'd/keep-new.txt', 'new');
     await ok(s, 'b2_delete_file_version', { fileId: a.fileId, fileName: a.fileName });
     const v = await versions('d/keep-new');
-    assert.deepEqual(v.map((x: Json) => x.fileId), [b.fileId]);
+    assert.deepEqual(
+      v.map((x: Json) => x.fileId),
+      [b.fileId],
+    );
   });
 
   it('delete_file_version with a mismatched name, or twice, answers 400 file_not_present', async () => {
     const f = await upload(s, bucket.bucketId, 'd/pair.txt', 'x');
-    assertError(await call(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: 'd/other.txt' }), 400, 'file_not_present');
+    assertError(
+      await call(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: 'd/other.txt' }),
+      400,
+      'file_not_present',
+    );
     await ok(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName });
-    assertError(await call(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName }), 400, 'file_not_present');
+    assertError(
+      await call(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName }),
+      400,
+      'file_not_present',
+    );
   });
 
   it('delete_file_version requires fileId and fileName (400 bad_request)', async () => {

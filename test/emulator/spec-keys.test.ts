@@ -27,7 +27,12 @@ describe('spec: application keys', () => {
   let b2: Json;
 
   async function keySession(body: Json, version = 'v2'): Promise<{ key: Json; ks: Session }> {
-    const key = await ok(s, 'b2_create_key', { accountId: s.accountId, keyName: 'k' + Math.random().toString(36).slice(2, 8), ...body }, { version });
+    const key = await ok(
+      s,
+      'b2_create_key',
+      { accountId: s.accountId, keyName: 'k' + Math.random().toString(36).slice(2, 8), ...body },
+      { version },
+    );
     const ks = await session(emu, key.applicationKeyId, key.applicationKey);
     return { key, ks };
   }
@@ -45,13 +50,18 @@ describe('spec: application keys', () => {
   });
 
   it('create_key returns the secret, id, name, capabilities, bucket and prefix', async () => {
-    const key = await ok(s, 'b2_create_key', {
-      accountId: s.accountId,
-      keyName: 'full-shape',
-      capabilities: ['listFiles', 'readFiles'],
-      bucketId: b1.bucketId,
-      namePrefix: 'only/',
-    }, { version: 'v2' });
+    const key = await ok(
+      s,
+      'b2_create_key',
+      {
+        accountId: s.accountId,
+        keyName: 'full-shape',
+        capabilities: ['listFiles', 'readFiles'],
+        bucketId: b1.bucketId,
+        namePrefix: 'only/',
+      },
+      { version: 'v2' },
+    );
     assert.equal(typeof key.applicationKeyId, 'string');
     assert.equal(typeof key.applicationKey, 'string');
     assert.ok(key.applicationKey.length > 0);
@@ -135,7 +145,10 @@ describe('spec: application keys', () => {
   });
 
   it('a bucket-restricted key gets 401 unauthorized for another bucket', async () => {
-    const { ks } = await keySession({ capabilities: ['listBuckets', 'listFiles', 'writeFiles', 'readFiles'], bucketId: b1.bucketId });
+    const { ks } = await keySession({
+      capabilities: ['listBuckets', 'listFiles', 'writeFiles', 'readFiles'],
+      bucketId: b1.bucketId,
+    });
     await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId, prefix: '' });
     assertError(await call(ks, 'b2_list_file_names', { bucketId: b2.bucketId }), 401, 'unauthorized');
     assertError(await call(ks, 'b2_get_upload_url', { bucketId: b2.bucketId }), 401, 'unauthorized');
@@ -146,10 +159,20 @@ describe('spec: application keys', () => {
     const { ks } = await keySession({ capabilities: ['listBuckets'], bucketId: b1.bucketId });
     assertError(await call(ks, 'b2_list_buckets', { accountId: ks.accountId }), 401, 'unauthorized');
     const byId = await ok(ks, 'b2_list_buckets', { accountId: ks.accountId, bucketId: b1.bucketId });
-    assert.deepEqual(byId.buckets.map((x: Json) => x.bucketId), [b1.bucketId]);
+    assert.deepEqual(
+      byId.buckets.map((x: Json) => x.bucketId),
+      [b1.bucketId],
+    );
     const byName = await ok(ks, 'b2_list_buckets', { accountId: ks.accountId, bucketName: b1.bucketName });
-    assert.deepEqual(byName.buckets.map((x: Json) => x.bucketId), [b1.bucketId]);
-    assertError(await call(ks, 'b2_list_buckets', { accountId: ks.accountId, bucketId: b2.bucketId }), 401, 'unauthorized');
+    assert.deepEqual(
+      byName.buckets.map((x: Json) => x.bucketId),
+      [b1.bucketId],
+    );
+    assertError(
+      await call(ks, 'b2_list_buckets', { accountId: ks.accountId, bucketId: b2.bucketId }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('a bucket-restricted key cannot download from another private bucket (401 unauthorized)', async () => {
@@ -163,22 +186,35 @@ describe('spec: application keys', () => {
   it('v1: an unfiltered b2_list_buckets with a bucket-restricted key returns just that bucket (2018 workaround)', async () => {
     const { ks } = await keySession({ capabilities: ['listBuckets'], bucketId: b1.bucketId });
     const r = await ok(ks, 'b2_list_buckets', { accountId: ks.accountId }, { version: 'v1' });
-    assert.deepEqual(r.buckets.map((x: Json) => x.bucketId), [b1.bucketId]);
+    assert.deepEqual(
+      r.buckets.map((x: Json) => x.bucketId),
+      [b1.bucketId],
+    );
   });
 
   it('v1: listings with a prefix-restricted key are silently filtered to the key prefix (2018 workaround)', async () => {
     const { ks } = await keySession({ capabilities: ['listFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
     const all = await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId }, { version: 'v1' });
     assert.ok(all.files.length > 0);
-    assert.ok(all.files.every((f: Json) => f.fileName.startsWith('only/')), JSON.stringify(all.files.map((f: Json) => f.fileName)));
+    assert.ok(
+      all.files.every((f: Json) => f.fileName.startsWith('only/')),
+      JSON.stringify(all.files.map((f: Json) => f.fileName)),
+    );
     const out = await ok(ks, 'b2_list_file_versions', { bucketId: b1.bucketId, prefix: 'out' }, { version: 'v1' });
     assert.deepEqual(out.files, []);
   });
 
   it('a prefix-restricted key lists only with a prefix inside its namePrefix (else 401 unauthorized)', async () => {
-    const { ks } = await keySession({ capabilities: ['listFiles', 'writeFiles', 'readFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
+    const { ks } = await keySession({
+      capabilities: ['listFiles', 'writeFiles', 'readFiles'],
+      bucketId: b1.bucketId,
+      namePrefix: 'only/',
+    });
     const inside = await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId, prefix: 'only/' });
-    assert.deepEqual(inside.files.map((f: Json) => f.fileName), ['only/in.txt']);
+    assert.deepEqual(
+      inside.files.map((f: Json) => f.fileName),
+      ['only/in.txt'],
+    );
     await ok(ks, 'b2_list_file_names', { bucketId: b1.bucketId, prefix: 'only/i' });
     assertError(await call(ks, 'b2_list_file_names', { bucketId: b1.bucketId }), 401, 'unauthorized');
     assertError(await call(ks, 'b2_list_file_names', { bucketId: b1.bucketId, prefix: 'o' }), 401, 'unauthorized');
@@ -192,7 +228,15 @@ describe('spec: application keys', () => {
     assert.equal(good.status, 200, good.text);
     const bad = await uploadTo(t, 'elsewhere.txt', 'n');
     assertError(bad, 401, 'unauthorized');
-    assertError(await call(ks, 'b2_start_large_file', { bucketId: b1.bucketId, fileName: 'elsewhere.bin', contentType: 'b2/x-auto' }), 401, 'unauthorized');
+    assertError(
+      await call(ks, 'b2_start_large_file', {
+        bucketId: b1.bucketId,
+        fileName: 'elsewhere.bin',
+        contentType: 'b2/x-auto',
+      }),
+      401,
+      'unauthorized',
+    );
     assertError(await call(ks, 'b2_hide_file', { bucketId: b1.bucketId, fileName: 'out.txt' }), 401, 'unauthorized');
   });
 
@@ -216,10 +260,18 @@ describe('spec: application keys', () => {
   });
 
   it('a prefix-restricted key must pass a namePrefix inside its prefix to list_unfinished_large_files', async () => {
-    const { ks } = await keySession({ capabilities: ['listFiles', 'writeFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
+    const { ks } = await keySession({
+      capabilities: ['listFiles', 'writeFiles'],
+      bucketId: b1.bucketId,
+      namePrefix: 'only/',
+    });
     await ok(ks, 'b2_list_unfinished_large_files', { bucketId: b1.bucketId, namePrefix: 'only/' });
     assertError(await call(ks, 'b2_list_unfinished_large_files', { bucketId: b1.bucketId }), 401, 'unauthorized');
-    assertError(await call(ks, 'b2_list_unfinished_large_files', { bucketId: b1.bucketId, namePrefix: 'o' }), 401, 'unauthorized');
+    assertError(
+      await call(ks, 'b2_list_unfinished_large_files', { bucketId: b1.bucketId, namePrefix: 'o' }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('a key past its validDurationInSeconds no longer authorizes (401)', async () => {
@@ -241,15 +293,46 @@ describe('spec: application keys', () => {
   it('a prefix-restricted key gets 401 unauthorized for out-of-prefix files by id (download, delete, copy, share)', async () => {
     const outF = await upload(s, b1.bucketId, 'out-by-id.txt', 'o');
     const inF = await upload(s, b1.bucketId, 'only/by-id.txt', 'i');
-    const { ks } = await keySession({ capabilities: ['listFiles', 'readFiles', 'writeFiles', 'deleteFiles', 'shareFiles'], bucketId: b1.bucketId, namePrefix: 'only/' });
-    const d = await fetchRaw(`${ks.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(outF.fileId)}`, { headers: { Authorization: ks.token } });
+    const { ks } = await keySession({
+      capabilities: ['listFiles', 'readFiles', 'writeFiles', 'deleteFiles', 'shareFiles'],
+      bucketId: b1.bucketId,
+      namePrefix: 'only/',
+    });
+    const d = await fetchRaw(
+      `${ks.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(outF.fileId)}`,
+      { headers: { Authorization: ks.token } },
+    );
     assert.equal(d.status, 401);
     assert.equal(d.body?.code, 'unauthorized');
-    assertError(await call(ks, 'b2_delete_file_version', { fileId: outF.fileId, fileName: outF.fileName }), 401, 'unauthorized');
-    assertError(await call(ks, 'b2_copy_file', { sourceFileId: outF.fileId, fileName: 'only/copied.txt' }), 401, 'unauthorized');
-    assertError(await call(ks, 'b2_copy_file', { sourceFileId: inF.fileId, fileName: 'elsewhere.txt' }), 401, 'unauthorized');
-    assertError(await call(ks, 'b2_get_download_authorization', { bucketId: b1.bucketId, fileNamePrefix: 'out', validDurationInSeconds: 5 }), 401, 'unauthorized');
-    await ok(ks, 'b2_get_download_authorization', { bucketId: b1.bucketId, fileNamePrefix: 'only/x', validDurationInSeconds: 5 });
+    assertError(
+      await call(ks, 'b2_delete_file_version', { fileId: outF.fileId, fileName: outF.fileName }),
+      401,
+      'unauthorized',
+    );
+    assertError(
+      await call(ks, 'b2_copy_file', { sourceFileId: outF.fileId, fileName: 'only/copied.txt' }),
+      401,
+      'unauthorized',
+    );
+    assertError(
+      await call(ks, 'b2_copy_file', { sourceFileId: inF.fileId, fileName: 'elsewhere.txt' }),
+      401,
+      'unauthorized',
+    );
+    assertError(
+      await call(ks, 'b2_get_download_authorization', {
+        bucketId: b1.bucketId,
+        fileNamePrefix: 'out',
+        validDurationInSeconds: 5,
+      }),
+      401,
+      'unauthorized',
+    );
+    await ok(ks, 'b2_get_download_authorization', {
+      bucketId: b1.bucketId,
+      fileNamePrefix: 'only/x',
+      validDurationInSeconds: 5,
+    });
     await ok(ks, 'b2_copy_file', { sourceFileId: inF.fileId, fileName: 'only/copied.txt' });
   });
 
@@ -259,7 +342,11 @@ describe('spec: application keys', () => {
     const seen: Json[] = [];
     let start: string | undefined;
     for (let guard = 0; guard < 100; guard++) {
-      const page = await ok(s, 'b2_list_keys', { accountId: s.accountId, maxKeyCount: 2, ...(start ? { startApplicationKeyId: start } : {}) });
+      const page = await ok(s, 'b2_list_keys', {
+        accountId: s.accountId,
+        maxKeyCount: 2,
+        ...(start ? { startApplicationKeyId: start } : {}),
+      });
       assert.ok(page.keys.length <= 2);
       seen.push(...page.keys);
       if (!page.nextApplicationKeyId) break;
@@ -294,7 +381,12 @@ describe('spec: application keys', () => {
   });
 
   it('v4 create_key accepts bucketIds (multi-bucket) and v4 authorize lists every bucket', async () => {
-    const key = await ok(s, 'b2_create_key', { accountId: s.accountId, keyName: 'multi', capabilities: ['listFiles'], bucketIds: [b1.bucketId, b2.bucketId] });
+    const key = await ok(s, 'b2_create_key', {
+      accountId: s.accountId,
+      keyName: 'multi',
+      capabilities: ['listFiles'],
+      bucketIds: [b1.bucketId, b2.bucketId],
+    });
     const r = await authorizeRaw(emu.url, key.applicationKeyId, key.applicationKey);
     assert.equal(r.status, 200, r.text);
     const ids = r.body.apiInfo.storageApi.allowed.buckets.map((b: Json) => b.id).sort();

@@ -31,7 +31,12 @@ describe('spec: large files', () => {
   async function partUrl(fileId: string): Promise<PartTarget> {
     return ok(s, 'b2_get_upload_part_url', { fileId });
   }
-  async function partOk(t: PartTarget, n: number, data: Buffer, o: Parameters<typeof uploadPart>[3] = {}): Promise<Json> {
+  async function partOk(
+    t: PartTarget,
+    n: number,
+    data: Buffer,
+    o: Parameters<typeof uploadPart>[3] = {},
+  ): Promise<Json> {
     const r = await uploadPart(t, n, data, o);
     assert.equal(r.status, 200, `part ${n}: ${r.text}`);
     return r.body;
@@ -53,7 +58,9 @@ describe('spec: large files', () => {
 
   it('start_large_file returns action start, contentLength 0, contentSha1 "none", the info as given', async () => {
     const wholeSha = sha1('whatever');
-    const f = await startLarge('large/start.bin', { fileInfo: { large_file_sha1: wholeSha, src_last_modified_millis: '123' } });
+    const f = await startLarge('large/start.bin', {
+      fileInfo: { large_file_sha1: wholeSha, src_last_modified_millis: '123' },
+    });
     assert.equal(f.action, 'start');
     assert.equal(f.contentLength, 0);
     assert.equal(f.contentSha1, 'none');
@@ -73,26 +80,68 @@ describe('spec: large files', () => {
   });
 
   it('start_large_file fileInfo names follow the info-name rules (characters, 1..50 bytes) and are stored lower-cased', async () => {
-    for (const fileInfo of [{ 'a b': 'x' }, { 'a/b': 'x' }, { 'é': 'x' }, { ['k'.repeat(51)]: 'x' }, { '': 'x' }]) {
-      assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'large/info-rules.bin', contentType: 'b2/x-auto', fileInfo }), 400);
+    for (const fileInfo of [{ 'a b': 'x' }, { 'a/b': 'x' }, { é: 'x' }, { ['k'.repeat(51)]: 'x' }, { '': 'x' }]) {
+      assertError(
+        await call(s, 'b2_start_large_file', {
+          bucketId: bucket.bucketId,
+          fileName: 'large/info-rules.bin',
+          contentType: 'b2/x-auto',
+          fileInfo,
+        }),
+        400,
+      );
     }
     const f = await startLarge('large/info-case.bin', { fileInfo: { MixedCase: 'v' } });
     assert.deepEqual(f.fileInfo, { mixedcase: 'v' });
   });
 
   it('start_large_file rejects an unknown b2-* info key and an over-budget fileInfo (400)', async () => {
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x', contentType: 'b2/x-auto', fileInfo: { 'b2-nope': 'x' } }), 400);
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x', contentType: 'b2/x-auto', fileInfo: { a: 'x'.repeat(7200) } }), 400);
+    assertError(
+      await call(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'x',
+        contentType: 'b2/x-auto',
+        fileInfo: { 'b2-nope': 'x' },
+      }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'x',
+        contentType: 'b2/x-auto',
+        fileInfo: { a: 'x'.repeat(7200) },
+      }),
+      400,
+    );
   });
 
   it('start_large_file of an unknown bucket answers 400 bad_bucket_id', async () => {
-    const r = await call(s, 'b2_start_large_file', { bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa', fileName: 'x', contentType: 'b2/x-auto' });
+    const r = await call(s, 'b2_start_large_file', {
+      bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      fileName: 'x',
+      contentType: 'b2/x-auto',
+    });
     assertError(r, 400, 'bad_bucket_id');
   });
 
   it('start_large_file rejects an invalid file name (400)', async () => {
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'a\u0001b', contentType: 'b2/x-auto' }), 400);
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x'.repeat(1025), contentType: 'b2/x-auto' }), 400);
+    assertError(
+      await call(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'a\u0001b',
+        contentType: 'b2/x-auto',
+      }),
+      400,
+    );
+    assertError(
+      await call(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'x'.repeat(1025),
+        contentType: 'b2/x-auto',
+      }),
+      400,
+    );
   });
 
   it('get_upload_part_url returns fileId, uploadUrl and a token; unknown fileId answers 400', async () => {
@@ -184,22 +233,40 @@ describe('spec: large files', () => {
     const t = await partUrl(f.fileId);
     await partOk(t, 1, a);
     await partOk(t, 2, b);
-    assertError(await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(a)] }), 400, 'bad_request');
+    assertError(
+      await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(a)] }),
+      400,
+      'bad_request',
+    );
   });
 
   it('list_file_versions shows unfinished large files as action start; they never hide an earlier upload', async () => {
     const first = await ok(s, 'b2_get_upload_url', { bucketId: bucket.bucketId });
     const up = await fetch(first.uploadUrl, {
       method: 'POST',
-      headers: { Authorization: first.authorizationToken, 'X-Bz-File-Name': 'large/shadow.bin', 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1('old') },
+      headers: {
+        Authorization: first.authorizationToken,
+        'X-Bz-File-Name': 'large/shadow.bin',
+        'Content-Type': 'b2/x-auto',
+        'X-Bz-Content-Sha1': sha1('old'),
+      },
       body: 'old',
     });
     const old = (await up.json()) as Json;
     const f = await startLarge('large/shadow.bin');
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'large/shadow.bin' });
-    assert.deepEqual(v.files.map((x: Json) => [x.action, x.fileId]), [['start', f.fileId], ['upload', old.fileId]]);
+    assert.deepEqual(
+      v.files.map((x: Json) => [x.action, x.fileId]),
+      [
+        ['start', f.fileId],
+        ['upload', old.fileId],
+      ],
+    );
     const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'large/shadow.bin' });
-    assert.deepEqual(n.files.map((x: Json) => x.fileId), [old.fileId]);
+    assert.deepEqual(
+      n.files.map((x: Json) => x.fileId),
+      [old.fileId],
+    );
   });
 
   it('downloading an unfinished large file by id answers 404 not_found', async () => {
@@ -223,7 +290,13 @@ describe('spec: large files', () => {
     await partOk(t, 1, second);
     await partOk(t, 2, last);
     const lp = await ok(s, 'b2_list_parts', { fileId: f.fileId });
-    assert.deepEqual(lp.parts.map((p: Json) => [p.partNumber, p.contentSha1]), [[1, sha1(second)], [2, sha1(last)]]);
+    assert.deepEqual(
+      lp.parts.map((p: Json) => [p.partNumber, p.contentSha1]),
+      [
+        [1, sha1(second)],
+        [2, sha1(last)],
+      ],
+    );
     await ok(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(second), sha1(last)] });
     const d = await fetchRaw(byIdUrl(s, f.fileId), { headers: { Authorization: s.token } });
     assert.ok(d.bytes.equals(Buffer.concat([second, last])));
@@ -234,7 +307,10 @@ describe('spec: large files', () => {
     const t = await partUrl(f.fileId);
     for (const n of [1, 2, 3, 4, 5]) await partOk(t, n, bytes(MIN, 40 + n));
     const p1 = await ok(s, 'b2_list_parts', { fileId: f.fileId, maxPartCount: 2 });
-    assert.deepEqual(p1.parts.map((p: Json) => p.partNumber), [1, 2]);
+    assert.deepEqual(
+      p1.parts.map((p: Json) => p.partNumber),
+      [1, 2],
+    );
     assert.equal(p1.nextPartNumber, 3);
     const part = p1.parts[0];
     assert.equal(part.fileId, f.fileId);
@@ -242,10 +318,16 @@ describe('spec: large files', () => {
     assert.equal(part.contentSha1, sha1(bytes(MIN, 41)));
     assert.equal(typeof part.uploadTimestamp, 'number');
     const p2 = await ok(s, 'b2_list_parts', { fileId: f.fileId, maxPartCount: 2, startPartNumber: p1.nextPartNumber });
-    assert.deepEqual(p2.parts.map((p: Json) => p.partNumber), [3, 4]);
+    assert.deepEqual(
+      p2.parts.map((p: Json) => p.partNumber),
+      [3, 4],
+    );
     assert.equal(p2.nextPartNumber, 5);
     const p3 = await ok(s, 'b2_list_parts', { fileId: f.fileId, maxPartCount: 2, startPartNumber: 5 });
-    assert.deepEqual(p3.parts.map((p: Json) => p.partNumber), [5]);
+    assert.deepEqual(
+      p3.parts.map((p: Json) => p.partNumber),
+      [5],
+    );
     assert.equal(p3.nextPartNumber, null);
     const all = await ok(s, 'b2_list_parts', { fileId: f.fileId });
     assert.equal(all.parts.length, 5);
@@ -257,7 +339,10 @@ describe('spec: large files', () => {
     const t = await partUrl(f.fileId);
     for (const n of [2, 5, 9]) await partOk(t, n, bytes(MIN, n));
     const r = await ok(s, 'b2_list_parts', { fileId: f.fileId, startPartNumber: 3 });
-    assert.deepEqual(r.parts.map((p: Json) => p.partNumber), [5, 9]);
+    assert.deepEqual(
+      r.parts.map((p: Json) => p.partNumber),
+      [5, 9],
+    );
   });
 
   it('finish with a gap in the part numbers answers 400 missing_part', async () => {
@@ -267,7 +352,10 @@ describe('spec: large files', () => {
     const p3 = bytes(10, 52);
     await partOk(t, 1, p1);
     await partOk(t, 3, p3);
-    const r = await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(p1), sha1(bytes(MIN, 51)), sha1(p3)] });
+    const r = await call(s, 'b2_finish_large_file', {
+      fileId: f.fileId,
+      partSha1Array: [sha1(p1), sha1(bytes(MIN, 51)), sha1(p3)],
+    });
     assertError(r, 400, 'missing_part');
   });
 
@@ -310,7 +398,10 @@ describe('spec: large files', () => {
     const un = await ok(s, 'b2_list_unfinished_large_files', { bucketId: bucket.bucketId, namePrefix: 'large/cancel' });
     assert.deepEqual(un.files, []);
     assertError(await call(s, 'b2_get_upload_part_url', { fileId: f.fileId }), 400);
-    assertError(await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(bytes(MIN, 80))] }), 400);
+    assertError(
+      await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(bytes(MIN, 80))] }),
+      400,
+    );
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'large/cancel' });
     assert.deepEqual(v.files, []);
     const up = await uploadPart(t, 2, bytes(MIN, 81));
@@ -328,21 +419,34 @@ describe('spec: large files', () => {
       started.push(await ok(s, 'b2_start_large_file', { bucketId: b.bucketId, fileName: n, contentType: 'b2/x-auto' }));
     }
     const all = await ok(s, 'b2_list_unfinished_large_files', { bucketId: b.bucketId });
-    assert.deepEqual(all.files.map((f: Json) => f.fileId), started.map((f) => f.fileId));
+    assert.deepEqual(
+      all.files.map((f: Json) => f.fileId),
+      started.map((f) => f.fileId),
+    );
     assert.ok(all.files.every((f: Json) => f.action === 'start' && f.contentSha1 === 'none' && f.contentLength === 0));
     assert.equal(all.nextFileId ?? null, null);
     const pre = await ok(s, 'b2_list_unfinished_large_files', { bucketId: b.bucketId, namePrefix: 'u/' });
-    assert.deepEqual(pre.files.map((f: Json) => f.fileName), ['u/c.bin', 'u/a.bin', 'u/b.bin']);
+    assert.deepEqual(
+      pre.files.map((f: Json) => f.fileName),
+      ['u/c.bin', 'u/a.bin', 'u/b.bin'],
+    );
     const seen: string[] = [];
     let startFileId: string | undefined;
     for (let guard = 0; guard < 10; guard++) {
-      const page = await ok(s, 'b2_list_unfinished_large_files', { bucketId: b.bucketId, maxFileCount: 3, ...(startFileId ? { startFileId } : {}) });
+      const page = await ok(s, 'b2_list_unfinished_large_files', {
+        bucketId: b.bucketId,
+        maxFileCount: 3,
+        ...(startFileId ? { startFileId } : {}),
+      });
       assert.ok(page.files.length <= 3);
       seen.push(...page.files.map((f: Json) => f.fileId));
       if (!page.nextFileId) break;
       startFileId = page.nextFileId;
     }
-    assert.deepEqual(seen, started.map((f) => f.fileId));
+    assert.deepEqual(
+      seen,
+      started.map((f) => f.fileId),
+    );
   });
 
   it('unfinished large files are not in list_file_names and become listed once finished', async () => {
@@ -356,8 +460,14 @@ describe('spec: large files', () => {
     await partOk(t, 2, b);
     await ok(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(a), sha1(b)] });
     const after = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'large/hidden-until-done' });
-    assert.deepEqual(after.files.map((x: Json) => x.fileId), [f.fileId]);
-    const un = await ok(s, 'b2_list_unfinished_large_files', { bucketId: bucket.bucketId, namePrefix: 'large/hidden-until-done' });
+    assert.deepEqual(
+      after.files.map((x: Json) => x.fileId),
+      [f.fileId],
+    );
+    const un = await ok(s, 'b2_list_unfinished_large_files', {
+      bucketId: bucket.bucketId,
+      namePrefix: 'large/hidden-until-done',
+    });
     assert.deepEqual(un.files, []);
   });
 
@@ -371,7 +481,10 @@ describe('spec: large files', () => {
   it('delete_file_version on an unfinished large file cancels it', async () => {
     const f = await startLarge('large/delete-cancels.bin');
     await ok(s, 'b2_delete_file_version', { fileId: f.fileId, fileName: f.fileName });
-    const un = await ok(s, 'b2_list_unfinished_large_files', { bucketId: bucket.bucketId, namePrefix: 'large/delete-cancels' });
+    const un = await ok(s, 'b2_list_unfinished_large_files', {
+      bucketId: bucket.bucketId,
+      namePrefix: 'large/delete-cancels',
+    });
     assert.deepEqual(un.files, []);
     assertError(await call(s, 'b2_get_upload_part_url', { fileId: f.fileId }), 400);
   });

@@ -56,7 +56,10 @@ describe('spec: listings', () => {
     await emu.close();
   });
 
-  const visibleNames = () => Array.from({ length: N }, (_, i) => i).filter((i) => !isHidden(i)).map(pad);
+  const visibleNames = () =>
+    Array.from({ length: N }, (_, i) => i)
+      .filter((i) => !isHidden(i))
+      .map(pad);
   const allVersions = () => {
     const out: string[] = [];
     for (let i = 0; i < N; i++) out.push(...versionsOf.get(pad(i))!);
@@ -79,7 +82,10 @@ describe('spec: listings', () => {
   for (const size of [1000, 333]) {
     it(`list_file_versions pages of ${size} return every version exactly once, names ascending and newest first`, async () => {
       const { files } = await listAll(s, 'b2_list_file_versions', { bucketId: big.bucketId }, size);
-      assert.deepEqual(files.map((f: Json) => f.fileId), allVersions());
+      assert.deepEqual(
+        files.map((f: Json) => f.fileId),
+        allVersions(),
+      );
       const hides = files.filter((f: Json) => f.action === 'hide');
       assert.equal(hides.length, Array.from({ length: N }, (_, i) => i).filter(isHidden).length);
     });
@@ -102,7 +108,14 @@ describe('spec: listings', () => {
     assert.equal(zero.files.length, 100);
     const absent = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId });
     assert.equal(absent.files.length, 100);
-    const nul = await ok(s, 'b2_list_file_versions', { bucketId: big.bucketId, maxFileCount: null, startFileName: null, startFileId: null, prefix: null, delimiter: null });
+    const nul = await ok(s, 'b2_list_file_versions', {
+      bucketId: big.bucketId,
+      maxFileCount: null,
+      startFileName: null,
+      startFileId: null,
+      prefix: null,
+      delimiter: null,
+    });
     assert.equal(nul.files.length, 100);
   });
 
@@ -115,30 +128,62 @@ describe('spec: listings', () => {
 
   it('startFileName is inclusive, or starts at the next name after it', async () => {
     const a = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, startFileName: pad(11), maxFileCount: 2 });
-    assert.deepEqual(a.files.map((f: Json) => f.fileName), [pad(11), pad(12)]);
-    const b = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, startFileName: pad(11) + 'x', maxFileCount: 2 });
-    assert.deepEqual(b.files.map((f: Json) => f.fileName), [pad(12), pad(13)]);
+    assert.deepEqual(
+      a.files.map((f: Json) => f.fileName),
+      [pad(11), pad(12)],
+    );
+    const b = await ok(s, 'b2_list_file_names', {
+      bucketId: big.bucketId,
+      startFileName: pad(11) + 'x',
+      maxFileCount: 2,
+    });
+    assert.deepEqual(
+      b.files.map((f: Json) => f.fileName),
+      [pad(12), pad(13)],
+    );
   });
 
   it('list_file_versions: (startFileName, startFileId) is an inclusive start point and next* point at the first unreturned version', async () => {
     const name = pad(20);
     const [newer, older] = versionsOf.get(name)!;
-    const first = await ok(s, 'b2_list_file_versions', { bucketId: big.bucketId, startFileName: name, maxFileCount: 1 });
-    assert.deepEqual(first.files.map((f: Json) => f.fileId), [newer]);
+    const first = await ok(s, 'b2_list_file_versions', {
+      bucketId: big.bucketId,
+      startFileName: name,
+      maxFileCount: 1,
+    });
+    assert.deepEqual(
+      first.files.map((f: Json) => f.fileId),
+      [newer],
+    );
     assert.equal(first.nextFileName, name);
     assert.equal(first.nextFileId, older);
-    const second = await ok(s, 'b2_list_file_versions', { bucketId: big.bucketId, startFileName: name, startFileId: older, maxFileCount: 2 });
-    assert.deepEqual(second.files.map((f: Json) => f.fileId), [older, versionsOf.get(pad(21))![0]]);
+    const second = await ok(s, 'b2_list_file_versions', {
+      bucketId: big.bucketId,
+      startFileName: name,
+      startFileId: older,
+      maxFileCount: 2,
+    });
+    assert.deepEqual(
+      second.files.map((f: Json) => f.fileId),
+      [older, versionsOf.get(pad(21))![0]],
+    );
   });
 
   it('list_file_versions with a malformed startFileId answers 400', async () => {
-    const r = await call(s, 'b2_list_file_versions', { bucketId: big.bucketId, startFileName: pad(20), startFileId: '!!bogus!!' });
+    const r = await call(s, 'b2_list_file_versions', {
+      bucketId: big.bucketId,
+      startFileName: pad(20),
+      startFileId: '!!bogus!!',
+    });
     assertError(r, 400, 'invalid_file_id');
   });
 
   it('prefix restricts names to those starting with it', async () => {
     const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: 'f/0001', maxFileCount: 1000 });
-    assert.deepEqual(r.files.map((f: Json) => f.fileName), Array.from({ length: 10 }, (_, k) => pad(10 + k)));
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileName),
+      Array.from({ length: 10 }, (_, k) => pad(10 + k)),
+    );
     assert.equal(r.nextFileName, null);
     const none = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: 'nothing/' });
     assert.deepEqual(none.files, []);
@@ -150,18 +195,31 @@ describe('spec: listings', () => {
     const names = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: hidden });
     assert.deepEqual(names.files, []);
     const versions = await ok(s, 'b2_list_file_versions', { bucketId: big.bucketId, prefix: hidden });
-    assert.deepEqual(versions.files.map((f: Json) => f.action), ['hide', 'upload', 'upload']);
-    assert.deepEqual(versions.files.map((f: Json) => f.fileId), versionsOf.get(hidden));
+    assert.deepEqual(
+      versions.files.map((f: Json) => f.action),
+      ['hide', 'upload', 'upload'],
+    );
+    assert.deepEqual(
+      versions.files.map((f: Json) => f.fileId),
+      versionsOf.get(hidden),
+    );
   });
 
   it('list_file_names returns the newest version of each name', async () => {
     const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: pad(40) });
-    assert.deepEqual(r.files.map((f: Json) => f.fileId), [versionsOf.get(pad(40))![0]]);
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileId),
+      [versionsOf.get(pad(40))![0]],
+    );
     assert.equal(r.files[0].contentLength, `v2-40`.length);
   });
 
   it('listing an unknown bucket answers 400', async () => {
-    assertError(await call(s, 'b2_list_file_names', { bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }), 400, ['bad_bucket_id', 'invalid_bucket_id', 'bad_request']);
+    assertError(await call(s, 'b2_list_file_names', { bucketId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }), 400, [
+      'bad_bucket_id',
+      'invalid_bucket_id',
+      'bad_request',
+    ]);
     assertError(await call(s, 'b2_list_file_versions', {}), 400, 'bad_request');
   });
 
@@ -171,13 +229,19 @@ describe('spec: listings', () => {
     for (const n of names) await uploadOk(t, 'o/' + n, n);
     const r = await ok(s, 'b2_list_file_names', { bucketId: small.bucketId, prefix: 'o/', maxFileCount: 100 });
     const want = names.map((n) => 'o/' + n).sort(utf8Compare);
-    assert.deepEqual(r.files.map((f: Json) => f.fileName), want);
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileName),
+      want,
+    );
     // the two that JS would order the other way round
     const got = r.files.map((f: Json) => f.fileName);
     assert.ok(got.indexOf('o/\uFF5E') < got.indexOf('o/\u{1F600}'));
     assert.ok(got.indexOf('o/a-b') < got.indexOf('o/a/b'));
     const v = await ok(s, 'b2_list_file_versions', { bucketId: small.bucketId, prefix: 'o/', maxFileCount: 100 });
-    assert.deepEqual(v.files.map((f: Json) => f.fileName), want);
+    assert.deepEqual(
+      v.files.map((f: Json) => f.fileName),
+      want,
+    );
   });
 
   it('names are bytes: NFC and NFD spellings of one word are two files', async () => {
@@ -186,7 +250,10 @@ describe('spec: listings', () => {
     const nfd = await uploadOk(t, 'nf/cafe\u0301', 'nfd');
     assert.notEqual(nfc.fileId, nfd.fileId);
     const r = await ok(s, 'b2_list_file_names', { bucketId: small.bucketId, prefix: 'nf/' });
-    assert.deepEqual(r.files.map((f: Json) => f.fileName), ['nf/cafe\u0301', 'nf/caf\u00e9']);
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileName),
+      ['nf/cafe\u0301', 'nf/caf\u00e9'],
+    );
   });
 
   it('paging through UTF-8-ordered names one at a time visits each exactly once', async () => {
@@ -201,38 +268,68 @@ describe('spec: listings', () => {
     let b: Json;
     before(async () => {
       b = await makeBucket(s);
-      for (const n of ['photos/a.jpg', 'photos/cats/x.jpg', 'photos/cats/y.jpg', 'photos/dogs/z.jpg', 'photos/m.jpg', 'top.txt', 'photos-x.txt', 'zz/deep/er.txt']) {
+      for (const n of [
+        'photos/a.jpg',
+        'photos/cats/x.jpg',
+        'photos/cats/y.jpg',
+        'photos/dogs/z.jpg',
+        'photos/m.jpg',
+        'top.txt',
+        'photos-x.txt',
+        'zz/deep/er.txt',
+      ]) {
         await upload(s, b.bucketId, n, n);
       }
       const targets = await Promise.all([getUploadUrl(s, b.bucketId), getUploadUrl(s, b.bucketId)]);
-      await bulkUpload(targets, Array.from({ length: 150 }, (_, i) => `zz/many/${String(i).padStart(3, '0')}`), () => 'm');
+      await bulkUpload(
+        targets,
+        Array.from({ length: 150 }, (_, i) => `zz/many/${String(i).padStart(3, '0')}`),
+        () => 'm',
+      );
     });
 
     it('a page ending on a folder continues after everything beneath it', async () => {
       for (const name of ['b2_list_file_names', 'b2_list_file_versions'] as const) {
         const { files } = await listAll(s, name, { bucketId: b.bucketId, prefix: 'zz/', delimiter: '/' }, 1);
-        assert.deepEqual(files.map((f: Json) => [f.action, f.fileName]), [['folder', 'zz/deep/'], ['folder', 'zz/many/']], name);
+        assert.deepEqual(
+          files.map((f: Json) => [f.action, f.fileName]),
+          [
+            ['folder', 'zz/deep/'],
+            ['folder', 'zz/many/'],
+          ],
+          name,
+        );
         const top = await listAll(s, name, { bucketId: b.bucketId, delimiter: '/' }, 1);
-        assert.deepEqual(top.files.map((f: Json) => f.fileName), ['photos-x.txt', 'photos/', 'top.txt', 'zz/'], name);
+        assert.deepEqual(
+          top.files.map((f: Json) => f.fileName),
+          ['photos-x.txt', 'photos/', 'top.txt', 'zz/'],
+          name,
+        );
       }
     });
 
     it('a prefix that is not a whole segment folds after the prefix', async () => {
       const r = await ok(s, 'b2_list_file_names', { bucketId: b.bucketId, prefix: 'photos', delimiter: '/' });
-      assert.deepEqual(r.files.map((f: Json) => [f.action, f.fileName]), [
-        ['upload', 'photos-x.txt'],
-        ['folder', 'photos/'],
-      ]);
+      assert.deepEqual(
+        r.files.map((f: Json) => [f.action, f.fileName]),
+        [
+          ['upload', 'photos-x.txt'],
+          ['folder', 'photos/'],
+        ],
+      );
     });
 
     it('folds names below the prefix into folder entries, each listed once (§9.2 example)', async () => {
       const r = await ok(s, 'b2_list_file_names', { bucketId: b.bucketId, prefix: 'photos/', delimiter: '/' });
-      assert.deepEqual(r.files.map((f: Json) => [f.action, f.fileName]), [
-        ['upload', 'photos/a.jpg'],
-        ['folder', 'photos/cats/'],
-        ['folder', 'photos/dogs/'],
-        ['upload', 'photos/m.jpg'],
-      ]);
+      assert.deepEqual(
+        r.files.map((f: Json) => [f.action, f.fileName]),
+        [
+          ['upload', 'photos/a.jpg'],
+          ['folder', 'photos/cats/'],
+          ['folder', 'photos/dogs/'],
+          ['upload', 'photos/m.jpg'],
+        ],
+      );
       assert.equal(r.nextFileName, null);
     });
 
@@ -271,48 +368,80 @@ describe('spec: listings', () => {
 
     it('at the top level a delimiter folds every directory', async () => {
       const r = await ok(s, 'b2_list_file_names', { bucketId: b.bucketId, delimiter: '/' });
-      assert.deepEqual(r.files.map((f: Json) => [f.action, f.fileName]), [
-        ['upload', 'photos-x.txt'],
-        ['folder', 'photos/'],
-        ['upload', 'top.txt'],
-        ['folder', 'zz/'],
-      ]);
+      assert.deepEqual(
+        r.files.map((f: Json) => [f.action, f.fileName]),
+        [
+          ['upload', 'photos-x.txt'],
+          ['folder', 'photos/'],
+          ['upload', 'top.txt'],
+          ['folder', 'zz/'],
+        ],
+      );
     });
 
     it('list_file_versions folds with a delimiter too', async () => {
       const r = await ok(s, 'b2_list_file_versions', { bucketId: b.bucketId, prefix: 'photos/', delimiter: '/' });
-      assert.deepEqual(r.files.map((f: Json) => [f.action, f.fileName]), [
-        ['upload', 'photos/a.jpg'],
-        ['folder', 'photos/cats/'],
-        ['folder', 'photos/dogs/'],
-        ['upload', 'photos/m.jpg'],
-      ]);
+      assert.deepEqual(
+        r.files.map((f: Json) => [f.action, f.fileName]),
+        [
+          ['upload', 'photos/a.jpg'],
+          ['folder', 'photos/cats/'],
+          ['folder', 'photos/dogs/'],
+          ['upload', 'photos/m.jpg'],
+        ],
+      );
     });
 
     for (const size of [1, 2, 3]) {
       it(`paging with a delimiter in pages of ${size} lists every entry exactly once`, async () => {
         for (const name of ['b2_list_file_names', 'b2_list_file_versions'] as const) {
           const { files } = await listAll(s, name, { bucketId: b.bucketId, prefix: 'photos/', delimiter: '/' }, size);
-          assert.deepEqual(files.map((f: Json) => f.fileName), ['photos/a.jpg', 'photos/cats/', 'photos/dogs/', 'photos/m.jpg'], name);
+          assert.deepEqual(
+            files.map((f: Json) => f.fileName),
+            ['photos/a.jpg', 'photos/cats/', 'photos/dogs/', 'photos/m.jpg'],
+            name,
+          );
         }
       });
     }
 
     it('a prefix without delimiter matches like a plain string prefix', async () => {
       const r = await ok(s, 'b2_list_file_names', { bucketId: b.bucketId, prefix: 'photos/c' });
-      assert.deepEqual(r.files.map((f: Json) => f.fileName), ['photos/cats/x.jpg', 'photos/cats/y.jpg']);
+      assert.deepEqual(
+        r.files.map((f: Json) => f.fileName),
+        ['photos/cats/x.jpg', 'photos/cats/y.jpg'],
+      );
     });
   });
 
   it('list_file_names works as GET with query parameters', async () => {
-    const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, prefix: 'f/0001', maxFileCount: 3 }, { method: 'GET' });
-    assert.deepEqual(r.files.map((f: Json) => f.fileName), [pad(10), pad(11), pad(12)]);
+    const r = await ok(
+      s,
+      'b2_list_file_names',
+      { bucketId: big.bucketId, prefix: 'f/0001', maxFileCount: 3 },
+      { method: 'GET' },
+    );
+    assert.deepEqual(
+      r.files.map((f: Json) => f.fileName),
+      [pad(10), pad(11), pad(12)],
+    );
   });
 
   it('listing entries carry the file object fields (v2+: accountId, bucketId, contentLength)', async () => {
     const r = await ok(s, 'b2_list_file_names', { bucketId: big.bucketId, maxFileCount: 1 });
     const f = r.files[0];
-    for (const k of ['accountId', 'action', 'bucketId', 'contentLength', 'contentSha1', 'contentType', 'fileId', 'fileInfo', 'fileName', 'uploadTimestamp'])
+    for (const k of [
+      'accountId',
+      'action',
+      'bucketId',
+      'contentLength',
+      'contentSha1',
+      'contentType',
+      'fileId',
+      'fileInfo',
+      'fileName',
+      'uploadTimestamp',
+    ])
       assert.ok(k in f, `missing ${k}`);
     assert.equal(f.bucketId, big.bucketId);
   });

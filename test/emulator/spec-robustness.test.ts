@@ -49,7 +49,11 @@ describe('spec: robustness', () => {
   });
 
   it('malformed JSON answers 400 with a JSON error body, and the server keeps serving', async () => {
-    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, { method: 'POST', headers: { Authorization: s.token, 'Content-Type': 'application/json' }, body: '{"accountId": ' });
+    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, {
+      method: 'POST',
+      headers: { Authorization: s.token, 'Content-Type': 'application/json' },
+      body: '{"accountId": ',
+    });
     assert.equal(r.status, 400);
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
     const body = (await r.json()) as Json;
@@ -60,7 +64,11 @@ describe('spec: robustness', () => {
   });
 
   it('JSON success responses carry Content-Type application/json and Cache-Control no-store', async () => {
-    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, { method: 'POST', headers: { Authorization: s.token, 'Content-Type': 'application/json' }, body: JSON.stringify({ accountId: s.accountId }) });
+    const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, {
+      method: 'POST',
+      headers: { Authorization: s.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ accountId: s.accountId }),
+    });
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/i);
     assert.match(r.headers.get('cache-control') ?? '', /no-store/);
@@ -69,7 +77,11 @@ describe('spec: robustness', () => {
 
   it('a JSON body that is not an object answers 400', async () => {
     for (const raw of ['[]', '"text"', '42', 'null']) {
-      const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, { method: 'POST', headers: { Authorization: s.token, 'Content-Type': 'application/json' }, body: raw });
+      const r = await fetch(`${s.apiUrl}/b2api/v4/b2_list_buckets`, {
+        method: 'POST',
+        headers: { Authorization: s.token, 'Content-Type': 'application/json' },
+        body: raw,
+      });
       assert.equal(r.status, 400, raw);
       assert.equal(((await r.json()) as Json).status, 400);
     }
@@ -79,23 +91,52 @@ describe('spec: robustness', () => {
   it('a missing required parameter answers 400 bad_request', async () => {
     assertError(await call(s, 'b2_list_file_names', {}), 400, 'bad_request');
     assertError(await call(s, 'b2_get_upload_url', {}), 400, 'bad_request');
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, contentType: 'b2/x-auto' }), 400, 'bad_request');
+    assertError(
+      await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, contentType: 'b2/x-auto' }),
+      400,
+      'bad_request',
+    );
     await stillServing();
   });
 
   it('a wrong-typed parameter answers 400 bad_request', async () => {
     assertError(await call(s, 'b2_list_file_names', { bucketId: 12345 }), 400, 'bad_request');
-    assertError(await call(s, 'b2_list_file_names', { bucketId: bucket.bucketId, maxFileCount: 'ten' }), 400, 'bad_request');
-    assertError(await call(s, 'b2_list_file_names', { bucketId: bucket.bucketId, maxFileCount: 1.5 }), 400, 'bad_request');
-    assertError(await call(s, 'b2_list_buckets', { accountId: s.accountId, bucketTypes: 'allPublic' }), 400, 'bad_request');
-    assertError(await call(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'x', contentType: 'b2/x-auto', fileInfo: 'nope' }), 400, 'bad_request');
+    assertError(
+      await call(s, 'b2_list_file_names', { bucketId: bucket.bucketId, maxFileCount: 'ten' }),
+      400,
+      'bad_request',
+    );
+    assertError(
+      await call(s, 'b2_list_file_names', { bucketId: bucket.bucketId, maxFileCount: 1.5 }),
+      400,
+      'bad_request',
+    );
+    assertError(
+      await call(s, 'b2_list_buckets', { accountId: s.accountId, bucketTypes: 'allPublic' }),
+      400,
+      'bad_request',
+    );
+    assertError(
+      await call(s, 'b2_start_large_file', {
+        bucketId: bucket.bucketId,
+        fileName: 'x',
+        contentType: 'b2/x-auto',
+        fileInfo: 'nope',
+      }),
+      400,
+      'bad_request',
+    );
     assertError(await call(s, 'b2_finish_large_file', { fileId: 'x', partSha1Array: 'nope' }), 400, 'bad_request');
     await stillServing();
   });
 
   it('an unknown call answers 404 not_found as JSON', async () => {
     for (const path of ['/b2api/v4/b2_no_such_call', '/b2api/v9/b2_list_buckets', '/nowhere']) {
-      const r = await fetch(`${s.apiUrl}${path}`, { method: 'POST', headers: { Authorization: s.token, 'Content-Type': 'application/json' }, body: '{}' });
+      const r = await fetch(`${s.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { Authorization: s.token, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(r.status, 404, path);
       const body = (await r.json()) as Json;
       assert.equal(body.status, 404);
@@ -134,7 +175,12 @@ describe('spec: robustness', () => {
   });
 
   it('a JSON body shorter than Content-Length, then the client closes: the server keeps serving', async () => {
-    const p = partialPost(`${s.apiUrl}/b2api/v4/b2_list_buckets`, { Authorization: s.token, 'Content-Type': 'application/json' }, 100, Buffer.from('{"accountId":'));
+    const p = partialPost(
+      `${s.apiUrl}/b2api/v4/b2_list_buckets`,
+      { Authorization: s.token, 'Content-Type': 'application/json' },
+      100,
+      Buffer.from('{"accountId":'),
+    );
     await sleep(100);
     p.abort();
     await p.reply;
@@ -146,7 +192,12 @@ describe('spec: robustness', () => {
     const data = Buffer.alloc(50_000, 3);
     const p = partialPost(
       t.uploadUrl,
-      { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'short/cut.bin', 'Content-Type': 'b2/x-auto', 'X-Bz-Content-Sha1': sha1(data) },
+      {
+        Authorization: t.authorizationToken,
+        'X-Bz-File-Name': 'short/cut.bin',
+        'Content-Type': 'b2/x-auto',
+        'X-Bz-Content-Sha1': sha1(data),
+      },
       data.length,
       data.subarray(0, 20_000),
     );
@@ -221,7 +272,11 @@ describe('spec: robustness', () => {
 
   it('an upload without an Authorization header answers 401', async () => {
     const t = await getUploadUrl(s, bucket.bucketId);
-    const r = await fetch(t.uploadUrl, { method: 'POST', headers: { 'X-Bz-File-Name': 'noauth.txt', 'Content-Type': 'text/plain', 'X-Bz-Content-Sha1': sha1('x') }, body: 'x' });
+    const r = await fetch(t.uploadUrl, {
+      method: 'POST',
+      headers: { 'X-Bz-File-Name': 'noauth.txt', 'Content-Type': 'text/plain', 'X-Bz-Content-Sha1': sha1('x') },
+      body: 'x',
+    });
     assert.equal(r.status, 401);
     assert.equal(((await r.json()) as Json).status, 401);
   });
@@ -251,7 +306,11 @@ describe('spec: robustness', () => {
     assert.equal(r.status, 400);
     assert.equal(JSON.parse(r.body).status, 400);
     assert.ok(Date.now() - t0 < 2000);
-    const lf = await ok(s, 'b2_start_large_file', { bucketId: bucket.bucketId, fileName: 'huge-part.bin', contentType: 'b2/x-auto' });
+    const lf = await ok(s, 'b2_start_large_file', {
+      bucketId: bucket.bucketId,
+      fileName: 'huge-part.bin',
+      contentType: 'b2/x-auto',
+    });
     const pu = await ok(s, 'b2_get_upload_part_url', { fileId: lf.fileId });
     const pu2 = new URL(pu.uploadUrl);
     const p = await rawHttp(
@@ -266,7 +325,12 @@ describe('spec: robustness', () => {
 
   it('JSON calls may be made as GET with query parameters, writes included', async () => {
     const name = `get-made-${Date.now().toString(36)}`;
-    const b = await ok(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: name, bucketType: 'allPrivate' }, { method: 'GET' });
+    const b = await ok(
+      s,
+      'b2_create_bucket',
+      { accountId: s.accountId, bucketName: name, bucketType: 'allPrivate' },
+      { method: 'GET' },
+    );
     assert.equal(b.bucketName, name);
     const u = await ok(s, 'b2_get_upload_url', { bucketId: b.bucketId }, { method: 'GET' });
     assert.equal(u.bucketId, b.bucketId);
@@ -276,7 +340,9 @@ describe('spec: robustness', () => {
   it('many bad requests in a row do not disturb the server', async () => {
     const bad = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        rawHttp(s.apiUrl, i % 2 ? jsonPost('/b2api/v4/b2_list_buckets', '{not json') : 'GARBAGE / NOT-HTTP\r\n\r\n', { waitMs: 2000 }),
+        rawHttp(s.apiUrl, i % 2 ? jsonPost('/b2api/v4/b2_list_buckets', '{not json') : 'GARBAGE / NOT-HTTP\r\n\r\n', {
+          waitMs: 2000,
+        }),
       ),
     );
     assert.ok(bad.every((r) => r.status === 0 || r.status >= 400));

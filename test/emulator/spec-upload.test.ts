@@ -60,7 +60,10 @@ describe('spec: simple upload', () => {
   it('upload_file returns the file object: action upload, length, SHA-1, MD5, type, info, timestamp', async () => {
     const data = 'hello world';
     const before = Date.now();
-    const f = await uploadOk(t, 'shape/hello.txt', data, { contentType: 'text/x-custom', info: { src_last_modified_millis: '1700000000123' } });
+    const f = await uploadOk(t, 'shape/hello.txt', data, {
+      contentType: 'text/x-custom',
+      info: { src_last_modified_millis: '1700000000123' },
+    });
     assert.equal(f.action, 'upload');
     assert.equal(f.accountId, s.accountId);
     assert.equal(f.bucketId, bucket.bucketId);
@@ -87,7 +90,10 @@ describe('spec: simple upload', () => {
     const b = await uploadOk(t, 'versions/same.txt', 'two');
     assert.notEqual(a.fileId, b.fileId);
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'versions/' });
-    assert.deepEqual(v.files.map((f: Json) => f.fileId), [b.fileId, a.fileId]);
+    assert.deepEqual(
+      v.files.map((f: Json) => f.fileId),
+      [b.fileId, a.fileId],
+    );
   });
 
   it('a zero-byte upload is stored with the SHA-1 of empty input', async () => {
@@ -159,16 +165,28 @@ describe('spec: simple upload', () => {
   });
 
   it('upload without Content-Type answers 400', async () => {
-    const r = await fetch(t.uploadUrl, { method: 'POST', headers: { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'notype.txt', 'X-Bz-Content-Sha1': sha1('a') }, body: Buffer.from('a') });
+    const r = await fetch(t.uploadUrl, {
+      method: 'POST',
+      headers: { Authorization: t.authorizationToken, 'X-Bz-File-Name': 'notype.txt', 'X-Bz-Content-Sha1': sha1('a') },
+      body: Buffer.from('a'),
+    });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as Json).status, 400);
   });
 
   it('upload without X-Bz-File-Name or X-Bz-Content-Sha1 answers 400', async () => {
-    const r1 = await fetch(t.uploadUrl, { method: 'POST', headers: { Authorization: t.authorizationToken, 'Content-Type': 'text/plain', 'X-Bz-Content-Sha1': sha1('a') }, body: 'a' });
+    const r1 = await fetch(t.uploadUrl, {
+      method: 'POST',
+      headers: { Authorization: t.authorizationToken, 'Content-Type': 'text/plain', 'X-Bz-Content-Sha1': sha1('a') },
+      body: 'a',
+    });
     assert.equal(r1.status, 400);
     assert.equal(((await r1.json()) as Json).status, 400);
-    const r2 = await fetch(t.uploadUrl, { method: 'POST', headers: { Authorization: t.authorizationToken, 'Content-Type': 'text/plain', 'X-Bz-File-Name': 'nosha.txt' }, body: 'a' });
+    const r2 = await fetch(t.uploadUrl, {
+      method: 'POST',
+      headers: { Authorization: t.authorizationToken, 'Content-Type': 'text/plain', 'X-Bz-File-Name': 'nosha.txt' },
+      body: 'a',
+    });
     assert.equal(r2.status, 400);
     assert.equal(((await r2.json()) as Json).status, 400);
   });
@@ -189,11 +207,20 @@ describe('spec: simple upload', () => {
   });
 
   it('names with URL-special characters round-trip through upload, listing and download by name', async () => {
-    const special = ['url/what?.txt', 'url/hash#.txt', 'url/pct%41.txt', 'url/amp&eq=.txt', 'url/trail ', 'url/semi;colon(1).txt'];
+    const special = [
+      'url/what?.txt',
+      'url/hash#.txt',
+      'url/pct%41.txt',
+      'url/amp&eq=.txt',
+      'url/trail ',
+      'url/semi;colon(1).txt',
+    ];
     for (const n of special) {
       const f = await uploadOk(t, n, n);
       assert.equal(f.fileName, n);
-      const d = await fetchRaw(`${s.downloadUrl}/file/${bucket.bucketName}/${b2Encode(n)}`, { headers: { Authorization: s.token } });
+      const d = await fetchRaw(`${s.downloadUrl}/file/${bucket.bucketName}/${b2Encode(n)}`, {
+        headers: { Authorization: s.token },
+      });
       assert.equal(d.status, 200, n);
       assert.equal(d.bytes.toString(), n);
       assert.equal(b2Decode(d.headers.get('x-bz-file-name') ?? ''), n);
@@ -243,7 +270,9 @@ describe('spec: simple upload', () => {
   it('b2-* info headers count toward the 10-header limit (9 + 2 answers 400)', async () => {
     const info: Record<string, string> = {};
     for (let i = 0; i < 9; i++) info[`k${i}`] = 'v';
-    const r = await uploadTo(t, 'info/nine-plus-two.txt', 'x', { info: { ...info, 'b2-cache-control': 'no-cache', 'b2-content-language': 'en' } });
+    const r = await uploadTo(t, 'info/nine-plus-two.txt', 'x', {
+      info: { ...info, 'b2-cache-control': 'no-cache', 'b2-content-language': 'en' },
+    });
     assertError(r, 400);
   });
 
@@ -301,7 +330,8 @@ describe('spec: simple upload', () => {
     return (await uploadTo(t, 'b2info/grammar.txt', 'x', { info: { [key]: value } })).status;
   }
   async function assertGrammar(key: string, good: string[], bad: string[]): Promise<void> {
-    for (const v of good) assert.equal(await b2InfoStatus(key, v), 200, `${key}: ${JSON.stringify(v)} should be accepted`);
+    for (const v of good)
+      assert.equal(await b2InfoStatus(key, v), 200, `${key}: ${JSON.stringify(v)} should be accepted`);
     const accepted: string[] = [];
     for (const v of bad) if ((await b2InfoStatus(key, v)) !== 400) accepted.push(v);
     assert.deepEqual(accepted, [], `${key}: invalid values accepted (want 400)`);
@@ -311,12 +341,22 @@ describe('spec: simple upload', () => {
     await assertGrammar(
       'b2-content-disposition',
       ['inline', 'attachment; filename="a b.txt"', "attachment; filename*=UTF-8''%E2%82%AC.txt"],
-      ["attachment; filename*=ISO-8859-1''x", "attachment; filename*=UTF-8'en'x", 'attachment; filename*0="a"; filename*1="b"', 'attachment; filename="unterminated', '; ;'],
+      [
+        "attachment; filename*=ISO-8859-1''x",
+        "attachment; filename*=UTF-8'en'x",
+        'attachment; filename*0="a"; filename*1="b"',
+        'attachment; filename="unterminated',
+        '; ;',
+      ],
     );
   });
 
   it('b2-expires must be an RFC 2616 HTTP-date', async () => {
-    await assertGrammar('b2-expires', ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT'], ['2037-01-01', 'tomorrow', '1700000000']);
+    await assertGrammar(
+      'b2-expires',
+      ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT'],
+      ['2037-01-01', 'tomorrow', '1700000000'],
+    );
   });
 
   it('b2-content-language must be RFC 2616 language tags', async () => {
@@ -328,11 +368,19 @@ describe('spec: simple upload', () => {
   });
 
   it('b2-cache-control must be RFC 2616 cache directives', async () => {
-    await assertGrammar('b2-cache-control', ['max-age=60', 'no-cache, no-store', 'private="x"'], ['max-age="unbalanced', 'a b c', ',,=']);
+    await assertGrammar(
+      'b2-cache-control',
+      ['max-age=60', 'no-cache, no-store', 'private="x"'],
+      ['max-age="unbalanced', 'a b c', ',,='],
+    );
   });
 
   it('Content-Disposition and other forbidden headers on the upload request answer 400', async () => {
-    for (const [h, v] of [['Content-Disposition', 'attachment'], ['Content-Language', 'en'], ['Expires', 'Wed, 21 Oct 2037 07:28:00 GMT']]) {
+    for (const [h, v] of [
+      ['Content-Disposition', 'attachment'],
+      ['Content-Language', 'en'],
+      ['Expires', 'Wed, 21 Oct 2037 07:28:00 GMT'],
+    ]) {
       const r = await uploadTo(t, 'forbidden.txt', 'x', { headers: { [h]: v } });
       assertError(r, 400);
     }
@@ -363,7 +411,10 @@ describe('spec: simple upload', () => {
   it('concurrent uploads of one name through separate upload URLs each become a version', async () => {
     const targets = await Promise.all(Array.from({ length: 8 }, () => getUploadUrl(s, bucket.bucketId)));
     const res = await Promise.all(targets.map((u, i) => uploadTo(u, 'race/same.txt', `v${i}`)));
-    assert.deepEqual(res.map((r) => r.status), Array(8).fill(200));
+    assert.deepEqual(
+      res.map((r) => r.status),
+      Array(8).fill(200),
+    );
     const v = await ok(s, 'b2_list_file_versions', { bucketId: bucket.bucketId, prefix: 'race/' });
     assert.deepEqual(new Set(v.files.map((f: Json) => f.fileId)), new Set(res.map((r) => r.body.fileId)));
     const n = await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId, prefix: 'race/' });

@@ -18,7 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it, type TestContext } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/api.js';
-import { describeRun, RCLONE_BIN, rcloneVersion, runRclone, type RcloneResult, type RcloneRunOptions } from '../../bench/lib/rclone.js';
+import {
+  describeRun,
+  RCLONE_BIN,
+  rcloneVersion,
+  runRclone,
+  type RcloneResult,
+  type RcloneRunOptions,
+} from '../../bench/lib/rclone.js';
 import { RawB2, type RawFile } from '../../bench/lib/b2-raw.js';
 
 const RCLONE = rcloneVersion();
@@ -121,7 +128,10 @@ function names(files: RawFile[]): string[] {
 }
 
 function lines(s: string): string[] {
-  return s.split('\n').filter((l) => l !== '').sort();
+  return s
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 function withPrefix(prefix: string, tree: Record<string, Buffer>): string[] {
@@ -198,7 +208,11 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       const listed = await raw.fileNames('interop-large');
       assert.deepEqual(names(listed), ['big.bin']);
       assert.equal(listed[0].contentLength, big.data.length);
-      assert.equal(listed[0].fileInfo.large_file_sha1, sha1(big.data), 'rclone sends large_file_sha1; the emulator keeps it');
+      assert.equal(
+        listed[0].fileInfo.large_file_sha1,
+        sha1(big.data),
+        'rclone sends large_file_sha1; the emulator keeps it',
+      );
       assert.deepEqual(await raw.unfinishedLargeFiles('interop-large'), []);
 
       const back = await rcBytes(['cat', 'emu:interop-large/big.bin']);
@@ -241,12 +255,18 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       // --b2-versions: current files plus "<stem>-vYYYY-MM-DD-HHMMSS-mmm<ext>" for each older version
       const all = lines((await rc(['lsf', '-R', '--files-only', '--b2-versions', 'emu:interop-sync'])).stdout);
       const isVersion = (n: string) => /-v\d{4}-\d{2}-\d{2}-\d{6}-\d{3}(\.|$)/.test(n);
-      assert.deepEqual(all.filter((n) => !isVersion(n)), current);
+      assert.deepEqual(
+        all.filter((n) => !isVersion(n)),
+        current,
+      );
       const old = all.filter(isVersion);
       assert.equal(old.length, 2, `old versions listed: ${old.join(', ')}`);
       const oldPlain = old.find((n) => n.startsWith('plain-v'));
       assert.ok(oldPlain, 'old version of plain.txt listed');
-      assert.ok(old.some((n) => n.startsWith('with space-v')), 'old version of the deleted file listed');
+      assert.ok(
+        old.some((n) => n.startsWith('with space-v')),
+        'old version of the deleted file listed',
+      );
       // an old version reads back its own bytes; the current one the new bytes
       assert.deepEqual(await rcBytes(['cat', '--b2-versions', `emu:interop-sync/${oldPlain}`]), TREE['plain.txt']);
       assert.deepEqual(await rcBytes(['cat', 'emu:interop-sync/plain.txt']), changed);
@@ -268,7 +288,13 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       assert.equal(calls('b2_upload_file'), 0, 'no bytes re-uploaded');
 
       emu.controls.resetCounters();
-      await rc(['moveto', 'emu:interop-move/src/big.bin', 'emu:interop-move/dst/big moved.bin', '--b2-copy-cutoff', '5M']);
+      await rc([
+        'moveto',
+        'emu:interop-move/src/big.bin',
+        'emu:interop-move/dst/big moved.bin',
+        '--b2-copy-cutoff',
+        '5M',
+      ]);
       assert.equal(calls('b2_start_large_file'), 1);
       assert.equal(calls('b2_copy_part'), 3, '11 MiB copied in 5 MiB parts');
       assert.equal(calls('b2_finish_large_file'), 1);
@@ -326,7 +352,9 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
         [unfinishedId],
         'rclone only cleans up unfinished large files older than 24 h',
       );
-      assertNoDifferences(await rc(['check', '--exclude', 'ünïcødé/**', '--exclude', 'dir/**', local, 'emu:interop-clean']));
+      assertNoDifferences(
+        await rc(['check', '--exclude', 'ünïcødé/**', '--exclude', 'dir/**', local, 'emu:interop-clean']),
+      );
 
       // purge deletes every version it lists, the unfinished large file ("start" entry) included, then the bucket
       await rc(['purge', 'emu:interop-clean']);
@@ -349,7 +377,10 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       const touched = (await raw.fileNames('interop-meta')).find((f) => f.fileName === 'doc one.txt');
       assert.equal(touched?.fileInfo.src_last_modified_millis, String(Date.parse('2020-01-02T03:04:05')));
       assert.equal(touched?.contentSha1, sha1(file.data));
-      assert.match((await rc(['lsl', 'emu:interop-meta/doc one.txt'])).stdout, /2020-01-02 03:04:05\.000000000 doc one\.txt/);
+      assert.match(
+        (await rc(['lsl', 'emu:interop-meta/doc one.txt'])).stdout,
+        /2020-01-02 03:04:05\.000000000 doc one\.txt/,
+      );
       assert.deepEqual(await rcBytes(['cat', 'emu:interop-meta/doc one.txt']), file.data);
 
       await rc(['mkdir', 'emu:interop-meta-2']);
@@ -432,34 +463,59 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
 
       emu.controls.resetCounters();
       const failing = await rc(['copy', '--b2-test-mode', 'fail_some_uploads', small, 'emu:interop-testmode/fail']);
-      assert.ok(calls('b2_upload_file') > 3, `some uploads failed and were retried (${calls('b2_upload_file')} calls for 3 files)`);
+      assert.ok(
+        calls('b2_upload_file') > 3,
+        `some uploads failed and were retried (${calls('b2_upload_file')} calls for 3 files)`,
+      );
       assert.match(failing.stderr, /503 service_unavailable/);
-      assert.deepEqual(names(await raw.fileNames('interop-testmode', 'fail/')), ['fail/a.txt', 'fail/b.txt', 'fail/c.txt']);
+      assert.deepEqual(names(await raw.fileNames('interop-testmode', 'fail/')), [
+        'fail/a.txt',
+        'fail/b.txt',
+        'fail/c.txt',
+      ]);
 
       emu.controls.resetCounters();
-      const expiring = await rc(['copy', '--b2-test-mode', 'expire_some_account_authorization_tokens', tree, 'emu:interop-testmode/expire']);
+      const expiring = await rc([
+        'copy',
+        '--b2-test-mode',
+        'expire_some_account_authorization_tokens',
+        tree,
+        'emu:interop-testmode/expire',
+      ]);
       assert.ok(calls('b2_authorize_account') >= 2, `re-authorized (${calls('b2_authorize_account')} authorize calls)`);
       assert.match(expiring.stderr, /401 expired_auth_token/);
       assertNoDifferences(await rc(['check', tree, 'emu:interop-testmode/expire']));
 
-      const capped = await rc(['copy', '--b2-test-mode', 'force_cap_exceeded', small, 'emu:interop-testmode/cap'], { expectFail: true });
+      const capped = await rc(['copy', '--b2-test-mode', 'force_cap_exceeded', small, 'emu:interop-testmode/cap'], {
+        expectFail: true,
+      });
       assert.match(capped.stderr, /403 transaction_cap_exceeded/, describeRun(capped));
       assert.deepEqual(await raw.fileNames('interop-testmode', 'cap/'), []);
     });
   });
 
-  it('listings longer than rclone\'s 1000-entry pages (files, folder entries, recursive --fast-list) come back complete', async (t) => {
+  it("listings longer than rclone's 1000-entry pages (files, folder entries, recursive --fast-list) come back complete", async (t) => {
     await withRclone(t, async ({ rc, raw, calls }) => {
       await rc(['mkdir', 'emu:interop-paging']);
       const pad = (i: number) => String(i).padStart(4, '0');
       const flat = Array.from({ length: 1010 }, (_, i) => `flat/f${pad(i)}.txt`);
       const dirs = Array.from({ length: 1010 }, (_, i) => `dirs/d${pad(i)}/x.txt`);
-      await raw.uploadMany('interop-paging', [...flat, ...dirs].map((n) => [n, Buffer.from(n)] as [string, Buffer]));
+      await raw.uploadMany(
+        'interop-paging',
+        [...flat, ...dirs].map((n) => [n, Buffer.from(n)] as [string, Buffer]),
+      );
 
       const flatLs = lines((await rc(['lsf', 'emu:interop-paging/flat'])).stdout);
-      assert.deepEqual(flatLs, flat.map((n) => n.slice('flat/'.length)));
+      assert.deepEqual(
+        flatLs,
+        flat.map((n) => n.slice('flat/'.length)),
+      );
       const dirLs = lines((await rc(['lsf', 'emu:interop-paging/dirs'])).stdout);
-      assert.deepEqual(dirLs, dirs.map((n) => n.slice('dirs/'.length, -'x.txt'.length)), 'one folder entry per directory, across pages');
+      assert.deepEqual(
+        dirLs,
+        dirs.map((n) => n.slice('dirs/'.length, -'x.txt'.length)),
+        'one folder entry per directory, across pages',
+      );
 
       const before = calls('b2_list_file_names');
       const all = lines((await rc(['lsf', '-R', '--files-only', '--fast-list', 'emu:interop-paging'])).stdout);
@@ -497,7 +553,13 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       await rc(['mkdir', 'emu:interop-429']);
       await rc(['copy', small.dir, 'emu:interop-429']);
       emu.controls.resetCounters();
-      emu.controls.injectFault({ call: 'b2_list_file_names', status: 429, code: 'too_many_requests', retryAfter: 7, count: 1 });
+      emu.controls.injectFault({
+        call: 'b2_list_file_names',
+        status: 429,
+        code: 'too_many_requests',
+        retryAfter: 7,
+        count: 1,
+      });
       const r = await rc(['lsf', 'emu:interop-429']);
       assert.equal(r.stdout, 'one.txt\n');
       assert.equal(calls('b2_list_file_names'), 2, 'one 429, one retry');
@@ -507,7 +569,7 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
     });
   });
 
-  it('a corrupted download fails rclone\'s SHA-1 check; the next attempt gets the right bytes', async (t) => {
+  it("a corrupted download fails rclone's SHA-1 check; the next attempt gets the right bytes", async (t) => {
     await withRclone(t, async ({ emu, rc, calls }) => {
       const file = makeFile('data.bin', 200_000);
       await rc(['mkdir', 'emu:interop-corrupt']);
@@ -549,7 +611,10 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       emu.controls.expireAllTokens();
       const smallResult = await smallRun;
       assert.match(smallResult.stderr, /401 expired_auth_token/, 'rclone met the expired token');
-      assert.ok(calls('b2_authorize_account') >= 2, `re-authorized (authorize calls: ${calls('b2_authorize_account')})`);
+      assert.ok(
+        calls('b2_authorize_account') >= 2,
+        `re-authorized (authorize calls: ${calls('b2_authorize_account')})`,
+      );
 
       // mid-command, large upload (rclone 1.60 uploads parts --transfers at a time): expire after the first part
       emu.controls.resetCounters();
@@ -558,7 +623,10 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       emu.controls.expireAllTokens();
       const bigResult = await bigRun;
       assert.match(bigResult.stderr, /401 expired_auth_token/, 'rclone met the expired token');
-      assert.ok(calls('b2_authorize_account') >= 2, `re-authorized (authorize calls: ${calls('b2_authorize_account')})`);
+      assert.ok(
+        calls('b2_authorize_account') >= 2,
+        `re-authorized (authorize calls: ${calls('b2_authorize_account')})`,
+      );
       assert.ok(calls('b2_upload_part') >= 3);
       emu.controls.setLatency(0);
 
@@ -596,7 +664,11 @@ describe(`rclone interop (${RCLONE ?? 'rclone missing'})`, () => {
       assert.match(info.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
       const target = { endpoint: info.endpoint, keyId: info.keyId, applicationKey: info.applicationKey };
       const local = makeTree();
-      for (const args of [['mkdir', 'emu:interop-cli'], ['copy', local, 'emu:interop-cli'], ['check', local, 'emu:interop-cli']]) {
+      for (const args of [
+        ['mkdir', 'emu:interop-cli'],
+        ['copy', local, 'emu:interop-cli'],
+        ['check', local, 'emu:interop-cli'],
+      ]) {
         const r = await runRclone(target, [...BASE_FLAGS, ...args]);
         assert.equal(r.code, 0, describeRun(r));
         if (args[0] === 'check') assertNoDifferences(r);

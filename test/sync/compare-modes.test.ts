@@ -7,7 +7,18 @@ import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
 import { sha1Hex } from '../../src/core/sha1.js';
 import { readdir } from 'node:fs/promises';
-import { cleanup, local, makeTree, newBucket, readBucket, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
+import {
+  cleanup,
+  local,
+  makeTree,
+  newBucket,
+  readBucket,
+  recorder,
+  remote,
+  T0,
+  tempDir,
+  useEmulator,
+} from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
@@ -29,16 +40,34 @@ test('checksum: same-size edit with the old mtime is found; a touched file is sk
 
     const def = recorder();
     await runSync(local(root), remote(client, bucketName), { mode: 'sync', dryRun: true, onEvent: def.onEvent });
-    assert.deepEqual(def.changes(), ['upload b.txt (newer)'], 'size+mtime misses the same-size edit and flags the touch');
+    assert.deepEqual(
+      def.changes(),
+      ['upload b.txt (newer)'],
+      'size+mtime misses the same-size edit and flags the touch',
+    );
 
     const sum = recorder();
-    const s = await runSync(local(root), remote(client, bucketName), { mode: 'sync', compare: 'checksum', hashCacheDir: cache, onEvent: sum.onEvent });
-    assert.deepEqual(sum.plan(), ['upload a.txt (checksum differs)', 'skip b.txt (same checksum)', 'skip c.txt (same checksum)']);
+    const s = await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'checksum',
+      hashCacheDir: cache,
+      onEvent: sum.onEvent,
+    });
+    assert.deepEqual(sum.plan(), [
+      'upload a.txt (checksum differs)',
+      'skip b.txt (same checksum)',
+      'skip c.txt (same checksum)',
+    ]);
     assert.equal(s.transferred.files, 1);
     assert.equal((await readBucket(client, bucketId))['a.txt'], 'AAAA');
 
     const again = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', compare: 'checksum', hashCacheDir: cache, onEvent: again.onEvent });
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'checksum',
+      hashCacheDir: cache,
+      onEvent: again.onEvent,
+    });
     assert.deepEqual(again.changes(), []);
     assert.equal((await readdir(cache)).filter((n) => n.endsWith('.jsonl')).length, 1);
   } finally {
@@ -85,12 +114,26 @@ test('size-only ignores mtimes; update skips newer destination files; ignore-exi
     await setTime(join(root, 'c.txt'), T0 - 999_000);
 
     const so = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', compare: 'size-only', dryRun: true, onEvent: so.onEvent });
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'size-only',
+      dryRun: true,
+      onEvent: so.onEvent,
+    });
     assert.deepEqual(so.changes(), ['upload c.txt (changed size)']);
 
     const up = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', update: true, dryRun: true, onEvent: up.onEvent });
-    assert.deepEqual(up.plan(), ['upload a.txt (newer)', 'skip b.txt (destination newer)', 'skip c.txt (destination newer)']);
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      update: true,
+      dryRun: true,
+      onEvent: up.onEvent,
+    });
+    assert.deepEqual(up.plan(), [
+      'upload a.txt (newer)',
+      'skip b.txt (destination newer)',
+      'skip c.txt (destination newer)',
+    ]);
 
     const def = recorder();
     await runSync(local(root), remote(client, bucketName), { mode: 'sync', dryRun: true, onEvent: def.onEvent });
@@ -98,7 +141,12 @@ test('size-only ignores mtimes; update skips newer destination files; ignore-exi
 
     await writeFile(join(root, 'd.txt'), 'new');
     const ie = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', ignoreExisting: true, dryRun: true, onEvent: ie.onEvent });
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      ignoreExisting: true,
+      dryRun: true,
+      onEvent: ie.onEvent,
+    });
     assert.deepEqual(ie.changes(), ['upload d.txt (new)']);
   } finally {
     await cleanup(root);
@@ -115,7 +163,12 @@ test('modify window: differences within it are equal', async () => {
     await runSync(local(root), remote(client, bucketName), { mode: 'sync', dryRun: true, onEvent: narrow.onEvent });
     assert.deepEqual(narrow.changes(), ['upload a.txt (newer)']);
     const wide = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', dryRun: true, modifyWindowMs: 2000, onEvent: wide.onEvent });
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      dryRun: true,
+      modifyWindowMs: 2000,
+      onEvent: wide.onEvent,
+    });
     assert.deepEqual(wide.changes(), []);
   } finally {
     await cleanup(root);
@@ -132,7 +185,11 @@ test('B2 → local with checksum compares the listing SHA-1 against local bytes'
     await writeFile(join(dst, 'b.txt'), 'BBBB');
     await setTime(join(dst, 'b.txt'), T0 + 1000);
     const rec = recorder();
-    const s = await runSync(remote(client, bucketName), local(dst), { mode: 'sync', compare: 'checksum', onEvent: rec.onEvent });
+    const s = await runSync(remote(client, bucketName), local(dst), {
+      mode: 'sync',
+      compare: 'checksum',
+      onEvent: rec.onEvent,
+    });
     assert.deepEqual(rec.plan(), ['skip a.txt (same checksum)', 'download b.txt (checksum differs)']);
     assert.equal(s.transferred.files, 1);
   } finally {
@@ -155,13 +212,26 @@ test('checksum: a large file re-uploaded because its checksum differs carries th
     await writeFile(join(root, 'big.bin'), now);
     await setTime(join(root, 'big.bin'), T0);
     for (const name of ['big.bin', 'other.bin']) {
-      const f = await client.startLargeFile({ bucketId, fileName: name, info: { src_last_modified_millis: String(T0), large_file_sha1: sha1Hex(old) } });
+      const f = await client.startLargeFile({
+        bucketId,
+        fileName: name,
+        info: { src_last_modified_millis: String(T0), large_file_sha1: sha1Hex(old) },
+      });
       const parts = [Buffer.from(old.slice(0, 1000)), Buffer.from(old.slice(1000))];
-      for (const [i, p] of parts.entries()) await client.uploadPart({ fileId: f.fileId!, partNumber: i + 1, body: p, contentLength: p.length });
-      await client.finishLargeFile(f.fileId!, parts.map((p) => sha1Hex(p)));
+      for (const [i, p] of parts.entries())
+        await client.uploadPart({ fileId: f.fileId!, partNumber: i + 1, body: p, contentLength: p.length });
+      await client.finishLargeFile(
+        f.fileId!,
+        parts.map((p) => sha1Hex(p)),
+      );
     }
     const rec = recorder();
-    await runSync(local(root), remote(client, bucketName), { mode: 'sync', compare: 'checksum', tuning, onEvent: rec.onEvent });
+    await runSync(local(root), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'checksum',
+      tuning,
+      onEvent: rec.onEvent,
+    });
     assert.deepEqual(rec.plan(), ['upload big.bin (checksum differs)', 'skip other.bin (same checksum)']);
     const after = await collectNames(bucketId);
     assert.equal(after['big.bin'].large_file_sha1, sha1Hex(now));

@@ -4,7 +4,13 @@ import { decide, type CompareOptions, type HashSources } from '../../src/sync/co
 import type { Entry } from '../../src/sync/types.js';
 
 const base: CompareOptions = { mode: 'sync', compare: 'size-mtime', modifyWindowMs: 1, transferAction: 'upload' };
-const e = (path: string, size: number, mtimeMs: number, extra: Partial<Entry> = {}): Entry => ({ path, size, mtimeMs, kind: 'file', ...extra });
+const e = (path: string, size: number, mtimeMs: number, extra: Partial<Entry> = {}): Entry => ({
+  path,
+  size,
+  mtimeMs,
+  kind: 'file',
+  ...extra,
+});
 
 async function d(src: Entry | undefined, dst: Entry | undefined, o: Partial<CompareOptions> = {}, h?: HashSources) {
   const r = await decide({ src, dst }, { ...base, ...o }, h);

@@ -70,7 +70,10 @@ test('a source directory that cannot be read is an error, and no deletion is don
   const src = await makeTree({ 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3' });
   // A directory whose absolute path exceeds PATH_MAX (4096 bytes): it is listed by its parent but
   // cannot be opened itself (ENAMETOOLONG) — an unreadable directory even for root.
-  const mk = spawnSync('bash', ['-c', `cd "${src}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done; echo hi > f.txt`]);
+  const mk = spawnSync('bash', [
+    '-c',
+    `cd "${src}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done; echo hi > f.txt`,
+  ]);
   if (mk.status !== 0) {
     spawnSync('rm', ['-rf', src]);
     return t.skip(`cannot build a tree deeper than PATH_MAX here: ${mk.stderr}`);
@@ -81,8 +84,14 @@ test('a source directory that cannot be read is an error, and no deletion is don
     for (const deleteMode of ['after', 'during'] as const) {
       const s = await runSync(local(src), remote(client, bucketName), { mode: 'sync', deleteMode, force: true });
       assert.equal(s.deleted, 0, deleteMode);
-      assert.ok(s.errors.some((e) => /^list source: cannot read directory: .*ENAMETOOLONG/.test(e.message)), JSON.stringify(s.errors));
-      assert.ok(s.errors.some((e) => /1 deletion\(s\) not done because 1 source item\(s\) could not be read/.test(e.message)), JSON.stringify(s.errors));
+      assert.ok(
+        s.errors.some((e) => /^list source: cannot read directory: .*ENAMETOOLONG/.test(e.message)),
+        JSON.stringify(s.errors),
+      );
+      assert.ok(
+        s.errors.some((e) => /1 deletion\(s\) not done because 1 source item\(s\) could not be read/.test(e.message)),
+        JSON.stringify(s.errors),
+      );
     }
     assert.deepEqual(Object.keys(await readBucket(client, bucketId)), ['k1.txt', 'k2.txt', 'k3.txt', 'old.txt']);
   } finally {

@@ -5,13 +5,29 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync, SafetyStopError, type SyncEvent } from '../../src/sync/index.js';
-import { cleanup, local, makeTree, newBucket, readBucket, readTree, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
+import {
+  cleanup,
+  local,
+  makeTree,
+  newBucket,
+  readBucket,
+  readTree,
+  recorder,
+  remote,
+  T0,
+  tempDir,
+  useEmulator,
+} from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
 useEmulator((e, c) => ((emu = e), (client = c)));
 
-const KEEP = { 'k1.txt': { content: '1', mtimeMs: T0 }, 'k2.txt': { content: '2', mtimeMs: T0 }, 'k3.txt': { content: '3', mtimeMs: T0 } };
+const KEEP = {
+  'k1.txt': { content: '1', mtimeMs: T0 },
+  'k2.txt': { content: '2', mtimeMs: T0 },
+  'k3.txt': { content: '3', mtimeMs: T0 },
+};
 const KEEP_CONTENT = { 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3' };
 
 /** A bucket holding b.txt plus KEEP, and a local tree with a.txt, c.txt plus KEEP. */
@@ -25,14 +41,20 @@ async function setup(tag: string) {
 }
 
 function doneOrder(events: SyncEvent[]): string[] {
-  return events.filter((e) => e.type === 'done').map((e) => (e.type === 'done' ? `${e.action.action} ${e.action.path}` : ''));
+  return events
+    .filter((e) => e.type === 'done')
+    .map((e) => (e.type === 'done' ? `${e.action.action} ${e.action.path}` : ''));
 }
 
 test('delete-after (default) deletes only after every transfer; delete-during deletes in plan order', async () => {
   const x = await setup('dafter');
   try {
     const rec = recorder();
-    const s = await runSync(local(x.root), remote(client, x.bucketName), { mode: 'sync', transfers: 1, onEvent: rec.onEvent });
+    const s = await runSync(local(x.root), remote(client, x.bucketName), {
+      mode: 'sync',
+      transfers: 1,
+      onEvent: rec.onEvent,
+    });
     assert.deepEqual(doneOrder(rec.events), ['upload a.txt', 'upload c.txt', 'delete b.txt']);
     assert.equal(s.deleted, 1);
     assert.deepEqual(await readBucket(client, x.bucketId), { 'a.txt': 'ay', 'c.txt': 'see', ...KEEP_CONTENT });
@@ -42,7 +64,12 @@ test('delete-after (default) deletes only after every transfer; delete-during de
   const y = await setup('dduring');
   try {
     const rec = recorder();
-    await runSync(local(y.root), remote(client, y.bucketName), { mode: 'sync', transfers: 1, deleteMode: 'during', onEvent: rec.onEvent });
+    await runSync(local(y.root), remote(client, y.bucketName), {
+      mode: 'sync',
+      transfers: 1,
+      deleteMode: 'during',
+      onEvent: rec.onEvent,
+    });
     assert.deepEqual(doneOrder(rec.events), ['upload a.txt', 'delete b.txt', 'upload c.txt']);
   } finally {
     await cleanup(y.root);
@@ -52,9 +79,20 @@ test('delete-after (default) deletes only after every transfer; delete-during de
 test('a failed transfer stops delete-after deletions, is reported per item, and the run goes on', async () => {
   const x = await setup('dfail');
   try {
-    emu.controls.injectFault({ call: 'b2_upload_file', kind: 'error', status: 400, code: 'bad_request', message: 'injected', count: 1 });
+    emu.controls.injectFault({
+      call: 'b2_upload_file',
+      kind: 'error',
+      status: 400,
+      code: 'bad_request',
+      message: 'injected',
+      count: 1,
+    });
     const rec = recorder();
-    const s = await runSync(local(x.root), remote(client, x.bucketName), { mode: 'sync', transfers: 1, onEvent: rec.onEvent });
+    const s = await runSync(local(x.root), remote(client, x.bucketName), {
+      mode: 'sync',
+      transfers: 1,
+      onEvent: rec.onEvent,
+    });
     emu.controls.clearFaults();
     assert.equal(s.transferred.files, 1, 'the other upload still happened');
     assert.equal(s.deleted, 0);
@@ -89,7 +127,7 @@ test('hard delete removes every version of the name; a normal delete only hides 
 });
 
 test('max-delete stops deleting beyond N and reports the rest as an error', async () => {
-  const seed = await makeTree({ 'd1': '1', 'd2': '2', 'd3': '3', ...KEEP, 'k4.txt': '4' });
+  const seed = await makeTree({ d1: '1', d2: '2', d3: '3', ...KEEP, 'k4.txt': '4' });
   const { bucketName, bucketId } = await newBucket(client, 'dmax');
   try {
     await runSync(local(seed), remote(client, bucketName), { mode: 'sync' });
@@ -118,15 +156,25 @@ test('safety stop: an empty or missing source, or deleting more than half, is re
       assert.match(e.message, /--force/);
       return true;
     });
-    await assert.rejects(runSync(local(join(empty, 'gone')), remote(client, bucketName), { mode: 'sync' }), /is missing.*--force/);
-    await assert.rejects(runSync(local(empty), remote(client, bucketName), { mode: 'sync', dryRun: true }), SafetyStopError, 'a dry run refuses too');
+    await assert.rejects(
+      runSync(local(join(empty, 'gone')), remote(client, bucketName), { mode: 'sync' }),
+      /is missing.*--force/,
+    );
+    await assert.rejects(
+      runSync(local(empty), remote(client, bucketName), { mode: 'sync', dryRun: true }),
+      SafetyStopError,
+      'a dry run refuses too',
+    );
     assert.equal(emu.controls.counters().calls['b2_hide_file'] ?? 0, 0, 'nothing was deleted');
 
     // 3 of 4 would go: more than half.
     await unlink(join(seed, 'k1.txt'));
     await unlink(join(seed, 'k2.txt'));
     await unlink(join(seed, 'k3.txt'));
-    await assert.rejects(runSync(local(seed), remote(client, bucketName), { mode: 'sync' }), /3 of the 4 files .*more than half/);
+    await assert.rejects(
+      runSync(local(seed), remote(client, bucketName), { mode: 'sync' }),
+      /3 of the 4 files .*more than half/,
+    );
     assert.equal(Object.keys(await readBucket(client, bucketId)).length, 4);
     // Copy mode never deletes, so there is nothing to stop.
     await runSync(local(empty), remote(client, bucketName), { mode: 'copy' });
@@ -162,14 +210,27 @@ test('local destination: deleted files leave no empty directories behind', async
 
 test('B2 → local: a file that became a folder and a folder that became a file are replaced, in either delete mode', async () => {
   for (const deleteMode of ['after', 'during'] as const) {
-    const dst = await makeTree({ 'a': 'old file a', 'b/y': 'old y', 'b/z/w': 'old w', 'c': 'c', 'd': 'd', 'e': 'e', 'f': 'f' });
-    const src = await makeTree({ 'a/x': 'new x', 'a-1': 'between', 'b': 'new file b', 'c': 'c', 'd': 'd', 'e': 'e', 'f': 'f' });
+    const dst = await makeTree({ a: 'old file a', 'b/y': 'old y', 'b/z/w': 'old w', c: 'c', d: 'd', e: 'e', f: 'f' });
+    const src = await makeTree({ 'a/x': 'new x', 'a-1': 'between', b: 'new file b', c: 'c', d: 'd', e: 'e', f: 'f' });
     const { bucketName } = await newBucket(client, `tc${deleteMode}`);
     try {
       await runSync(local(src), remote(client, bucketName), { mode: 'sync' });
-      const s = await runSync(remote(client, bucketName), local(dst), { mode: 'sync', deleteMode, force: true, transfers: 4 });
+      const s = await runSync(remote(client, bucketName), local(dst), {
+        mode: 'sync',
+        deleteMode,
+        force: true,
+        transfers: 4,
+      });
       assert.deepEqual(s.errors, [], deleteMode);
-      assert.deepEqual(await readTree(dst), { 'a-1': 'between', 'a/x': 'new x', b: 'new file b', c: 'c', d: 'd', e: 'e', f: 'f' });
+      assert.deepEqual(await readTree(dst), {
+        'a-1': 'between',
+        'a/x': 'new x',
+        b: 'new file b',
+        c: 'c',
+        d: 'd',
+        e: 'e',
+        f: 'f',
+      });
       assert.equal(s.deleted, 3);
     } finally {
       await cleanup(src, dst);

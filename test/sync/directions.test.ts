@@ -5,13 +5,34 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
-import { calls, cleanup, local, makeClient, makeTree, newBucket, readBucket, readTree, recorder, remote, T0, tempDir, useEmulator } from './fixture.js';
+import {
+  calls,
+  cleanup,
+  local,
+  makeClient,
+  makeTree,
+  newBucket,
+  readBucket,
+  readTree,
+  recorder,
+  remote,
+  T0,
+  tempDir,
+  useEmulator,
+} from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
 useEmulator((e, c) => ((emu = e), (client = c)));
 
-const FILES = { 'a.txt': 'alpha', 'dir/b.txt': 'bravo', 'dir/sub/c.txt': 'charlie', 'a-b': 'dash', 'a/b': 'slash', 'empty.bin': '' };
+const FILES = {
+  'a.txt': 'alpha',
+  'dir/b.txt': 'bravo',
+  'dir/sub/c.txt': 'charlie',
+  'a-b': 'dash',
+  'a/b': 'slash',
+  'empty.bin': '',
+};
 
 test('local → B2 uploads every file with src_last_modified_millis; a re-run lists once and transfers nothing', async () => {
   const root = await makeTree(FILES);
@@ -29,13 +50,20 @@ test('local → B2 uploads every file with src_last_modified_millis; a re-run li
 
     emu.controls.resetCounters();
     const rec = recorder();
-    const s2 = await runSync(local(root), remote(client, bucketName, 'backup/'), { mode: 'sync', onEvent: rec.onEvent });
+    const s2 = await runSync(local(root), remote(client, bucketName, 'backup/'), {
+      mode: 'sync',
+      onEvent: rec.onEvent,
+    });
     assert.equal(s2.transferred.files, 0);
     assert.equal(s2.checked, 6);
     assert.equal(s2.skipped, 6);
     assert.deepEqual(rec.changes(), []);
     assert.equal(calls(emu, 'b2_list_file_names'), 1, 'one list call for < 10,000 files');
-    assert.equal(calls(emu, 'b2_upload_file') + calls(emu, 'b2_get_file_info') + calls(emu, 'b2_download_file_by_id'), 0, 'no per-file calls');
+    assert.equal(
+      calls(emu, 'b2_upload_file') + calls(emu, 'b2_get_file_info') + calls(emu, 'b2_download_file_by_id'),
+      0,
+      'no per-file calls',
+    );
   } finally {
     await cleanup(root);
   }
@@ -52,7 +80,12 @@ test('local → B2 after edits: changed size, newer, new and extra on destinatio
     await unlink(join(root, 'dir/sub/c.txt'));
     const rec = recorder();
     const s = await runSync(local(root), remote(client, bucketName), { mode: 'sync', onEvent: rec.onEvent });
-    assert.deepEqual(rec.changes(), ['upload a.txt (changed size)', 'upload dir/b.txt (newer)', 'delete dir/sub/c.txt (extra on destination)', 'upload new.txt (new)']);
+    assert.deepEqual(rec.changes(), [
+      'upload a.txt (changed size)',
+      'upload dir/b.txt (newer)',
+      'delete dir/sub/c.txt (extra on destination)',
+      'upload new.txt (new)',
+    ]);
     assert.equal(s.transferred.files, 3);
     assert.equal(s.deleted, 1);
     const want = await readTree(root);
@@ -84,7 +117,10 @@ test('B2 → local downloads every file and sets its mtime; a re-run transfers n
 
     await writeFile(join(dst, 'out', 'extra.txt'), 'x');
     const rec = recorder();
-    const s3 = await runSync(remote(client, bucketName, 'p'), local(join(dst, 'out')), { mode: 'sync', onEvent: rec.onEvent });
+    const s3 = await runSync(remote(client, bucketName, 'p'), local(join(dst, 'out')), {
+      mode: 'sync',
+      onEvent: rec.onEvent,
+    });
     assert.deepEqual(rec.changes(), ['delete extra.txt (extra on destination)']);
     assert.equal(s3.deleted, 1);
     assert.deepEqual(await readTree(join(dst, 'out')), FILES);
@@ -127,9 +163,16 @@ test('copy never deletes; local → local and overlapping B2 paths are refused',
     assert.equal(s.deleted, 0);
     assert.deepEqual(Object.keys(await readBucket(client, bucketId)).sort(), ['keep.txt', 'x.txt']);
     await assert.rejects(runSync(local(src), local(src + '-2'), { mode: 'sync' }), /local to local/);
-    await assert.rejects(runSync(remote(client, bucketName, 'a'), remote(client, bucketName, 'a/b'), { mode: 'sync' }), /overlap/);
-    await assert.rejects(runSync(local(src + '-missing'), remote(client, bucketName), { mode: 'copy' }), { name: 'NotFoundError' });
-    await assert.rejects(runSync(local(src), remote(client, 'no-such-bucket-zz'), { mode: 'copy' }), { name: 'NotFoundError' });
+    await assert.rejects(
+      runSync(remote(client, bucketName, 'a'), remote(client, bucketName, 'a/b'), { mode: 'sync' }),
+      /overlap/,
+    );
+    await assert.rejects(runSync(local(src + '-missing'), remote(client, bucketName), { mode: 'copy' }), {
+      name: 'NotFoundError',
+    });
+    await assert.rejects(runSync(local(src), remote(client, 'no-such-bucket-zz'), { mode: 'copy' }), {
+      name: 'NotFoundError',
+    });
   } finally {
     await cleanup(src);
   }

@@ -6,7 +6,19 @@ import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { isAbortError } from '../../src/core/errors.js';
 import { runSync } from '../../src/sync/index.js';
-import { calls, cleanup, local, makeTree, newBucket, readBucket, readTree, recorder, remote, tempDir, useEmulator } from './fixture.js';
+import {
+  calls,
+  cleanup,
+  local,
+  makeTree,
+  newBucket,
+  readBucket,
+  readTree,
+  recorder,
+  remote,
+  tempDir,
+  useEmulator,
+} from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
@@ -30,7 +42,11 @@ test('a dry run plans exactly what the real run then does, and changes nothing',
     emu.controls.resetCounters();
     const before = await readBucket(client, bucketId);
     const dry = recorder();
-    const d = await runSync(local(src), remote(client, bucketName), { mode: 'sync', dryRun: true, onEvent: dry.onEvent });
+    const d = await runSync(local(src), remote(client, bucketName), {
+      mode: 'sync',
+      dryRun: true,
+      onEvent: dry.onEvent,
+    });
     assert.deepEqual(await readBucket(client, bucketId), before, 'dry run changed nothing');
     assert.equal(calls(emu, 'b2_upload_file') + calls(emu, 'b2_hide_file'), 0);
     assert.equal(d.transferred.files, 0);
@@ -41,7 +57,11 @@ test('a dry run plans exactly what the real run then does, and changes nothing',
       { action: 'delete', path: 'extra.txt', reason: 'extra on destination', size: 1 },
     ]);
     const real = recorder();
-    const r = await runSync(local(src), remote(client, bucketName), { mode: 'sync', keepPlan: true, onEvent: real.onEvent });
+    const r = await runSync(local(src), remote(client, bucketName), {
+      mode: 'sync',
+      keepPlan: true,
+      onEvent: real.onEvent,
+    });
     assert.deepEqual(r.plan, d.plan);
     assert.deepEqual(real.plan(), dry.plan());
     assert.equal(r.transferred.files + r.deleted, d.plan!.length);
@@ -56,9 +76,17 @@ test('dry run and real run agree in checksum mode too', async () => {
   const { bucketName } = await newBucket(client, 'drysum');
   try {
     await runSync(local(src), remote(client, bucketName), { mode: 'sync' });
-    await writeFile(join(src, 'd0/c-000.txt'), 'X'.repeat(('c 0 '.repeat(20)).length));
-    const d = await runSync(local(src), remote(client, bucketName), { mode: 'sync', compare: 'checksum', dryRun: true });
-    const r = await runSync(local(src), remote(client, bucketName), { mode: 'sync', compare: 'checksum', keepPlan: true });
+    await writeFile(join(src, 'd0/c-000.txt'), 'X'.repeat('c 0 '.repeat(20).length));
+    const d = await runSync(local(src), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'checksum',
+      dryRun: true,
+    });
+    const r = await runSync(local(src), remote(client, bucketName), {
+      mode: 'sync',
+      compare: 'checksum',
+      keepPlan: true,
+    });
     assert.deepEqual(r.plan, d.plan);
     assert.deepEqual(d.plan, [{ action: 'upload', path: 'd0/c-000.txt', reason: 'checksum differs', size: 80 }]);
   } finally {
@@ -117,16 +145,15 @@ test('a download sync aborted mid-way leaves no partial files under their names;
       (e) => isAbortError(e),
     );
     const got = await readTree(dst);
-    for (const [p, c] of Object.entries(got)) if (!p.endsWith('.b2sync-tmp')) assert.equal(c, files[p], `${p} is whole`);
+    for (const [p, c] of Object.entries(got))
+      if (!p.endsWith('.b2sync-tmp')) assert.equal(c, files[p], `${p} is whole`);
     const s = await runSync(remote(client, bucketName), local(dst), { mode: 'sync' });
     assert.deepEqual(s.errors, []);
     const final = await readTree(dst);
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(final).filter(([p]) => !p.endsWith('.b2sync-tmp'))),
-      files,
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(final).filter(([p]) => !p.endsWith('.b2sync-tmp'))), files);
     const temps = [];
-    for (const d of await readdir(dst)) for (const f of await readdir(join(dst, d))) if (f.endsWith('.b2sync-tmp')) temps.push(f);
+    for (const d of await readdir(dst))
+      for (const f of await readdir(join(dst, d))) if (f.endsWith('.b2sync-tmp')) temps.push(f);
     assert.deepEqual(temps, [], 'no temp files left after the completing run');
   } finally {
     await cleanup(src, dst);

@@ -57,7 +57,10 @@ export const T0 = 1_700_000_000_000;
 export const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /** Write files ({path: content}); each gets mtime T0 + index seconds unless given. */
-export async function makeTree(files: Record<string, string | { content: string; mtimeMs?: number }>, root?: string): Promise<string> {
+export async function makeTree(
+  files: Record<string, string | { content: string; mtimeMs?: number }>,
+  root?: string,
+): Promise<string> {
   const dir = root ?? (await mkdtemp(join(SCRATCH, 'b2sync-sync-')));
   let i = 0;
   for (const [p, v] of Object.entries(files)) {
@@ -115,7 +118,10 @@ export function recorder() {
   return {
     events,
     onEvent: (e: SyncEvent) => events.push(e),
-    plan: () => events.filter((e) => e.type === 'plan').map((e) => (e.type === 'plan' ? `${e.action.action} ${e.action.path} (${e.action.reason})` : '')),
+    plan: () =>
+      events
+        .filter((e) => e.type === 'plan')
+        .map((e) => (e.type === 'plan' ? `${e.action.action} ${e.action.path} (${e.action.reason})` : '')),
     changes: () =>
       events
         .filter((e) => e.type === 'plan' && e.action.action !== 'skip')

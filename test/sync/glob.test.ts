@@ -4,7 +4,12 @@ import { compileGlob } from '../../src/sync/glob.js';
 import { Filter, buildFilterRules, parseFilterLines } from '../../src/sync/filter-rules.js';
 
 function m(pattern: string, path: string): boolean {
-  return new Filter({ rules: [{ include: true, pattern }, { include: false, pattern: '**' }] }).pathIncluded(path);
+  return new Filter({
+    rules: [
+      { include: true, pattern },
+      { include: false, pattern: '**' },
+    ],
+  }).pathIncluded(path);
 }
 
 test('* matches within one segment and never crosses /', () => {
@@ -82,7 +87,12 @@ test('bad globs are rejected', () => {
 });
 
 test('first matching rule wins; no match means included', () => {
-  const f = new Filter({ rules: [{ include: false, pattern: 'secret/**' }, { include: true, pattern: '*.txt' }] });
+  const f = new Filter({
+    rules: [
+      { include: false, pattern: 'secret/**' },
+      { include: true, pattern: '*.txt' },
+    ],
+  });
   assert.ok(!f.pathIncluded('secret/a.txt'));
   assert.ok(f.pathIncluded('a.txt'));
   assert.ok(f.pathIncluded('a.bin'), 'no rule matched: included');

@@ -92,7 +92,11 @@ test('symlinks are skipped with a warning unless copyLinks; loops are cut', asyn
     assert.equal(warnings.filter((w) => /symlink skipped/.test(w)).length, 3);
     const w2: string[] = [];
     const followed = await paths(root, { copyLinks: true, onWarning: (i, m) => w2.push(`${i}: ${m}`) });
-    assert.deepEqual(followed, ['g.txt', 'h.txt', 'link/f.txt', 'real/f.txt'], 'link/loop and real/loop point at an ancestor');
+    assert.deepEqual(
+      followed,
+      ['g.txt', 'h.txt', 'link/f.txt', 'real/f.txt'],
+      'link/loop and real/loop point at an ancestor',
+    );
     assert.ok(w2.some((w) => /loop/.test(w)));
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -103,7 +107,12 @@ test('empty directories yield .bzEmpty markers only when asked; a missing root y
   const root = await tree(['a/x'], ['e1', 'a/e2', 'a/e2/../e3']);
   try {
     assert.deepEqual(await paths(root), ['a/x']);
-    assert.deepEqual(await paths(root, { emptyDirMarkers: true }), ['a/e2/.bzEmpty', 'a/e3/.bzEmpty', 'a/x', 'e1/.bzEmpty']);
+    assert.deepEqual(await paths(root, { emptyDirMarkers: true }), [
+      'a/e2/.bzEmpty',
+      'a/e3/.bzEmpty',
+      'a/x',
+      'e1/.bzEmpty',
+    ]);
     assert.deepEqual(await paths(join(root, 'nope')), []);
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -131,7 +140,10 @@ test('an unreadable directory is reported and gets no empty-directory marker', a
   const root = await tree(['a.txt']);
   // Deeper than PATH_MAX: listed by its parent, but cannot be opened itself (ENAMETOOLONG), even for root.
   const { spawnSync } = await import('node:child_process');
-  const mk = spawnSync('bash', ['-c', `cd "${root}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done`]);
+  const mk = spawnSync('bash', [
+    '-c',
+    `cd "${root}" && mkdir deep && cd deep && for i in $(seq 18); do d=$(printf 'x%.0s' $(seq 240))$i; mkdir "$d" && cd "$d" || exit 1; done`,
+  ]);
   try {
     if (mk.status !== 0) return t.skip(`cannot build a tree deeper than PATH_MAX here: ${mk.stderr}`);
     const errors: string[] = [];

@@ -62,7 +62,9 @@ function sampler() {
     },
     report(label: string) {
       const growth = (heap - base.heapUsed) / 1e6;
-      console.log(`${label}: retained heap peak ${(heap / 1e6).toFixed(0)} MB (+${growth.toFixed(1)} MB over the start), peak RSS ${(rss / 1e6).toFixed(0)} MB`);
+      console.log(
+        `${label}: retained heap peak ${(heap / 1e6).toFixed(0)} MB (+${growth.toFixed(1)} MB over the start), peak RSS ${(rss / 1e6).toFixed(0)} MB`,
+      );
       return growth;
     },
   };
@@ -93,7 +95,13 @@ test('a no-op march of 50,000 local files against an equal listing compares ever
   // The destination listing: the same names and sizes, generated in B2 order (compared by size).
   async function* listing(): AsyncGenerator<Entry> {
     for (let d = 0; d < DIRS; d++)
-      for (let i = 0; i < PER_DIR; i++) yield { path: `dir${String(d).padStart(3, '0')}/file-${String(i).padStart(4, '0')}.txt`, size: 0, mtimeMs: 0, kind: 'file' };
+      for (let i = 0; i < PER_DIR; i++)
+        yield {
+          path: `dir${String(d).padStart(3, '0')}/file-${String(i).padStart(4, '0')}.txt`,
+          size: 0,
+          mtimeMs: 0,
+          kind: 'file',
+        };
   }
   const m = sampler();
   let skips = 0;
@@ -112,7 +120,10 @@ test('the plan spool moves to disk past its memory limit and reads back in order
   const spool = new PlanSpool(1000);
   const m = sampler();
   for (let i = 0; i < N; i++) {
-    await spool.push({ action: { action: 'upload', path: `p/${String(i).padStart(6, '0')}`, reason: 'new', size: i }, src: { path: `p/${i}`, size: i, mtimeMs: i, kind: 'file', localPath: `/x/p/${i}` } });
+    await spool.push({
+      action: { action: 'upload', path: `p/${String(i).padStart(6, '0')}`, reason: 'new', size: i },
+      src: { path: `p/${i}`, size: i, mtimeMs: i, kind: 'file', localPath: `/x/p/${i}` },
+    });
     if (i % 10_000 === 0) m.sample();
   }
   await spool.seal();

@@ -6,7 +6,18 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { buildFilterRules, runSync } from '../../src/sync/index.js';
-import { cleanup, local, makeTree, newBucket, readBucket, readTree, recorder, remote, tempDir, useEmulator } from './fixture.js';
+import {
+  cleanup,
+  local,
+  makeTree,
+  newBucket,
+  readBucket,
+  readTree,
+  recorder,
+  remote,
+  tempDir,
+  useEmulator,
+} from './fixture.js';
 
 let emu: RunningEmulator;
 let client: B2Client;
@@ -82,7 +93,11 @@ test('empty folders: created as .bzEmpty with createEmptySrcDirs, recreated loca
     assert.deepEqual(await readdir(join(dst, 'empty', 'inner')), []);
     assert.deepEqual(await readTree(dst), { 'full/f.txt': 'f' });
     const again = recorder();
-    await runSync(remote(client, bucketName), local(dst), { mode: 'sync', createEmptySrcDirs: true, onEvent: again.onEvent });
+    await runSync(remote(client, bucketName), local(dst), {
+      mode: 'sync',
+      createEmptySrcDirs: true,
+      onEvent: again.onEvent,
+    });
     assert.deepEqual(again.changes(), []);
   } finally {
     await cleanup(src, dst);
@@ -90,7 +105,13 @@ test('empty folders: created as .bzEmpty with createEmptySrcDirs, recreated loca
 });
 
 test('filters: include/exclude globs and size bounds apply to both sides; excluded destination files are kept', async () => {
-  const src = await makeTree({ 'a.jpg': 'jpeg', 'b.txt': 'text', 'sub/c.jpg': 'jpeg2', 'sub/big.jpg': 'x'.repeat(100), 'cache/d.jpg': 'jpeg3' });
+  const src = await makeTree({
+    'a.jpg': 'jpeg',
+    'b.txt': 'text',
+    'sub/c.jpg': 'jpeg2',
+    'sub/big.jpg': 'x'.repeat(100),
+    'cache/d.jpg': 'jpeg3',
+  });
   const { bucketName, bucketId } = await newBucket(client, 'filt');
   try {
     const filters = buildFilterRules({ exclude: ['cache/'], include: ['*.jpg'], maxSize: '50' });
@@ -102,7 +123,12 @@ test('filters: include/exclude globs and size bounds apply to both sides; exclud
     await unlink(join(src, 'a.jpg'));
     await writeFile(join(src, 'sub', 'e.jpg'), 'new');
     const rec2 = recorder();
-    await runSync(local(src), remote(client, bucketName), { mode: 'sync', filters, force: true, onEvent: rec2.onEvent });
+    await runSync(local(src), remote(client, bucketName), {
+      mode: 'sync',
+      filters,
+      force: true,
+      onEvent: rec2.onEvent,
+    });
     assert.deepEqual(rec2.changes(), ['delete a.jpg (extra on destination)', 'upload sub/e.jpg (new)']);
     assert.deepEqual(Object.keys(await readBucket(client, bucketId)), ['remote-only.txt', 'sub/c.jpg', 'sub/e.jpg']);
   } finally {
@@ -120,7 +146,10 @@ test('a filter-from file and age bounds select files', async () => {
   });
   const { bucketName } = await newBucket(client, 'ffrom');
   try {
-    const filters = buildFilterRules({ filterFromText: ['# rules\n- /tmp/**\n+ logs/**\n+ keep/**\n- **\n'], maxAge: '7d' });
+    const filters = buildFilterRules({
+      filterFromText: ['# rules\n- /tmp/**\n+ logs/**\n+ keep/**\n- **\n'],
+      maxAge: '7d',
+    });
     const rec = recorder();
     await runSync(local(src), remote(client, bucketName), { mode: 'sync', filters, onEvent: rec.onEvent });
     assert.deepEqual(rec.changes(), ['upload keep/x.bin (new)', 'upload logs/new.log (new)']);

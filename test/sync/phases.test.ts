@@ -28,7 +28,10 @@ test('safetyStop: refuses an empty or missing source and more than half of DST d
   const r = runWith({});
   r.counts.dst.n = 10;
   r.deletions = 10;
-  assert.throws(() => safetyStop(r), (e: unknown) => e instanceof SafetyStopError && /is empty/.test(e.message));
+  assert.throws(
+    () => safetyStop(r),
+    (e: unknown) => e instanceof SafetyStopError && /is empty/.test(e.message),
+  );
   r.counts.src.n = 4;
   r.deletions = 6;
   assert.throws(() => safetyStop(r), /6 of the 10 files.*more than half/);

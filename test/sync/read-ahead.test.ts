@@ -21,7 +21,10 @@ test('readAhead yields every item in order and never buffers more than max', asy
     out.push(v);
     if (v % 7 === 0) await new Promise((r) => setImmediate(r));
   }
-  assert.deepEqual(out, Array.from({ length: 5000 }, (_, i) => i));
+  assert.deepEqual(
+    out,
+    Array.from({ length: 5000 }, (_, i) => i),
+  );
   assert.ok(maxLead <= 52, `lead ${maxLead}`);
   assert.ok(maxLead > 10, 'it did read ahead');
 });
@@ -69,7 +72,10 @@ test('orderedMap keeps input order with calls overlapping, and rethrows a failur
     return i * 2;
   }))
     out.push(v);
-  assert.deepEqual(out, Array.from({ length: 20 }, (_, i) => i * 2));
+  assert.deepEqual(
+    out,
+    Array.from({ length: 20 }, (_, i) => i * 2),
+  );
   assert.equal(peak, 4);
   const got: number[] = [];
   await assert.rejects(

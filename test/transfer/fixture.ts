@@ -9,7 +9,9 @@ import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/api.js
 export const MIN_PART = 1000;
 
 export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const mod = (await import('../../src/emulator/index.js')) as { startEmulator(o: EmulatorOptions): Promise<RunningEmulator> };
+  const mod = (await import('../../src/emulator/index.js')) as {
+    startEmulator(o: EmulatorOptions): Promise<RunningEmulator>;
+  };
   return mod.startEmulator({ port: 0, minPartSize: MIN_PART, recommendedPartSize: 2000, ...opts });
 }
 
@@ -62,7 +64,10 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** A client whose download calls are recorded (range asked for), passing everything to the real one. */
-export function spyDownloads(client: B2Api): { client: B2Api; ranges: ({ start: number; end?: number } | undefined)[] } {
+export function spyDownloads(client: B2Api): {
+  client: B2Api;
+  ranges: ({ start: number; end?: number } | undefined)[];
+} {
   const ranges: ({ start: number; end?: number } | undefined)[] = [];
   const spy = new Proxy(client, {
     get(target, prop, receiver) {

@@ -22,12 +22,26 @@ let client: B2Client;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
 before(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', new URL('./emulator-child.ts', import.meta.url).pathname, JSON.stringify({ minPartSize: 5_000_000, recommendedPartSize: 5_000_000 })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('./emulator-child.ts', import.meta.url).pathname,
+      JSON.stringify({ minPartSize: 5_000_000, recommendedPartSize: 5_000_000 }),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   const info = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  client = new B2Client({ applicationKeyId: info.keyId, applicationKey: info.applicationKey, endpoint: info.url, retry: { baseDelayMs: 5, maxDelayMs: 50 } });
+  client = new B2Client({
+    applicationKeyId: info.keyId,
+    applicationKey: info.applicationKey,
+    endpoint: info.url,
+    retry: { baseDelayMs: 5, maxDelayMs: 50 },
+  });
   tmp = await tempDir();
 });
 
@@ -72,7 +86,13 @@ async function sha1File(path: string): Promise<string> {
 
 test('a 64 MB upload in 5 MB parts and its download keep RSS growth far below the file size', async (t) => {
   const bucket = await makeBucket(client, 'mem');
-  const tuning = { largeFileCutoff: 10 * MB, partSize: 5 * MB, partConcurrency: 4, downloadParallelCutoff: 8 * MB, downloadStreams: 4 };
+  const tuning = {
+    largeFileCutoff: 10 * MB,
+    partSize: 5 * MB,
+    partConcurrency: 4,
+    downloadParallelCutoff: 8 * MB,
+    downloadStreams: 4,
+  };
   // Warm up (JIT, connection pool, allocator) with a smaller file, so the measurement sees steady state.
   const warm = join(tmp.dir, 'warm');
   await writeRandom(warm, 16);
@@ -93,7 +113,9 @@ test('a 64 MB upload in 5 MB parts and its download keep RSS growth far below th
   const downGrowth = down.stop();
   assert.equal(await sha1File(out), want);
 
-  t.diagnostic(`RSS growth: upload ${(upGrowth / MB).toFixed(1)} MiB, parallel download ${(downGrowth / MB).toFixed(1)} MiB (file 64 MiB)`);
+  t.diagnostic(
+    `RSS growth: upload ${(upGrowth / MB).toFixed(1)} MiB, parallel download ${(downGrowth / MB).toFixed(1)} MiB (file 64 MiB)`,
+  );
   assert.ok(upGrowth < 48 * MB, `upload grew RSS by ${(upGrowth / MB).toFixed(1)} MiB`);
   assert.ok(downGrowth < 48 * MB, `download grew RSS by ${(downGrowth / MB).toFixed(1)} MiB`);
 });

@@ -26,19 +26,28 @@ test('a requested part size below the minimum is raised to the minimum', () => {
 });
 
 test('a requested part size above 5 GB is lowered to 5 GB', () => {
-  assert.equal(choosePartSize({ fileSize: 50_000 * MB, recommended: 100 * MB, minimum: 5 * MB, requested: 8_000 * MB }), LIMITS.maxPartBytes);
+  assert.equal(
+    choosePartSize({ fileSize: 50_000 * MB, recommended: 100 * MB, minimum: 5 * MB, requested: 8_000 * MB }),
+    LIMITS.maxPartBytes,
+  );
 });
 
 test('10 TB fits (1 GB parts) and one byte more is refused with a LimitError naming the limit', () => {
   assert.equal(choosePartSize({ fileSize: LIMITS.maxFileBytes, recommended: 100 * MB, minimum: 5 * MB }), 1000 * MB);
-  assert.throws(() => choosePartSize({ fileSize: LIMITS.maxFileBytes + 1, recommended: 100 * MB, minimum: 5 * MB }), (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message));
+  assert.throws(
+    () => choosePartSize({ fileSize: LIMITS.maxFileBytes + 1, recommended: 100 * MB, minimum: 5 * MB }),
+    (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message),
+  );
 });
 
 test('part ranges cover the file exactly, last part shorter', () => {
   const parts = [...partRanges(10_500, 2000)];
   assert.equal(parts.length, 6);
   assert.deepEqual(parts[5], { partNumber: 6, start: 10_000, length: 500 });
-  assert.equal(parts.reduce((n, p) => n + p.length, 0), 10_500);
+  assert.equal(
+    parts.reduce((n, p) => n + p.length, 0),
+    10_500,
+  );
   parts.forEach((p, i) => assert.equal(p.start, i * 2000));
 });
 

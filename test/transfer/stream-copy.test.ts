@@ -47,7 +47,12 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
 
   test('a stream that ends below the cutoff goes up as one simple upload', async () => {
     const bytes = data(7000);
-    const fv = await uploadStream(client, { bucketId: bucket.bucketId, fileName: 'stdin-small', stream: pipeLike(bytes), tuning });
+    const fv = await uploadStream(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'stdin-small',
+      stream: pipeLike(bytes),
+      tuning,
+    });
     assert.equal(calls(emu, 'b2_upload_file'), 1);
     assert.equal(calls(emu, 'b2_start_large_file'), 0);
     assert.equal(fv.contentSha1, createHash('sha1').update(bytes).digest('hex'));
@@ -58,7 +63,11 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
     const bytes = data(21_001);
     let maxParts = 0;
     const fv = await uploadStream(client, {
-      bucketId: bucket.bucketId, fileName: 'stdin-large', stream: pipeLike(bytes), tuning, onProgress: (p) => (maxParts = Math.max(maxParts, p.partsDone ?? 0)),
+      bucketId: bucket.bucketId,
+      fileName: 'stdin-large',
+      stream: pipeLike(bytes),
+      tuning,
+      onProgress: (p) => (maxParts = Math.max(maxParts, p.partsDone ?? 0)),
     });
     assert.equal(calls(emu, 'b2_upload_file'), 0);
     assert.equal(calls(emu, 'b2_upload_part'), 11);
@@ -77,7 +86,10 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
         throw new Error('pipe broke');
       })(),
     );
-    await assert.rejects(uploadStream(client, { bucketId: bucket.bucketId, fileName: 'stdin-broken', stream: broken, tuning }), /pipe broke/);
+    await assert.rejects(
+      uploadStream(client, { bucketId: bucket.bucketId, fileName: 'stdin-broken', stream: broken, tuning }),
+      /pipe broke/,
+    );
     assert.equal(calls(emu, 'b2_start_large_file'), 1, 'the large path was taken');
     assert.equal(calls(emu, 'b2_cancel_large_file'), 1);
     assert.deepEqual(await collect(client.listUnfinishedLargeFiles(bucket.bucketId)), []);
@@ -88,7 +100,11 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
     const ac = new AbortController();
     await assert.rejects(
       uploadStream(client, {
-        bucketId: bucket.bucketId, fileName: 'stdin-aborted', stream: pipeLike(bytes), signal: ac.signal, tuning: { ...tuning, partConcurrency: 1 },
+        bucketId: bucket.bucketId,
+        fileName: 'stdin-aborted',
+        stream: pipeLike(bytes),
+        signal: ac.signal,
+        tuning: { ...tuning, partConcurrency: 1 },
         onProgress: (p) => {
           if ((p.partsDone ?? 0) >= 2) ac.abort();
         },
@@ -102,8 +118,20 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
 
   test('a copy below the large-copy cutoff is one b2_copy_file, across buckets', async () => {
     const bytes = data(5000);
-    const src = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'src-small', body: bytes, contentLength: bytes.length, info: { k: 'v' } });
-    const fv = await copyFile(client, { sourceFileId: src.fileId!, sourceSize: 5000, destinationBucketId: other.bucketId, fileName: 'copied-small', tuning: { largeCopyCutoff: 8000 } });
+    const src = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'src-small',
+      body: bytes,
+      contentLength: bytes.length,
+      info: { k: 'v' },
+    });
+    const fv = await copyFile(client, {
+      sourceFileId: src.fileId!,
+      sourceSize: 5000,
+      destinationBucketId: other.bucketId,
+      fileName: 'copied-small',
+      tuning: { largeCopyCutoff: 8000 },
+    });
     assert.equal(calls(emu, 'b2_copy_file'), 1);
     assert.equal(fv.bucketId, other.bucketId);
     assert.equal(fv.fileInfo.k, 'v');
@@ -112,9 +140,19 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
 
   test('a copy above the large-copy cutoff is start + copy_part ranges + finish, keeping type and info, across buckets', async () => {
     const bytes = data(9500);
-    const src = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'src-large.txt', body: bytes, contentLength: bytes.length, info: { k: 'v' } });
+    const src = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'src-large.txt',
+      body: bytes,
+      contentLength: bytes.length,
+      info: { k: 'v' },
+    });
     const fv = await copyFile(client, {
-      sourceFileId: src.fileId!, sourceSize: 9500, destinationBucketId: other.bucketId, fileName: 'copied-large.txt', tuning: { largeCopyCutoff: 8000, partSize: 2000 },
+      sourceFileId: src.fileId!,
+      sourceSize: 9500,
+      destinationBucketId: other.bucketId,
+      fileName: 'copied-large.txt',
+      tuning: { largeCopyCutoff: 8000, partSize: 2000 },
     });
     assert.equal(calls(emu, 'b2_copy_file'), 0);
     assert.equal(calls(emu, 'b2_copy_part'), 5);
@@ -128,9 +166,18 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
 
   test('a large copy with replaced metadata uses the new type and info', async () => {
     const bytes = data(9000);
-    const src = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'src-r', body: bytes, contentLength: bytes.length });
+    const src = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'src-r',
+      body: bytes,
+      contentLength: bytes.length,
+    });
     const fv = await copyFile(client, {
-      sourceFileId: src.fileId!, sourceSize: 9000, destinationBucketId: bucket.bucketId, fileName: 'copied-r', replace: { contentType: 'application/x-new', info: { a: 'b' } },
+      sourceFileId: src.fileId!,
+      sourceSize: 9000,
+      destinationBucketId: bucket.bucketId,
+      fileName: 'copied-r',
+      replace: { contentType: 'application/x-new', info: { a: 'b' } },
       tuning: { largeCopyCutoff: 4000, partSize: 3000 },
     });
     assert.equal(fv.contentType, 'application/x-new');
@@ -139,9 +186,30 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
 
   test('a failing large copy is cancelled', async () => {
     const bytes = data(9000);
-    const src = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'src-f', body: bytes, contentLength: bytes.length });
-    emu.controls.injectFault({ call: 'b2_copy_part', status: 400, code: 'bad_request', message: 'injected', after: 1, count: 10 });
-    await assert.rejects(copyFile(client, { sourceFileId: src.fileId!, sourceSize: 9000, destinationBucketId: bucket.bucketId, fileName: 'copied-f', tuning: { largeCopyCutoff: 4000, partSize: 2000 } }), /injected/);
+    const src = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'src-f',
+      body: bytes,
+      contentLength: bytes.length,
+    });
+    emu.controls.injectFault({
+      call: 'b2_copy_part',
+      status: 400,
+      code: 'bad_request',
+      message: 'injected',
+      after: 1,
+      count: 10,
+    });
+    await assert.rejects(
+      copyFile(client, {
+        sourceFileId: src.fileId!,
+        sourceSize: 9000,
+        destinationBucketId: bucket.bucketId,
+        fileName: 'copied-f',
+        tuning: { largeCopyCutoff: 4000, partSize: 2000 },
+      }),
+      /injected/,
+    );
     assert.equal(calls(emu, 'b2_cancel_large_file'), 1);
     assert.deepEqual(await collect(client.listUnfinishedLargeFiles(bucket.bucketId)), []);
   });
@@ -149,11 +217,18 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
   test('restoring a version copies it to the same name as the newest version', async () => {
     const v1 = data(3000);
     const v2 = data(4000);
-    const a = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'restore-me', body: v1, contentLength: v1.length });
+    const a = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'restore-me',
+      body: v1,
+      contentLength: v1.length,
+    });
     await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'restore-me', body: v2, contentLength: v2.length });
     await restoreVersion(client, { bucketId: bucket.bucketId, fileName: 'restore-me', fileId: a.fileId!, size: 3000 });
     assert.deepEqual(await get(bucket.bucketName, 'restore-me'), v1);
-    const versions = (await collect(client.listFileVersions(bucket.bucketId, { prefix: 'restore-me' }))).filter((f) => f.fileName === 'restore-me');
+    const versions = (await collect(client.listFileVersions(bucket.bucketId, { prefix: 'restore-me' }))).filter(
+      (f) => f.fileName === 'restore-me',
+    );
     assert.equal(versions.length, 3);
   });
 
@@ -164,10 +239,17 @@ describe('uploadStream, copyFile, restoreVersion, cancelUnfinished', () => {
     const dry = await cancelUnfinished(client, { bucketId: bucket.bucketId, namePrefix: 'junk/', dryRun: true });
     assert.deepEqual(dry.map((f) => f.fileName).sort(), ['junk/a', 'junk/b']);
     assert.equal((await collect(client.listUnfinishedLargeFiles(bucket.bucketId))).length, 3);
-    const young = await cancelUnfinished(client, { bucketId: bucket.bucketId, namePrefix: 'junk/', olderThanMs: 3_600_000 });
+    const young = await cancelUnfinished(client, {
+      bucketId: bucket.bucketId,
+      namePrefix: 'junk/',
+      olderThanMs: 3_600_000,
+    });
     assert.deepEqual(young, []);
     await cancelUnfinished(client, { bucketId: bucket.bucketId, namePrefix: 'junk/' });
-    assert.deepEqual((await collect(client.listUnfinishedLargeFiles(bucket.bucketId))).map((f) => f.fileName), ['keep/c']);
+    assert.deepEqual(
+      (await collect(client.listUnfinishedLargeFiles(bucket.bucketId))).map((f) => f.fileName),
+      ['keep/c'],
+    );
     await cancelUnfinished(client, { bucketId: bucket.bucketId });
     assert.deepEqual(await collect(client.listUnfinishedLargeFiles(bucket.bucketId)), []);
   });

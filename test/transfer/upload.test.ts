@@ -37,7 +37,10 @@ describe('uploadLocalFile', () => {
   });
 
   async function noUnfinished(): Promise<void> {
-    assert.deepEqual((await collect(client.listUnfinishedLargeFiles(bucket.bucketId))).map((f) => f.fileName), []);
+    assert.deepEqual(
+      (await collect(client.listUnfinishedLargeFiles(bucket.bucketId))).map((f) => f.fileName),
+      [],
+    );
   }
 
   async function downloaded(fileName: string): Promise<Buffer> {
@@ -50,7 +53,12 @@ describe('uploadLocalFile', () => {
     await utimes(path, new Date(), new Date(1_600_000_000_123));
     const seen: Progress[] = [];
     const fv = await uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'dir/small.txt', localPath: path, info: { color: 'blue' }, tuning, onProgress: (p) => seen.push(p),
+      bucketId: bucket.bucketId,
+      fileName: 'dir/small.txt',
+      localPath: path,
+      info: { color: 'blue' },
+      tuning,
+      onProgress: (p) => seen.push(p),
     });
     assert.equal(calls(emu, 'b2_upload_file'), 1);
     assert.equal(calls(emu, 'b2_start_large_file'), 0);
@@ -69,13 +77,21 @@ describe('uploadLocalFile', () => {
     await utimes(path, new Date(), new Date(1_600_000_000_000));
     const sha1 = createHash('sha1').update(bytes).digest('hex');
     const same = await uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'known-sha1.bin', localPath: path, tuning, knownSha1: { sha1, size: 9000, mtimeMs: 1_600_000_000_000 },
+      bucketId: bucket.bucketId,
+      fileName: 'known-sha1.bin',
+      localPath: path,
+      tuning,
+      knownSha1: { sha1, size: 9000, mtimeMs: 1_600_000_000_000 },
     });
     assert.equal(calls(emu, 'b2_start_large_file'), 1);
     assert.equal(same.fileInfo.large_file_sha1, sha1);
     // The file was touched since the SHA-1 was computed: it is not trusted.
     const stale = await uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'known-sha1.bin', localPath: path, tuning, knownSha1: { sha1, size: 9000, mtimeMs: 1_500_000_000_000 },
+      bucketId: bucket.bucketId,
+      fileName: 'known-sha1.bin',
+      localPath: path,
+      tuning,
+      knownSha1: { sha1, size: 9000, mtimeMs: 1_500_000_000_000 },
     });
     assert.equal(stale.fileInfo.large_file_sha1, undefined);
   });
@@ -83,7 +99,13 @@ describe('uploadLocalFile', () => {
   test('an explicit content type is kept', async () => {
     const path = join(tmp.dir, 'typed.bin');
     await writeData(path, 100);
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'typed.bin', localPath: path, contentType: 'application/x-test', tuning });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'typed.bin',
+      localPath: path,
+      contentType: 'application/x-test',
+      tuning,
+    });
     assert.equal(fv.contentType, 'application/x-test');
   });
 
@@ -98,7 +120,13 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'large.bin');
     const bytes = await writeData(path, 20_500);
     const seen: Progress[] = [];
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'large.bin', localPath: path, tuning, onProgress: (p) => seen.push(p) });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'large.bin',
+      localPath: path,
+      tuning,
+      onProgress: (p) => seen.push(p),
+    });
     assert.equal(calls(emu, 'b2_start_large_file'), 1);
     assert.equal(calls(emu, 'b2_upload_part'), 11);
     assert.equal(calls(emu, 'b2_finish_large_file'), 1);
@@ -116,7 +144,13 @@ describe('uploadLocalFile', () => {
     const bytes = await writeData(path, 9000);
     const { createHash } = await import('node:crypto');
     const whole = createHash('sha1').update(bytes).digest('hex');
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'withsha.bin', localPath: path, info: { large_file_sha1: whole }, tuning });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'withsha.bin',
+      localPath: path,
+      info: { large_file_sha1: whole },
+      tuning,
+    });
     assert.equal(fv.fileInfo.large_file_sha1, whole);
   });
 
@@ -133,9 +167,16 @@ describe('uploadLocalFile', () => {
     }
     const fresh = makeClient(emu);
     try {
-      await assert.rejects(uploadLocalFile(fresh, { bucketId: bucket.bucketId, fileName: 'huge', localPath: path }), (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message));
+      await assert.rejects(
+        uploadLocalFile(fresh, { bucketId: bucket.bucketId, fileName: 'huge', localPath: path }),
+        (e: unknown) => e instanceof LimitError && /10 TB/.test(e.message),
+      );
       const c = emu.controls.counters().calls;
-      assert.equal(Object.values(c).reduce((a, b) => a + b, 0), 0, `calls made: ${JSON.stringify(c)}`);
+      assert.equal(
+        Object.values(c).reduce((a, b) => a + b, 0),
+        0,
+        `calls made: ${JSON.stringify(c)}`,
+      );
     } finally {
       await fresh.close();
     }
@@ -155,7 +196,13 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'retry-large');
     const bytes = await writeData(path, 10_000);
     emu.controls.injectFault({ call: 'b2_upload_part', status: 503, code: 'service_unavailable', after: 1 });
-    emu.controls.injectFault({ call: 'b2_upload_part', status: 429, code: 'too_many_requests', retryAfter: 0, after: 2 });
+    emu.controls.injectFault({
+      call: 'b2_upload_part',
+      status: 429,
+      code: 'too_many_requests',
+      retryAfter: 0,
+      after: 2,
+    });
     await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'retry-large', localPath: path, tuning });
     assert.equal(calls(emu, 'b2_upload_part'), 7);
     assert.deepEqual(await downloaded('retry-large'), bytes);
@@ -176,7 +223,10 @@ describe('uploadLocalFile', () => {
     const bytes = await writeData(path, 16_000);
     let expired = false;
     await uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'expire', localPath: path, tuning: { ...tuning, partConcurrency: 1 },
+      bucketId: bucket.bucketId,
+      fileName: 'expire',
+      localPath: path,
+      tuning: { ...tuning, partConcurrency: 1 },
       onProgress: (p) => {
         if (!expired && (p.partsDone ?? 0) >= 3) {
           expired = true;
@@ -193,8 +243,18 @@ describe('uploadLocalFile', () => {
   test('a part that fails for good cancels the large file (nothing unfinished left)', async () => {
     const path = join(tmp.dir, 'fatal');
     await writeData(path, 10_000);
-    emu.controls.injectFault({ call: 'b2_upload_part', status: 400, code: 'bad_request', message: 'injected', after: 2, count: 100 });
-    await assert.rejects(uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'fatal', localPath: path, tuning }), /injected/);
+    emu.controls.injectFault({
+      call: 'b2_upload_part',
+      status: 400,
+      code: 'bad_request',
+      message: 'injected',
+      after: 2,
+      count: 100,
+    });
+    await assert.rejects(
+      uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'fatal', localPath: path, tuning }),
+      /injected/,
+    );
     assert.equal(calls(emu, 'b2_cancel_large_file'), 1);
     await noUnfinished();
   });
@@ -205,7 +265,9 @@ describe('uploadLocalFile', () => {
     const c2 = makeClient(emu, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
     emu.controls.injectFault({ call: 'b2_upload_part', status: 503, code: 'service_unavailable', count: 1000 });
     try {
-      await assert.rejects(uploadLocalFile(c2, { bucketId: bucket.bucketId, fileName: 'exhaust', localPath: path, tuning }));
+      await assert.rejects(
+        uploadLocalFile(c2, { bucketId: bucket.bucketId, fileName: 'exhaust', localPath: path, tuning }),
+      );
     } finally {
       emu.controls.clearFaults();
       await c2.close();
@@ -219,7 +281,11 @@ describe('uploadLocalFile', () => {
     const ac = new AbortController();
     await assert.rejects(
       uploadLocalFile(client, {
-        bucketId: bucket.bucketId, fileName: 'resume', localPath: path, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal,
+        bucketId: bucket.bucketId,
+        fileName: 'resume',
+        localPath: path,
+        tuning: { ...tuning, partConcurrency: 1 },
+        signal: ac.signal,
         onProgress: (p) => {
           if ((p.partsDone ?? 0) >= 4) ac.abort();
         },
@@ -232,7 +298,12 @@ describe('uploadLocalFile', () => {
     assert.ok(kept.length >= 4 && kept.length < 10, `kept ${kept.length} parts`);
 
     emu.controls.resetCounters();
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'resume', localPath: path, tuning });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'resume',
+      localPath: path,
+      tuning,
+    });
     assert.equal(fv.fileId, unfinished[0].fileId, 'the same large file was finished');
     assert.equal(calls(emu, 'b2_start_large_file'), 0);
     assert.equal(calls(emu, 'b2_upload_part'), 10 - kept.length);
@@ -244,10 +315,24 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'killed');
     const bytes = await writeData(path, 20_000); // 10 parts
     emu.controls.setLatency(30);
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./upload-child.ts', import.meta.url).pathname, JSON.stringify({
-      url: emu.url, keyId: emu.keyId, applicationKey: emu.applicationKey, bucketId: bucket.bucketId, fileName: 'killed', localPath: path,
-      tuning: { ...tuning, partConcurrency: 1 },
-    })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        new URL('./upload-child.ts', import.meta.url).pathname,
+        JSON.stringify({
+          url: emu.url,
+          keyId: emu.keyId,
+          applicationKey: emu.applicationKey,
+          bucketId: bucket.bucketId,
+          fileName: 'killed',
+          localPath: path,
+          tuning: { ...tuning, partConcurrency: 1 },
+        }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       for await (const line of createInterface({ input: child.stdout! })) {
         assert.notEqual(line, 'done', 'the child finished before it could be killed');
@@ -264,7 +349,12 @@ describe('uploadLocalFile', () => {
     const kept = (await collect(client.listParts(u.fileId!))).length;
     assert.ok(kept >= 3 && kept < 10, `kept ${kept} parts`);
     emu.controls.resetCounters();
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'killed', localPath: path, tuning });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'killed',
+      localPath: path,
+      tuning,
+    });
     assert.equal(fv.fileId, u.fileId);
     assert.equal(calls(emu, 'b2_upload_part'), 10 - kept);
     assert.deepEqual(await downloaded('killed'), bytes);
@@ -279,7 +369,17 @@ describe('uploadLocalFile', () => {
     const t0 = Date.now();
     setTimeout(() => ac.abort(), 150);
     try {
-      await assert.rejects(uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'prompt', localPath: path, resume: false, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal }), (e: unknown) => (e as Error).name === 'AbortError');
+      await assert.rejects(
+        uploadLocalFile(client, {
+          bucketId: bucket.bucketId,
+          fileName: 'prompt',
+          localPath: path,
+          resume: false,
+          tuning: { ...tuning, partConcurrency: 1 },
+          signal: ac.signal,
+        }),
+        (e: unknown) => (e as Error).name === 'AbortError',
+      );
     } finally {
       emu.controls.setLatency(0);
     }
@@ -292,12 +392,18 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'resume2');
     const bytes = await writeData(path, 12_000); // 6 parts
     const ac = new AbortController();
-    await assert.rejects(uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'resume2', localPath: path, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal,
-      onProgress: (p) => {
-        if ((p.partsDone ?? 0) >= 3) ac.abort();
-      },
-    }));
+    await assert.rejects(
+      uploadLocalFile(client, {
+        bucketId: bucket.bucketId,
+        fileName: 'resume2',
+        localPath: path,
+        tuning: { ...tuning, partConcurrency: 1 },
+        signal: ac.signal,
+        onProgress: (p) => {
+          if ((p.partsDone ?? 0) >= 3) ac.abort();
+        },
+      }),
+    );
     const st = await stat(path);
     // Same size and mtime, different bytes in part 1: the SHA-1 comparison must catch it.
     const fh = await open(path, 'r+');
@@ -317,16 +423,27 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'recut');
     const bytes = await writeData(path, 12_000); // 6 parts of 2000
     const ac = new AbortController();
-    await assert.rejects(uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'recut', localPath: path, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal,
-      onProgress: (p) => {
-        if ((p.partsDone ?? 0) >= 3) ac.abort();
-      },
-    }));
+    await assert.rejects(
+      uploadLocalFile(client, {
+        bucketId: bucket.bucketId,
+        fileName: 'recut',
+        localPath: path,
+        tuning: { ...tuning, partConcurrency: 1 },
+        signal: ac.signal,
+        onProgress: (p) => {
+          if ((p.partsDone ?? 0) >= 3) ac.abort();
+        },
+      }),
+    );
     const [u] = await collect(client.listUnfinishedLargeFiles(bucket.bucketId, { namePrefix: 'recut' }));
     const kept = (await collect(client.listParts(u.fileId!))).length;
     emu.controls.resetCounters();
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'recut', localPath: path, tuning: { ...tuning, partSize: 5000 } });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'recut',
+      localPath: path,
+      tuning: { ...tuning, partSize: 5000 },
+    });
     assert.equal(fv.fileId, u.fileId);
     assert.equal(calls(emu, 'b2_upload_part'), 6 - kept);
     assert.deepEqual(await downloaded('recut'), bytes);
@@ -336,12 +453,19 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'noresume');
     await writeData(path, 12_000);
     const ac = new AbortController();
-    await assert.rejects(uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'noresume', localPath: path, resume: false, tuning: { ...tuning, partConcurrency: 1 }, signal: ac.signal,
-      onProgress: (p) => {
-        if ((p.partsDone ?? 0) >= 2) ac.abort();
-      },
-    }));
+    await assert.rejects(
+      uploadLocalFile(client, {
+        bucketId: bucket.bucketId,
+        fileName: 'noresume',
+        localPath: path,
+        resume: false,
+        tuning: { ...tuning, partConcurrency: 1 },
+        signal: ac.signal,
+        onProgress: (p) => {
+          if ((p.partsDone ?? 0) >= 2) ac.abort();
+        },
+      }),
+    );
     await noUnfinished();
   });
 
@@ -349,7 +473,12 @@ describe('uploadLocalFile', () => {
     const path = join(tmp.dir, 'known.txt');
     const bytes = await writeData(path, 3000);
     const fv = await uploadLocalFile(client, {
-      bucketId: bucket.bucketId, fileName: 'known.txt', localPath: path, tuning, knownSize: 3000, knownMtimeMs: 1_600_000_000_456,
+      bucketId: bucket.bucketId,
+      fileName: 'known.txt',
+      localPath: path,
+      tuning,
+      knownSize: 3000,
+      knownMtimeMs: 1_600_000_000_456,
     });
     assert.equal(calls(emu, 'b2_upload_file'), 1);
     assert.equal(fv.contentLength, 3000);
@@ -363,7 +492,14 @@ describe('uploadLocalFile', () => {
     await writeData(path, 3000);
     for (const knownSize of [2999, 3001]) {
       await assert.rejects(
-        uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'changed.txt', localPath: path, tuning, knownSize, knownMtimeMs: 1 }),
+        uploadLocalFile(client, {
+          bucketId: bucket.bucketId,
+          fileName: 'changed.txt',
+          localPath: path,
+          tuning,
+          knownSize,
+          knownMtimeMs: 1,
+        }),
         /changed while syncing: expected \d+ bytes/,
       );
     }

@@ -9,7 +9,8 @@ test('b2Encode keeps the safe set and slashes, encodes space, plus and unicode',
 });
 
 test('b2Decode reverses b2Encode and reads + as space', () => {
-  for (const s of ['plain', 'with space', 'a+b', '100%', 'ünï/cødé', '😀 emoji']) assert.equal(b2Decode(b2Encode(s)), s);
+  for (const s of ['plain', 'with space', 'a+b', '100%', 'ünï/cødé', '😀 emoji'])
+    assert.equal(b2Decode(b2Encode(s)), s);
   assert.equal(b2Decode('a+b'), 'a b');
   assert.throws(() => b2Decode('%zz'));
   assert.throws(() => b2Decode('%C3'));

@@ -16,7 +16,11 @@ export function bucketLocation(text: string): RemoteLocation {
   return parseLocation(`b2://${text}`) as RemoteLocation;
 }
 
-export async function bucketCreateAction(ctx: CliContext, text: string, o: { bucketType: BucketType; dryRun: boolean }): Promise<void> {
+export async function bucketCreateAction(
+  ctx: CliContext,
+  text: string,
+  o: { bucketType: BucketType; dryRun: boolean },
+): Promise<void> {
   return mkdirAction(ctx, bucketLocation(text), o);
 }
 
@@ -38,10 +42,15 @@ export async function bucketDeleteAction(ctx: CliContext, text: string, o: { dry
     break;
   }
   if (count > 0) {
-    throw new UsageError(`bucket "${loc.bucket}" is not empty: remove its files first (b2sync rm -R --versions b2://${loc.bucket}/ and b2sync cleanup b2://${loc.bucket})`);
+    throw new UsageError(
+      `bucket "${loc.bucket}" is not empty: remove its files first (b2sync rm -R --versions b2://${loc.bucket}/ and b2sync cleanup b2://${loc.bucket})`,
+    );
   }
   if (o.dryRun) {
-    ctx.out.result({ type: 'bucket-delete', dryRun: true, name: b.bucketName, bucketId: b.bucketId }, `would delete bucket ${b.bucketName}`);
+    ctx.out.result(
+      { type: 'bucket-delete', dryRun: true, name: b.bucketName, bucketId: b.bucketId },
+      `would delete bucket ${b.bucketName}`,
+    );
     return;
   }
   await client.deleteBucket(b.bucketId);

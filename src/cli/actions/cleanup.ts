@@ -71,10 +71,22 @@ export async function cleanupAction(ctx: CliContext, loc: Location, o: CleanupOp
   }
   if (!loc.bucket) throw new UsageError(`cleanup needs a bucket: b2://bucket[/prefix], got "${formatRemote(loc)}"`);
   const t = await openTarget(ctx, loc);
-  const cancelled = await cancelUnfinished(t.client, { bucketId: t.bucket.bucketId, namePrefix: loc.path || undefined, olderThanMs: o.olderThanMs, dryRun: o.dryRun });
+  const cancelled = await cancelUnfinished(t.client, {
+    bucketId: t.bucket.bucketId,
+    namePrefix: loc.path || undefined,
+    olderThanMs: o.olderThanMs,
+    dryRun: o.dryRun,
+  });
   for (const f of cancelled) {
     ctx.out.result(
-      { type: 'cancel-large-file', bucket: loc.bucket, name: f.fileName, fileId: f.fileId, uploadTime: new Date(f.uploadTimestamp).toISOString(), dryRun: o.dryRun || undefined },
+      {
+        type: 'cancel-large-file',
+        bucket: loc.bucket,
+        name: f.fileName,
+        fileId: f.fileId,
+        uploadTime: new Date(f.uploadTimestamp).toISOString(),
+        dryRun: o.dryRun || undefined,
+      },
       `${o.dryRun ? 'would cancel' : 'cancelled'} unfinished large file ${formatRemote({ ...loc, path: f.fileName })} (${f.fileId})`,
     );
   }
@@ -82,11 +94,24 @@ export async function cleanupAction(ctx: CliContext, loc: Location, o: CleanupOp
   const all: FileVersion[] = [];
   for await (const f of t.client.listFileVersions(t.bucket.bucketId, { prefix: loc.path || undefined })) all.push(f);
   const old = supersededVersions(all, o.keepDays, Date.now());
-  await forEachItem(ctx, old, o.transfers, (f) => `${formatRemote({ ...loc, path: f.fileName })} (${f.fileId})`, async (f) => {
-    if (!o.dryRun) await t.client.deleteFileVersion(f.fileName, f.fileId!);
-    ctx.out.result(
-      { type: 'delete', bucket: loc.bucket, name: f.fileName, fileId: f.fileId, action: f.action, dryRun: o.dryRun || undefined },
-      `${o.dryRun ? 'would delete' : 'deleted'} old version ${f.fileId} of ${formatRemote({ ...loc, path: f.fileName })}`,
-    );
-  });
+  await forEachItem(
+    ctx,
+    old,
+    o.transfers,
+    (f) => `${formatRemote({ ...loc, path: f.fileName })} (${f.fileId})`,
+    async (f) => {
+      if (!o.dryRun) await t.client.deleteFileVersion(f.fileName, f.fileId!);
+      ctx.out.result(
+        {
+          type: 'delete',
+          bucket: loc.bucket,
+          name: f.fileName,
+          fileId: f.fileId,
+          action: f.action,
+          dryRun: o.dryRun || undefined,
+        },
+        `${o.dryRun ? 'would delete' : 'deleted'} old version ${f.fileId} of ${formatRemote({ ...loc, path: f.fileName })}`,
+      );
+    },
+  );
 }

@@ -4,7 +4,15 @@ import { DEFAULT_REALM, type AccountInfo } from '../../client/api.js';
 import { B2Error, UsageError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 import { loadConfig } from '../config/config-file.js';
-import { addProfile, checkEndpoint, checkKeyPair, getProfile, maskSecret, profileKey, removeProfile } from '../config/profiles.js';
+import {
+  addProfile,
+  checkEndpoint,
+  checkKeyPair,
+  getProfile,
+  maskSecret,
+  profileKey,
+  removeProfile,
+} from '../config/profiles.js';
 import { LineReader } from '../prompt.js';
 import { profileNameProblem } from '../remote-path.js';
 import { registerSecret } from '../output/secrets.js';
@@ -17,19 +25,32 @@ export interface ConfigAddOptions {
 }
 
 /** Authorize once with the key and describe what it may do. */
-async function checkKey(ctx: CliContext, keyId: string, key: string, endpoint: string): Promise<{ account: AccountInfo; buckets: string[] }> {
-  const client = new B2Client({ applicationKeyId: keyId, applicationKey: key, endpoint, tokenCache: { kind: 'file', dir: ctx.configDir }, retry: { retries: 1, baseDelayMs: 200 } });
+async function checkKey(
+  ctx: CliContext,
+  keyId: string,
+  key: string,
+  endpoint: string,
+): Promise<{ account: AccountInfo; buckets: string[] }> {
+  const client = new B2Client({
+    applicationKeyId: keyId,
+    applicationKey: key,
+    endpoint,
+    tokenCache: { kind: 'file', dir: ctx.configDir },
+    retry: { retries: 1, baseDelayMs: 200 },
+  });
   try {
     let account: AccountInfo;
     try {
       account = await client.account();
     } catch (err) {
-      if (err instanceof B2Error && err.status === 401) throw new UsageError(`the key was refused by ${endpoint} (${err.code}): check the key id and key`);
+      if (err instanceof B2Error && err.status === 401)
+        throw new UsageError(`the key was refused by ${endpoint} (${err.code}): check the key id and key`);
       throw err;
     }
     let buckets: string[] = [];
     if (account.allowed.buckets) buckets = account.allowed.buckets.map((b) => b.name ?? `(deleted ${b.id})`);
-    else if (account.allowed.capabilities.includes('listBuckets')) buckets = (await client.listBuckets()).map((b) => b.bucketName);
+    else if (account.allowed.capabilities.includes('listBuckets'))
+      buckets = (await client.listBuckets()).map((b) => b.bucketName);
     return { account, buckets };
   } finally {
     await client.close();
@@ -59,11 +80,18 @@ function describeKey(ctx: CliContext, name: string, info: { account: AccountInfo
 
 async function readAllStdin(ctx: CliContext): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of ctx.io.stdin as AsyncIterable<Buffer | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  for await (const c of ctx.io.stdin as AsyncIterable<Buffer | string>)
+    chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-async function saveProfile(ctx: CliContext, name: string, keyId: string, key: string, o: { endpoint?: string; default: boolean; check: boolean }): Promise<void> {
+async function saveProfile(
+  ctx: CliContext,
+  name: string,
+  keyId: string,
+  key: string,
+  o: { endpoint?: string; default: boolean; check: boolean },
+): Promise<void> {
   registerSecret(key);
   checkKeyPair(keyId, key);
   const endpoint = checkEndpoint(o.endpoint ?? ctx.globals.endpoint ?? ctx.env.B2SYNC_ENDPOINT ?? DEFAULT_REALM);
@@ -76,7 +104,15 @@ async function saveProfile(ctx: CliContext, name: string, keyId: string, key: st
   if (stored.notice) ctx.out.notice(stored.notice);
   if (info) describeKey(ctx, name, info);
   ctx.out.result(
-    { type: 'profile', name, keyId, endpoint, keyStore: stored.keyStore, default: stored.isDefault, configFile: stored.configPath },
+    {
+      type: 'profile',
+      name,
+      keyId,
+      endpoint,
+      keyStore: stored.keyStore,
+      default: stored.isDefault,
+      configFile: stored.configPath,
+    },
     `saved profile "${name}" (key in ${stored.keyStore === 'keyring' ? 'the OS keyring' : stored.configPath})${stored.isDefault ? ', the default profile' : ''}`,
   );
 }
@@ -95,11 +131,17 @@ export async function configAddAction(ctx: CliContext, name: string, o: ConfigAd
       }
     } else key = await readAllStdin(ctx);
   }
-  if (!key) throw new UsageError('the application key is empty: pipe it on stdin or set B2_APPLICATION_KEY (never on the command line)');
+  if (!key)
+    throw new UsageError(
+      'the application key is empty: pipe it on stdin or set B2_APPLICATION_KEY (never on the command line)',
+    );
   await saveProfile(ctx, name, o.keyId, key, o);
 }
 
-export async function configInteractiveAction(ctx: CliContext, o: { endpoint?: string; check: boolean }): Promise<void> {
+export async function configInteractiveAction(
+  ctx: CliContext,
+  o: { endpoint?: string; check: boolean },
+): Promise<void> {
   const r = new LineReader(ctx.io.stdin, ctx.io.stderr);
   try {
     ctx.io.stderr.write('Add a b2sync profile (Ctrl-D to stop).\n');
@@ -107,10 +149,12 @@ export async function configInteractiveAction(ctx: CliContext, o: { endpoint?: s
     const problem = profileNameProblem(name);
     if (problem) throw new UsageError(problem);
     const keyId = ((await r.ask('Application key id: ')) ?? '').trim();
-    if (!keyId) throw new UsageError('the application key id is empty: copy the keyID from the Backblaze Application Keys page');
+    if (!keyId)
+      throw new UsageError('the application key id is empty: copy the keyID from the Backblaze Application Keys page');
     const key = ((await r.ask('Application key (not shown): ', true)) ?? '').trim();
     registerSecret(key);
-    if (!key) throw new UsageError('the application key is empty: copy the applicationKey shown when the key was created');
+    if (!key)
+      throw new UsageError('the application key is empty: copy the applicationKey shown when the key was created');
     const config = await loadConfig(ctx.configDir);
     await saveProfile(ctx, name, keyId, key, { endpoint: o.endpoint, default: !config.defaultProfile, check: o.check });
   } finally {
@@ -126,7 +170,14 @@ export async function configListAction(ctx: CliContext): Promise<void> {
     const p = config.profiles[n];
     const isDefault = config.defaultProfile === n;
     ctx.out.result(
-      { type: 'profile', name: n, keyId: p.keyId, endpoint: p.endpoint ?? DEFAULT_REALM, keyStore: p.keyStore, default: isDefault },
+      {
+        type: 'profile',
+        name: n,
+        keyId: p.keyId,
+        endpoint: p.endpoint ?? DEFAULT_REALM,
+        keyStore: p.keyStore,
+        default: isDefault,
+      },
       `${isDefault ? '*' : ' '} ${n.padEnd(20)} ${p.keyId.padEnd(26)} ${p.keyStore.padEnd(7)} ${p.endpoint ?? DEFAULT_REALM}`,
     );
   }
@@ -145,7 +196,15 @@ export async function configShowAction(ctx: CliContext, name: string): Promise<v
   }
   const isDefault = config.defaultProfile === name;
   ctx.out.result(
-    { type: 'profile', name, keyId: p.keyId, key: masked, endpoint: p.endpoint ?? DEFAULT_REALM, keyStore: p.keyStore, default: isDefault },
+    {
+      type: 'profile',
+      name,
+      keyId: p.keyId,
+      key: masked,
+      endpoint: p.endpoint ?? DEFAULT_REALM,
+      keyStore: p.keyStore,
+      default: isDefault,
+    },
     [
       `profile:  ${name}${isDefault ? ' (default)' : ''}`,
       `key id:   ${p.keyId}`,

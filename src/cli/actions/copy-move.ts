@@ -13,8 +13,15 @@ export interface CopyMoveOptions {
   transfers: number;
 }
 
-export async function copyMoveAction(ctx: CliContext, mode: 'cp' | 'mv', src: RemoteLocation, dst: RemoteLocation, o: CopyMoveOptions): Promise<void> {
-  if (!src.bucket || !src.path) throw new UsageError(`${mode} needs a source file or folder inside a bucket, got "${formatRemote(src)}"`);
+export async function copyMoveAction(
+  ctx: CliContext,
+  mode: 'cp' | 'mv',
+  src: RemoteLocation,
+  dst: RemoteLocation,
+  o: CopyMoveOptions,
+): Promise<void> {
+  if (!src.bucket || !src.path)
+    throw new UsageError(`${mode} needs a source file or folder inside a bucket, got "${formatRemote(src)}"`);
   if (!dst.bucket) throw new UsageError(`${mode} needs a destination bucket, got "${formatRemote(dst)}"`);
   const s = await openTarget(ctx, src);
   const d = await openTarget(ctx, dst);
@@ -29,30 +36,51 @@ export async function copyMoveAction(ctx: CliContext, mode: 'cp' | 'mv', src: Re
   }
   for (const it of items) {
     if (s.bucket.bucketId === d.bucket.bucketId && it.name === it.file.fileName) {
-      throw new UsageError(`${formatRemote({ ...src, path: it.file.fileName })}: source and destination are the same file`);
+      throw new UsageError(
+        `${formatRemote({ ...src, path: it.file.fileName })}: source and destination are the same file`,
+      );
     }
   }
   const verb = mode === 'cp' ? 'copy' : 'move';
-  await forEachItem(ctx, items, o.transfers, (it) => formatRemote({ ...src, path: it.file.fileName }), async (it) => {
-    const from = formatRemote({ ...src, path: it.file.fileName });
-    const to = formatRemote({ ...dst, path: it.name });
-    if (o.dryRun) {
-      ctx.out.result({ type: verb, dryRun: true, from, to, size: it.file.contentLength }, `would ${verb} ${from} -> ${to}`);
-      return;
-    }
-    const fv = await copyFile(d.client, {
-      sourceFileId: it.file.fileId!,
-      sourceSize: it.file.contentLength,
-      destinationBucketId: d.bucket.bucketId,
-      fileName: it.name,
-      signal: ctx.abort.signal,
-    });
-    if (mode === 'mv') await removeMovedSource(s.client, s.bucket.bucketId, it.file);
-    ctx.out.result(
-      { type: verb, from, to, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv), sourceFileId: it.file.fileId },
-      ctx.out.quiet ? undefined : `${mode === 'cp' ? 'copied' : 'moved'} ${from} -> ${to} (${formatBytes(fv.contentLength)})`,
-    );
-  });
+  await forEachItem(
+    ctx,
+    items,
+    o.transfers,
+    (it) => formatRemote({ ...src, path: it.file.fileName }),
+    async (it) => {
+      const from = formatRemote({ ...src, path: it.file.fileName });
+      const to = formatRemote({ ...dst, path: it.name });
+      if (o.dryRun) {
+        ctx.out.result(
+          { type: verb, dryRun: true, from, to, size: it.file.contentLength },
+          `would ${verb} ${from} -> ${to}`,
+        );
+        return;
+      }
+      const fv = await copyFile(d.client, {
+        sourceFileId: it.file.fileId!,
+        sourceSize: it.file.contentLength,
+        destinationBucketId: d.bucket.bucketId,
+        fileName: it.name,
+        signal: ctx.abort.signal,
+      });
+      if (mode === 'mv') await removeMovedSource(s.client, s.bucket.bucketId, it.file);
+      ctx.out.result(
+        {
+          type: verb,
+          from,
+          to,
+          size: fv.contentLength,
+          fileId: fv.fileId,
+          sha1: fileSha1(fv),
+          sourceFileId: it.file.fileId,
+        },
+        ctx.out.quiet
+          ? undefined
+          : `${mode === 'cp' ? 'copied' : 'moved'} ${from} -> ${to} (${formatBytes(fv.contentLength)})`,
+      );
+    },
+  );
 }
 
 /**
@@ -62,7 +90,12 @@ export async function copyMoveAction(ctx: CliContext, mode: 'cp' | 'mv', src: Re
  */
 async function removeMovedSource(client: B2Api, bucketId: string, file: FileVersion): Promise<void> {
   let hasOlder = false;
-  for await (const v of client.listFileVersions(bucketId, { prefix: file.fileName, startFileName: file.fileName, startFileId: file.fileId!, pageSize: 2 })) {
+  for await (const v of client.listFileVersions(bucketId, {
+    prefix: file.fileName,
+    startFileName: file.fileName,
+    startFileId: file.fileId!,
+    pageSize: 2,
+  })) {
     if (v.fileId !== file.fileId) {
       hasOlder = v.fileName === file.fileName;
       break;

@@ -44,16 +44,25 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
     if (info.bucketId !== t.bucket.bucketId || (src.path && info.fileName !== src.path)) {
       throw new NotFoundError(`file version ${o.versionId} is not a version of ${formatRemote(src)}`);
     }
-    if (info.action !== 'upload') throw new UsageError(`file version ${o.versionId} is a ${info.action} marker, not content`);
+    if (info.action !== 'upload')
+      throw new UsageError(`file version ${o.versionId} is a ${info.action} marker, not content`);
     const local = localIsDir ? join(localText, baseName(info.fileName)) : localText;
     items = [{ source: { fileId: o.versionId }, name: info.fileName, size: info.contentLength, local }];
   } else {
     const what = await resolveFiles(t);
     if (what.kind === 'file') {
       const local = localIsDir ? join(localText, baseName(what.file.fileName)) : localText;
-      items = [{ source: { bucketName: src.bucket, fileName: what.file.fileName }, name: what.file.fileName, size: what.file.contentLength, local }];
+      items = [
+        {
+          source: { bucketName: src.bucket, fileName: what.file.fileName },
+          name: what.file.fileName,
+          size: what.file.contentLength,
+          local,
+        },
+      ];
     } else {
-      if (localStat && !localStat.isDirectory()) throw new UsageError(`${localText} is a file; a folder is needed to download ${formatRemote(src)}`);
+      if (localStat && !localStat.isDirectory())
+        throw new UsageError(`${localText} is a file; a folder is needed to download ${formatRemote(src)}`);
       items = what.files.map((f) => ({
         source: { bucketName: src.bucket, fileName: f.fileName },
         name: f.fileName,
@@ -72,35 +81,59 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
     }
     return;
   }
-  const progress = new Progress(ctx.out, items.reduce((n, it) => n + it.size, 0));
+  const progress = new Progress(
+    ctx.out,
+    items.reduce((n, it) => n + it.size, 0),
+  );
   try {
-    await forEachItem(ctx, items, o.transfers, (it) => formatRemote({ ...src, path: it.name }), async (it) => {
-      try {
-        await mkdir(dirname(it.local), { recursive: true });
-        const r = await downloadToFile(t.client, {
-          source: it.source,
-          localPath: it.local,
-          tuning: o.fsync ? { fsync: true } : undefined,
-          signal: ctx.abort.signal,
-          onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.size),
-        });
-        progress.finish(it.name, r.bytes);
-        ctx.out.result(
-          { type: 'download', bucket: src.bucket, name: it.name, local: it.local, size: r.bytes, fileId: r.fileVersion.fileId, sha1Verified: r.sha1Verified },
-          ctx.out.quiet ? undefined : `downloaded ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(r.bytes)})`,
-        );
-      } catch (err) {
-        progress.finish(it.name, 0);
-        throw notFound({ ...src, path: it.name }, err);
-      }
-    });
+    await forEachItem(
+      ctx,
+      items,
+      o.transfers,
+      (it) => formatRemote({ ...src, path: it.name }),
+      async (it) => {
+        try {
+          await mkdir(dirname(it.local), { recursive: true });
+          const r = await downloadToFile(t.client, {
+            source: it.source,
+            localPath: it.local,
+            tuning: o.fsync ? { fsync: true } : undefined,
+            signal: ctx.abort.signal,
+            onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.size),
+          });
+          progress.finish(it.name, r.bytes);
+          ctx.out.result(
+            {
+              type: 'download',
+              bucket: src.bucket,
+              name: it.name,
+              local: it.local,
+              size: r.bytes,
+              fileId: r.fileVersion.fileId,
+              sha1Verified: r.sha1Verified,
+            },
+            ctx.out.quiet
+              ? undefined
+              : `downloaded ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(r.bytes)})`,
+          );
+        } catch (err) {
+          progress.finish(it.name, 0);
+          throw notFound({ ...src, path: it.name }, err);
+        }
+      },
+    );
   } finally {
     progress.stop();
   }
 }
 
-export async function catAction(ctx: CliContext, src: RemoteLocation, o: { offset?: number; count?: number; versionId?: string }): Promise<void> {
-  if (!src.bucket || !src.path || src.path.endsWith('/')) throw new UsageError(`cat needs a file: b2://bucket/name, got "${formatRemote(src)}"`);
+export async function catAction(
+  ctx: CliContext,
+  src: RemoteLocation,
+  o: { offset?: number; count?: number; versionId?: string },
+): Promise<void> {
+  if (!src.bucket || !src.path || src.path.endsWith('/'))
+    throw new UsageError(`cat needs a file: b2://bucket/name, got "${formatRemote(src)}"`);
   const t = await openTarget(ctx, src);
   const source: DownloadSource = o.versionId ? { fileId: o.versionId } : { bucketName: src.bucket, fileName: src.path };
   if (o.count === 0) return;
@@ -108,7 +141,8 @@ export async function catAction(ctx: CliContext, src: RemoteLocation, o: { offse
   try {
     stream = await downloadRange(t.client, { source, offset: o.offset, count: o.count, signal: ctx.abort.signal });
   } catch (err) {
-    if (err instanceof B2Error && err.status === 416) throw new UsageError(`--offset ${o.offset} is past the end of ${formatRemote(src)}`);
+    if (err instanceof B2Error && err.status === 416)
+      throw new UsageError(`--offset ${o.offset} is past the end of ${formatRemote(src)}`);
     throw notFound(src, err);
   }
   await pipeline(stream, ctx.io.stdout, { end: false });

@@ -43,7 +43,12 @@ export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOption
     if (single) prefix = loc.path;
     else if (o.versions) {
       let exact = false;
-      for await (const f of t.client.listFileVersions(t.bucket.bucketId, { prefix: loc.path, startFileName: loc.path, pageSize: 1 })) exact = f.fileName === loc.path;
+      for await (const f of t.client.listFileVersions(t.bucket.bucketId, {
+        prefix: loc.path,
+        startFileName: loc.path,
+        pageSize: 1,
+      }))
+        exact = f.fileName === loc.path;
       if (exact) prefix = loc.path;
     }
   }

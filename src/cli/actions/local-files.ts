@@ -33,12 +33,13 @@ export async function walkLocal(dir: string, onSkip?: (path: string, why: string
 /** join(base, name) refusing names that would land outside base ("..", absolute). */
 export function safeJoin(base: string, name: string): string {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..' || p.includes('\\') && process.platform === 'win32')) {
+  if (parts.some((p) => p === '..' || (p.includes('\\') && process.platform === 'win32'))) {
     throw new UsageError(`refusing to write "${name}": the name would land outside ${base}`);
   }
   const target = resolve(base, ...parts);
   const root = resolve(base);
-  if (target !== root && !target.startsWith(root + sep)) throw new UsageError(`refusing to write "${name}" outside ${base}`);
+  if (target !== root && !target.startsWith(root + sep))
+    throw new UsageError(`refusing to write "${name}" outside ${base}`);
   return target;
 }
 

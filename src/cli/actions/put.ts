@@ -27,7 +27,9 @@ export interface PutOptions {
 /** Refuse, before any call, files B2 cannot take: over 10 TB, or needing more than 10,000 parts. */
 export function checkUploadSize(name: string, size: number, partSize?: number): void {
   if (size > LIMITS.maxFileBytes) {
-    throw new LimitError(`${name} is ${formatBytes(size)} (${size} bytes), over B2's 10 TB limit for one file: split it before uploading`);
+    throw new LimitError(
+      `${name} is ${formatBytes(size)} (${size} bytes), over B2's 10 TB limit for one file: split it before uploading`,
+    );
   }
   if (partSize !== undefined) {
     if (partSize < LIMITS.minPartBytes || partSize > LIMITS.maxPartBytes) {
@@ -36,16 +38,26 @@ export function checkUploadSize(name: string, size: number, partSize?: number): 
     const parts = Math.ceil(size / partSize);
     if (parts > LIMITS.maxParts) {
       const need = Math.ceil(size / LIMITS.maxParts);
-      throw new LimitError(`${name} needs ${parts} parts of ${formatBytes(partSize)}; B2 allows ${LIMITS.maxParts}: use --part-size ${Math.ceil(need / 1e6)}MB or more (or leave it out)`);
+      throw new LimitError(
+        `${name} needs ${parts} parts of ${formatBytes(partSize)}; B2 allows ${LIMITS.maxParts}: use --part-size ${Math.ceil(need / 1e6)}MB or more (or leave it out)`,
+      );
     }
   }
 }
 
 /** put - REMOTE: stream stdin into one file. */
-async function putStdin(ctx: CliContext, dst: RemoteLocation, o: PutOptions, tuning?: { partSize: number }): Promise<void> {
+async function putStdin(
+  ctx: CliContext,
+  dst: RemoteLocation,
+  o: PutOptions,
+  tuning?: { partSize: number },
+): Promise<void> {
   if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
   if (o.dryRun) {
-    ctx.out.result({ type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path }, `would upload stdin -> ${formatRemote(dst)}`);
+    ctx.out.result(
+      { type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path },
+      `would upload stdin -> ${formatRemote(dst)}`,
+    );
     return;
   }
   const t = await openTarget(ctx, dst);
@@ -63,7 +75,15 @@ async function putStdin(ctx: CliContext, dst: RemoteLocation, o: PutOptions, tun
     });
     progress.stop();
     ctx.out.result(
-      { type: 'upload', local: '-', bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
+      {
+        type: 'upload',
+        local: '-',
+        bucket: dst.bucket,
+        name: fv.fileName,
+        size: fv.contentLength,
+        fileId: fv.fileId,
+        sha1: fileSha1(fv),
+      },
       `uploaded stdin -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
     );
   } finally {
@@ -78,7 +98,9 @@ async function localItems(ctx: CliContext, localText: string, dst: RemoteLocatio
     const files = await expandLocalGlob(localText);
     if (files.length === 0) throw new NotFoundError(`${localText}: the pattern matches no local file`);
     if (!dst.folder && files.length > 1) {
-      throw new UsageError(`${localText} matches ${files.length} files: the destination must be a folder (end it in /)`);
+      throw new UsageError(
+        `${localText} matches ${files.length} files: the destination must be a folder (end it in /)`,
+      );
     }
     if (!dst.folder) return [{ local: files[0], name: dst.path }];
     const prefix = folderPrefix(dst.path);
@@ -114,31 +136,50 @@ export async function putAction(ctx: CliContext, localText: string, dst: RemoteL
     return;
   }
   const t = await openTarget(ctx, dst);
-  const progress = new Progress(ctx.out, items.reduce((n, it) => n + it.local.size, 0));
+  const progress = new Progress(
+    ctx.out,
+    items.reduce((n, it) => n + it.local.size, 0),
+  );
   try {
-    await forEachItem(ctx, items, o.transfers, (it) => it.local.path, async (it) => {
-      try {
-        const fv = await uploadLocalFile(t.client, {
-          bucketId: t.bucket.bucketId,
-          fileName: it.name,
-          localPath: it.local.path,
-          contentType: o.contentType,
-          info: o.info,
-          tuning,
-          resume: true,
-          signal: ctx.abort.signal,
-          onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.local.size),
-        });
-        progress.finish(it.name, fv.contentLength);
-        ctx.out.result(
-          { type: 'upload', local: it.local.path, bucket: dst.bucket, name: fv.fileName, size: fv.contentLength, fileId: fv.fileId, sha1: fileSha1(fv) },
-          ctx.out.quiet ? undefined : `uploaded ${it.local.path} -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
-        );
-      } catch (err) {
-        progress.finish(it.name, 0);
-        throw err;
-      }
-    });
+    await forEachItem(
+      ctx,
+      items,
+      o.transfers,
+      (it) => it.local.path,
+      async (it) => {
+        try {
+          const fv = await uploadLocalFile(t.client, {
+            bucketId: t.bucket.bucketId,
+            fileName: it.name,
+            localPath: it.local.path,
+            contentType: o.contentType,
+            info: o.info,
+            tuning,
+            resume: true,
+            signal: ctx.abort.signal,
+            onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.local.size),
+          });
+          progress.finish(it.name, fv.contentLength);
+          ctx.out.result(
+            {
+              type: 'upload',
+              local: it.local.path,
+              bucket: dst.bucket,
+              name: fv.fileName,
+              size: fv.contentLength,
+              fileId: fv.fileId,
+              sha1: fileSha1(fv),
+            },
+            ctx.out.quiet
+              ? undefined
+              : `uploaded ${it.local.path} -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+          );
+        } catch (err) {
+          progress.finish(it.name, 0);
+          throw err;
+        }
+      },
+    );
   } finally {
     progress.stop();
   }

@@ -65,7 +65,12 @@ export function folderPrefix(path: string): string {
 }
 
 /** Every current file under a prefix (recursive), in B2's order. */
-export async function* filesUnder(client: B2Api, bucketId: string, prefix: string, signal?: AbortSignal): AsyncIterable<FileVersion> {
+export async function* filesUnder(
+  client: B2Api,
+  bucketId: string,
+  prefix: string,
+  signal?: AbortSignal,
+): AsyncIterable<FileVersion> {
   for await (const f of client.listFileNames(bucketId, { prefix: prefix || undefined, signal })) {
     if (f.action === 'upload') yield f;
   }
@@ -75,7 +80,9 @@ export async function* filesUnder(client: B2Api, bucketId: string, prefix: strin
  * What a remote path names: one file (exact name, unless it ends with '/'), or else the files under
  * the folder prefix. Throws NotFoundError when neither exists.
  */
-export async function resolveFiles(t: Target): Promise<{ kind: 'file'; file: FileVersion } | { kind: 'folder'; prefix: string; files: FileVersion[] }> {
+export async function resolveFiles(
+  t: Target,
+): Promise<{ kind: 'file'; file: FileVersion } | { kind: 'folder'; prefix: string; files: FileVersion[] }> {
   const { client, bucket, loc } = t;
   if (loc.path && !loc.path.endsWith('/')) {
     const f = await findFile(client, bucket.bucketId, loc.path);

@@ -8,7 +8,8 @@ import { formatRemote, type RemoteLocation } from '../remote-path.js';
 import { findFile, openTarget } from './remote-files.js';
 
 export async function shareAction(ctx: CliContext, loc: RemoteLocation, o: { expiresMs: number }): Promise<void> {
-  if (!loc.bucket || !loc.path) throw new UsageError(`share needs a file or folder inside a bucket, got "${formatRemote(loc)}"`);
+  if (!loc.bucket || !loc.path)
+    throw new UsageError(`share needs a file or folder inside a bucket, got "${formatRemote(loc)}"`);
   const t = await openTarget(ctx, loc);
   const isPrefix = loc.path.endsWith('/') || !(await findFile(t.client, t.bucket.bucketId, loc.path));
   if (isPrefix && !loc.path.endsWith('/')) {
@@ -22,22 +23,63 @@ export async function shareAction(ctx: CliContext, loc: RemoteLocation, o: { exp
   }
   if (t.bucket.bucketType === 'allPublic') {
     const url = await t.client.downloadUrlByName(loc.bucket, loc.path);
-    ctx.out.notice(`bucket "${loc.bucket}" is public: anyone can download with the plain URL, no link or expiry needed`);
-    ctx.out.result({ type: 'share', bucket: loc.bucket, name: loc.path, prefix: isPrefix, public: true, url, expiresAt: null, seconds: null }, url);
+    ctx.out.notice(
+      `bucket "${loc.bucket}" is public: anyone can download with the plain URL, no link or expiry needed`,
+    );
+    ctx.out.result(
+      {
+        type: 'share',
+        bucket: loc.bucket,
+        name: loc.path,
+        prefix: isPrefix,
+        public: true,
+        url,
+        expiresAt: null,
+        seconds: null,
+      },
+      url,
+    );
     return;
   }
   const requested = o.expiresMs / 1000;
   const d = clampDownloadDuration(requested);
   if (d.clamped) {
-    const why = requested < LIMITS.minDownloadAuthSeconds ? "below B2's 1-second minimum" : requested > LIMITS.maxDownloadAuthSeconds ? "over B2's 7-day maximum" : 'not a whole number of seconds';
-    ctx.out.notice(`--expires ${formatDuration(requested)} is ${why}: the link is valid for ${formatDuration(d.seconds)}`);
+    const why =
+      requested < LIMITS.minDownloadAuthSeconds
+        ? "below B2's 1-second minimum"
+        : requested > LIMITS.maxDownloadAuthSeconds
+          ? "over B2's 7-day maximum"
+          : 'not a whole number of seconds';
+    ctx.out.notice(
+      `--expires ${formatDuration(requested)} is ${why}: the link is valid for ${formatDuration(d.seconds)}`,
+    );
   }
-  const auth = await t.client.getDownloadAuthorization({ bucketId: t.bucket.bucketId, fileNamePrefix: loc.path, validDurationInSeconds: d.seconds });
+  const auth = await t.client.getDownloadAuthorization({
+    bucketId: t.bucket.bucketId,
+    fileNamePrefix: loc.path,
+    validDurationInSeconds: d.seconds,
+  });
   const expiresAt = new Date(Date.now() + d.seconds * 1000).toISOString();
-  const url = await t.client.downloadUrlByName(loc.bucket, isPrefix ? `${loc.path}` : loc.path, auth.authorizationToken);
+  const url = await t.client.downloadUrlByName(
+    loc.bucket,
+    isPrefix ? `${loc.path}` : loc.path,
+    auth.authorizationToken,
+  );
   ctx.out.result(
-    { type: 'share', bucket: loc.bucket, name: loc.path, prefix: isPrefix, public: false, url, token: auth.authorizationToken, expiresAt, seconds: d.seconds },
-    isPrefix ? `${url}\n(valid for every name starting with "${loc.path}": replace the name in the URL; expires ${expiresAt})` : url,
+    {
+      type: 'share',
+      bucket: loc.bucket,
+      name: loc.path,
+      prefix: isPrefix,
+      public: false,
+      url,
+      token: auth.authorizationToken,
+      expiresAt,
+      seconds: d.seconds,
+    },
+    isPrefix
+      ? `${url}\n(valid for every name starting with "${loc.path}": replace the name in the URL; expires ${expiresAt})`
+      : url,
   );
   if (!isPrefix) ctx.out.notice(`link valid until ${expiresAt}`);
 }

@@ -2,7 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, PartialFailureError, UsageError } from '../../core/errors.js';
-import { buildFilterRules, runSync, type SyncEndpoint, type SyncEvent, type SyncOptions, type SyncSummary } from '../../sync/index.js';
+import {
+  buildFilterRules,
+  runSync,
+  type SyncEndpoint,
+  type SyncEvent,
+  type SyncOptions,
+  type SyncSummary,
+} from '../../sync/index.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration } from '../output/format.js';
 import { Progress } from '../output/progress.js';
@@ -37,12 +44,18 @@ export interface SyncCliOptions {
   dryRun: boolean;
 }
 
-async function endpoint(ctx: CliContext, loc: Location, side: 'source' | 'destination', force: boolean): Promise<SyncEndpoint> {
+async function endpoint(
+  ctx: CliContext,
+  loc: Location,
+  side: 'source' | 'destination',
+  force: boolean,
+): Promise<SyncEndpoint> {
   if (loc.kind === 'local') {
     if (side === 'source') {
       const st = await statOrUndefined(loc.path);
       // A missing source is refused here unless --force; with --force the engine treats it as empty.
-      if (!st && !force) throw new NotFoundError(`source ${loc.path}: no such local folder (--force syncs it as empty)`);
+      if (!st && !force)
+        throw new NotFoundError(`source ${loc.path}: no such local folder (--force syncs it as empty)`);
       if (!st) return { kind: 'local', path: loc.path };
       if (!st.isDirectory()) throw new UsageError(`source ${loc.path} is not a folder (use put for one file)`);
     }
@@ -60,13 +73,19 @@ function describe(loc: Location): string {
 
 /** Options that cannot go together, or do not apply to this mode or direction: usage errors before any call. */
 function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): void {
-  if (src.kind === 'local' && dst.kind === 'local') throw new UsageError(`${mode} needs a remote side: at least one of SRC and DST must be b2://bucket/path or PROFILE:bucket/path`);
-  if ([o.checksum, o.sizeOnly].filter(Boolean).length > 1) throw new UsageError('--checksum and --size-only cannot be used together');
-  if (o.deleteAfter && o.deleteDuring) throw new UsageError('--delete-after and --delete-during cannot be used together');
+  if (src.kind === 'local' && dst.kind === 'local')
+    throw new UsageError(
+      `${mode} needs a remote side: at least one of SRC and DST must be b2://bucket/path or PROFILE:bucket/path`,
+    );
+  if ([o.checksum, o.sizeOnly].filter(Boolean).length > 1)
+    throw new UsageError('--checksum and --size-only cannot be used together');
+  if (o.deleteAfter && o.deleteDuring)
+    throw new UsageError('--delete-after and --delete-during cannot be used together');
   if (mode === 'copy' && (o.deleteDuring || o.hardDelete || o.maxDelete !== undefined)) {
     throw new UsageError('copy never deletes: --delete-during, --hard-delete and --max-delete apply to sync');
   }
-  if (o.fsync && dst.kind !== 'local') throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
+  if (o.fsync && dst.kind !== 'local')
+    throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
 
 async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
@@ -91,7 +110,12 @@ async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
 
 /** How sync events are shown: plan lines on --dry-run, done lines, progress, warnings; NDJSON with --json. */
 export function syncEventPrinter(out: CliContext['out'], progress: Progress, dryRun: boolean): (e: SyncEvent) => void {
-  const both = (rec: Record<string, unknown>, item: string | undefined, message: string, show: (text: string) => void): void => {
+  const both = (
+    rec: Record<string, unknown>,
+    item: string | undefined,
+    message: string,
+    show: (text: string) => void,
+  ): void => {
     if (out.json) out.result({ ...rec, item: item ?? null, message });
     else show(item ? `${item}: ${message}` : message);
   };
@@ -99,7 +123,10 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
     switch (e.type) {
       case 'plan': {
         const shown = dryRun && (e.action.action !== 'skip' || out.verbose);
-        out.result({ type: 'plan', ...e.action }, shown ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined);
+        out.result(
+          { type: 'plan', ...e.action },
+          shown ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined,
+        );
         break;
       }
       case 'start':
@@ -110,7 +137,10 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
         break;
       case 'done':
         progress.finish(e.action.path);
-        out.result({ type: 'done', ...e.action }, out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${e.action.path}`);
+        out.result(
+          { type: 'done', ...e.action },
+          out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${e.action.path}`,
+        );
         break;
       case 'error':
         progress.finish(e.item, 0);
@@ -126,7 +156,13 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
   };
 }
 
-function engineOptions(ctx: CliContext, mode: 'sync' | 'copy', o: SyncCliOptions, filters: SyncOptions['filters'], onEvent: SyncOptions['onEvent']): SyncOptions {
+function engineOptions(
+  ctx: CliContext,
+  mode: 'sync' | 'copy',
+  o: SyncCliOptions,
+  filters: SyncOptions['filters'],
+  onEvent: SyncOptions['onEvent'],
+): SyncOptions {
   return {
     mode,
     compare: o.checksum ? 'checksum' : o.sizeOnly ? 'size-only' : 'size-mtime',
@@ -151,7 +187,13 @@ function engineOptions(ctx: CliContext, mode: 'sync' | 'copy', o: SyncCliOptions
   };
 }
 
-export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Location, dst: Location, o: SyncCliOptions): Promise<void> {
+export async function syncAction(
+  ctx: CliContext,
+  mode: 'sync' | 'copy',
+  src: Location,
+  dst: Location,
+  o: SyncCliOptions,
+): Promise<void> {
   checkSyncOptions(mode, src, dst, o);
   const filters = await cliFilters(o);
   const s = await endpoint(ctx, src, 'source', o.force);
@@ -168,16 +210,31 @@ export async function syncAction(ctx: CliContext, mode: 'sync' | 'copy', src: Lo
   reportSummary(ctx, job, summary);
   if (summary.errors.length > 0) {
     for (const e of summary.errors) ctx.out.failed(e.item, e.message);
-    throw new PartialFailureError(`${summary.errors.length} item(s) failed during ${mode} ${job.source} -> ${job.destination} (each named above)`, summary.errors.map((e) => ({ item: e.item, error: e.message })));
+    throw new PartialFailureError(
+      `${summary.errors.length} item(s) failed during ${mode} ${job.source} -> ${job.destination} (each named above)`,
+      summary.errors.map((e) => ({ item: e.item, error: e.message })),
+    );
   }
 }
 
 function pastTense(a: string): string {
-  return a === 'upload' ? 'uploaded' : a === 'download' ? 'downloaded' : a === 'copy' ? 'copied' : a === 'delete' ? 'deleted' : a;
+  return a === 'upload'
+    ? 'uploaded'
+    : a === 'download'
+      ? 'downloaded'
+      : a === 'copy'
+        ? 'copied'
+        : a === 'delete'
+          ? 'deleted'
+          : a;
 }
 
 /** The closing line (or --json record) of a run: what moved, what was checked, how long it took. */
-export function reportSummary(ctx: CliContext, job: { mode: string; source: string; destination: string; dryRun: boolean }, s: SyncSummary): void {
+export function reportSummary(
+  ctx: CliContext,
+  job: { mode: string; source: string; destination: string; dryRun: boolean },
+  s: SyncSummary,
+): void {
   const { mode, dryRun } = job;
   const rec = {
     type: 'summary',

@@ -15,7 +15,10 @@ export function dryRunOption(): Option {
 
 /** For commands that write downloaded files to local disk; passed on as TransferTuning.fsync. */
 export function fsyncOption(): Option {
-  return new Option('--fsync', 'flush downloaded files to disk before renaming them into place; slower, survives a power cut');
+  return new Option(
+    '--fsync',
+    'flush downloaded files to disk before renaming them into place; slower, survives a power cut',
+  );
 }
 
 export function transfersOption(def = 8): Option {

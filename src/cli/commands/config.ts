@@ -9,7 +9,11 @@ export function registerConfig(program: Command, rt: Runtime): void {
       .command('config')
       .description('add a profile interactively (name, key id, key), checking the key once; or manage profiles')
       .option('--no-check', 'do not authorize to check the key (also for `config add`)')
-      .action(run(rt, async (ctx, o) => (await import('../actions/config.js')).configInteractiveAction(ctx, { check: o.check !== false }))),
+      .action(
+        run(rt, async (ctx, o) =>
+          (await import('../actions/config.js')).configInteractiveAction(ctx, { check: o.check !== false }),
+        ),
+      ),
     [
       'b2sync config',
       'printf %s "$KEY" | b2sync config add work --key-id 0012ab...',
@@ -21,14 +25,20 @@ export function registerConfig(program: Command, rt: Runtime): void {
   );
   config
     .command('add')
-    .description('add or replace a profile; the key comes from stdin or B2_APPLICATION_KEY, never from the command line')
+    .description(
+      'add or replace a profile; the key comes from stdin or B2_APPLICATION_KEY, never from the command line',
+    )
     .argument('<name>', 'profile name (2-64 letters, digits, _ . -)')
     .requiredOption('--key-id <id>', 'application key id')
     .option('--default', 'make it the default profile')
     // --no-check is declared on `config` and applies here too
     .action(
       run(rt, async (ctx, o, name: string) =>
-        (await import('../actions/config.js')).configAddAction(ctx, name, { keyId: o.keyId as string, default: Boolean(o.default), check: o.check !== false }),
+        (await import('../actions/config.js')).configAddAction(ctx, name, {
+          keyId: o.keyId as string,
+          default: Boolean(o.default),
+          check: o.check !== false,
+        }),
       ),
     );
   config
@@ -39,10 +49,14 @@ export function registerConfig(program: Command, rt: Runtime): void {
     .command('show')
     .description('show a profile (the key masked)')
     .argument('<name>', 'profile name')
-    .action(run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configShowAction(ctx, name)));
+    .action(
+      run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configShowAction(ctx, name)),
+    );
   config
     .command('remove')
     .description('remove a profile and its stored key')
     .argument('<name>', 'profile name')
-    .action(run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configRemoveAction(ctx, name)));
+    .action(
+      run(rt, async (ctx, _o, name: string) => (await import('../actions/config.js')).configRemoveAction(ctx, name)),
+    );
 }

@@ -38,8 +38,12 @@ function nonEmpty(name: string) {
 }
 
 /** Start, print the one line scripts read, and run until SIGINT/SIGTERM. */
-export async function runEmulator(opts: EmulatorCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  if ((opts.keyId === undefined) !== (opts.key === undefined)) throw new UsageError('--key-id and --key go together: give both or neither');
+export async function runEmulator(
+  opts: EmulatorCommandOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
+  if ((opts.keyId === undefined) !== (opts.key === undefined))
+    throw new UsageError('--key-id and --key go together: give both or neither');
   // loaded on use: --help and the other commands never load the emulator
   const { startEmulator } = await import('../../emulator/index.js');
   const emu = await startEmulator({
@@ -76,12 +80,19 @@ export function registerEmulator(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free port)', integer('--port', 0, 65535), 8000)
     .option('--host <host>', 'address to bind (default loopback only)', nonEmpty('--host'), '127.0.0.1')
     .option('--data <dir>', 'keep buckets and files on disk in this directory (default: in memory)', nonEmpty('--data'))
-    .option('--key-id <id>', 'master application key id (default: generated, or the one --data remembers)', nonEmpty('--key-id'))
+    .option(
+      '--key-id <id>',
+      'master application key id (default: generated, or the one --data remembers)',
+      nonEmpty('--key-id'),
+    )
     .option('--key <key>', 'master application key (with --key-id)', nonEmpty('--key'))
     .option('--latency <ms>', 'delay every B2 response by this many milliseconds', integer('--latency', 0))
     .option('--token-ttl <seconds>', 'account token lifetime (default 86400)', integer('--token-ttl', 1))
     .option('--min-part-size <bytes>', 'smallest large-file part (except the last) (default 5000000)', bytes)
-    .addHelpText('after', '\nWith the global --json, the line is one JSON object {"endpoint","keyId","applicationKey"}.')
+    .addHelpText(
+      'after',
+      '\nWith the global --json, the line is one JSON object {"endpoint","keyId","applicationKey"}.',
+    )
     .action(async (_opts: EmulatorCommandOptions, cmd: Command) => {
       // --json is a program-wide option; read it together with this command's own options.
       await runEmulator(cmd.optsWithGlobals<EmulatorCommandOptions>());

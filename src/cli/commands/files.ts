@@ -24,7 +24,13 @@ export function registerFiles(program: Command, rt: Runtime): void {
         .addOption(dryRunOption())
         .action(
           run(rt, async (ctx, o, src: string, dst: string) =>
-            (await import('../actions/copy-move.js')).copyMoveAction(ctx, mode, parseRemote(src, 'source'), parseRemote(dst, 'destination'), { dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+            (await import('../actions/copy-move.js')).copyMoveAction(
+              ctx,
+              mode,
+              parseRemote(src, 'source'),
+              parseRemote(dst, 'destination'),
+              { dryRun: Boolean(o.dryRun), transfers: o.transfers as number },
+            ),
           ),
         ),
       [`b2sync ${mode} b2://docs/a.txt b2://docs/b.txt`, `b2sync ${mode} b2://docs/old/ b2://archive/old/`],
@@ -41,7 +47,12 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .addOption(dryRunOption())
       .action(
         run(rt, async (ctx, o, remote: string) =>
-          (await import('../actions/remove.js')).rmAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), versions: Boolean(o.versions), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+          (await import('../actions/remove.js')).rmAction(ctx, parseRemote(remote), {
+            recursive: Boolean(o.recursive),
+            versions: Boolean(o.versions),
+            dryRun: Boolean(o.dryRun),
+            transfers: o.transfers as number,
+          }),
         ),
       ),
     ['b2sync rm b2://docs/a.txt', 'b2sync rm -R b2://docs/tmp/', 'b2sync rm --versions b2://docs/secret.txt'],
@@ -53,13 +64,22 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .argument('<remote>', 'b2://bucket or b2://bucket/folder')
       .addOption(bucketTypeOption())
       .addOption(dryRunOption())
-      .action(run(rt, async (ctx, o, remote: string) => (await import('../actions/remove.js')).mkdirAction(ctx, parseRemote(remote), { dryRun: Boolean(o.dryRun), bucketType: o.type as 'allPrivate' }))),
+      .action(
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/remove.js')).mkdirAction(ctx, parseRemote(remote), {
+            dryRun: Boolean(o.dryRun),
+            bucketType: o.type as 'allPrivate',
+          }),
+        ),
+      ),
     ['b2sync mkdir b2://my-new-bucket', 'b2sync mkdir b2://docs/drafts'],
   );
   examples(
     program
       .command('rmdir')
-      .description('remove an empty folder; --recursive deletes every version under it after a confirmation (or --force)')
+      .description(
+        'remove an empty folder; --recursive deletes every version under it after a confirmation (or --force)',
+      )
       .argument('<remote>', 'b2://bucket/folder')
       .option('--recursive', 'remove everything under the folder')
       .option('-f, --force', 'do not ask for confirmation')
@@ -67,7 +87,12 @@ export function registerFiles(program: Command, rt: Runtime): void {
       .addOption(dryRunOption())
       .action(
         run(rt, async (ctx, o, remote: string) =>
-          (await import('../actions/remove.js')).rmdirAction(ctx, parseRemote(remote), { recursive: Boolean(o.recursive), force: Boolean(o.force), dryRun: Boolean(o.dryRun), transfers: o.transfers as number }),
+          (await import('../actions/remove.js')).rmdirAction(ctx, parseRemote(remote), {
+            recursive: Boolean(o.recursive),
+            force: Boolean(o.force),
+            dryRun: Boolean(o.dryRun),
+            transfers: o.transfers as number,
+          }),
         ),
       ),
     ['b2sync rmdir b2://docs/drafts', 'b2sync rmdir --recursive --force b2://docs/tmp'],

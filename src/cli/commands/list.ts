@@ -10,7 +10,11 @@ export function registerList(program: Command, rt: Runtime): void {
       .command('lsd')
       .description('list buckets, or the folders under a remote path')
       .argument('[remote]', 'b2://bucket/prefix or PROFILE:bucket/prefix (none: list buckets)')
-      .action(run(rt, async (ctx, _o, remote?: string) => (await import('../actions/list.js')).lsdAction(ctx, remote ? parseRemote(remote) : undefined))),
+      .action(
+        run(rt, async (ctx, _o, remote?: string) =>
+          (await import('../actions/list.js')).lsdAction(ctx, remote ? parseRemote(remote) : undefined),
+        ),
+      ),
     ['b2sync lsd', 'b2sync lsd b2://photos/2024/', 'b2sync lsd work:backups --json'],
   );
   examples(
@@ -24,7 +28,11 @@ export function registerList(program: Command, rt: Runtime): void {
       .option('--versions', 'include old versions and hide markers (shown as deleted)')
       .action(
         run(rt, async (ctx, o, remote: string) =>
-          (await import('../actions/list.js')).lsAction(ctx, parseRemote(remote), { recursive: o.recursive !== false, long: Boolean(o.long), versions: Boolean(o.versions) }),
+          (await import('../actions/list.js')).lsAction(ctx, parseRemote(remote), {
+            recursive: o.recursive !== false,
+            long: Boolean(o.long),
+            versions: Boolean(o.versions),
+          }),
         ),
       ),
     ['b2sync ls b2://photos', 'b2sync ls -l b2://photos/2024/', 'b2sync ls --versions --json b2://photos/a.jpg'],

@@ -25,7 +25,11 @@ function registerVersions(program: Command, rt: Runtime): void {
     .command('list', { isDefault: true })
     .description('list every version of a name, newest first (hide markers shown as deleted)')
     .argument('<remote>', 'b2://bucket/name')
-    .action(run(rt, async (ctx, _o, remote: string) => (await import('../actions/versions.js')).versionsListAction(ctx, parseRemote(remote))));
+    .action(
+      run(rt, async (ctx, _o, remote: string) =>
+        (await import('../actions/versions.js')).versionsListAction(ctx, parseRemote(remote)),
+      ),
+    );
   versions
     .command('get')
     .description('download one version')
@@ -36,7 +40,10 @@ function registerVersions(program: Command, rt: Runtime): void {
     .addOption(dryRunOption())
     .action(
       run(rt, async (ctx, o, remote: string, id: string, local: string) =>
-        (await import('../actions/versions.js')).versionsGetAction(ctx, parseRemote(remote), id, local, { dryRun: Boolean(o.dryRun), fsync: Boolean(o.fsync) }),
+        (await import('../actions/versions.js')).versionsGetAction(ctx, parseRemote(remote), id, local, {
+          dryRun: Boolean(o.dryRun),
+          fsync: Boolean(o.fsync),
+        }),
       ),
     );
   versions
@@ -45,7 +52,13 @@ function registerVersions(program: Command, rt: Runtime): void {
     .argument('<remote>', 'b2://bucket/name')
     .argument('<file-id>', 'the version (file id) to restore')
     .addOption(dryRunOption())
-    .action(run(rt, async (ctx, o, remote: string, id: string) => (await import('../actions/versions.js')).versionsRestoreAction(ctx, parseRemote(remote), id, { dryRun: Boolean(o.dryRun) })));
+    .action(
+      run(rt, async (ctx, o, remote: string, id: string) =>
+        (await import('../actions/versions.js')).versionsRestoreAction(ctx, parseRemote(remote), id, {
+          dryRun: Boolean(o.dryRun),
+        }),
+      ),
+    );
 }
 
 function registerShareCleanup(program: Command, rt: Runtime): void {
@@ -54,8 +67,18 @@ function registerShareCleanup(program: Command, rt: Runtime): void {
       .command('share')
       .description('print a download link for a file or a prefix (private buckets: a time-limited link)')
       .argument('<remote>', 'b2://bucket/name or b2://bucket/prefix')
-      .addOption(new Option('--expires <duration>', 'link lifetime, 1s..7d (clamped with a notice)').argParser(durationOption).default(86_400_000, '24h'))
-      .action(run(rt, async (ctx, o, remote: string) => (await import('../actions/share.js')).shareAction(ctx, parseRemote(remote), { expiresMs: o.expires as number }))),
+      .addOption(
+        new Option('--expires <duration>', 'link lifetime, 1s..7d (clamped with a notice)')
+          .argParser(durationOption)
+          .default(86_400_000, '24h'),
+      )
+      .action(
+        run(rt, async (ctx, o, remote: string) =>
+          (await import('../actions/share.js')).shareAction(ctx, parseRemote(remote), {
+            expiresMs: o.expires as number,
+          }),
+        ),
+      ),
     ['b2sync share b2://docs/report.pdf', 'b2sync share --expires 7d b2://docs/2024/'],
   );
 
@@ -64,9 +87,15 @@ function registerShareCleanup(program: Command, rt: Runtime): void {
       .command('cleanup')
       .description('cancel unfinished large files (remote) or remove orphaned temporary download files (local folder)')
       .argument('<path>', 'b2://bucket[/prefix] or a local folder')
-      .addOption(new Option('--older-than <duration>', 'only what is older than this (e.g. 24h, 7d)').argParser(durationOption))
+      .addOption(
+        new Option('--older-than <duration>', 'only what is older than this (e.g. 24h, 7d)').argParser(durationOption),
+      )
       .option('--old-versions', 'also delete superseded (non-current) versions')
-      .addOption(new Option('--keep-days <n>', 'with --old-versions: keep versions superseded fewer than N days ago').argParser(intOption(0, 36500)).default(0))
+      .addOption(
+        new Option('--keep-days <n>', 'with --old-versions: keep versions superseded fewer than N days ago')
+          .argParser(intOption(0, 36500))
+          .default(0),
+      )
       .addOption(transfersOption(8))
       .addOption(dryRunOption())
       .action(
@@ -80,7 +109,11 @@ function registerShareCleanup(program: Command, rt: Runtime): void {
           }),
         ),
       ),
-    ['b2sync cleanup b2://backups', 'b2sync cleanup --older-than 7d --old-versions --keep-days 30 b2://backups', 'b2sync cleanup ./downloads'],
+    [
+      'b2sync cleanup b2://backups',
+      'b2sync cleanup --older-than 7d --old-versions --keep-days 30 b2://backups',
+      'b2sync cleanup ./downloads',
+    ],
   );
 }
 
@@ -96,16 +129,31 @@ function registerBucket(program: Command, rt: Runtime): void {
     .argument('<name>', 'bucket name (6-63 letters, digits, -) or b2://name')
     .addOption(bucketTypeOption())
     .addOption(dryRunOption())
-    .action(run(rt, async (ctx, o, name: string) => (await import('../actions/bucket.js')).bucketCreateAction(ctx, name, { bucketType: o.type as 'allPrivate', dryRun: Boolean(o.dryRun) })));
+    .action(
+      run(rt, async (ctx, o, name: string) =>
+        (await import('../actions/bucket.js')).bucketCreateAction(ctx, name, {
+          bucketType: o.type as 'allPrivate',
+          dryRun: Boolean(o.dryRun),
+        }),
+      ),
+    );
   bucket
     .command('list')
     .description('list buckets')
     .argument('[profile]', 'profile to use (default: --profile, environment, default profile)')
-    .action(run(rt, async (ctx, _o, profile?: string) => (await import('../actions/bucket.js')).bucketListAction(ctx, profile)));
+    .action(
+      run(rt, async (ctx, _o, profile?: string) =>
+        (await import('../actions/bucket.js')).bucketListAction(ctx, profile),
+      ),
+    );
   bucket
     .command('delete')
     .description('delete an empty bucket')
     .argument('<name>', 'bucket name or b2://name')
     .addOption(dryRunOption())
-    .action(run(rt, async (ctx, o, name: string) => (await import('../actions/bucket.js')).bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) })));
+    .action(
+      run(rt, async (ctx, o, name: string) =>
+        (await import('../actions/bucket.js')).bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) }),
+      ),
+    );
 }

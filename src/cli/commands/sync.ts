@@ -21,17 +21,25 @@ export function registerSync(program: Command, rt: Runtime): void {
       .option('--size-only', 'compare by size only')
       .option('-u, --update', 'skip files that are newer on DST')
       .option('--ignore-existing', 'skip every file that exists on DST')
-      .addOption(new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption))
+      .addOption(
+        new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),
+      )
       .option('--include <glob>', 'only transfer matching files (repeatable)', collect)
       .option('--exclude <glob>', 'skip matching files (repeatable)', collect)
       .option('--filter-from <file>', 'read "+ glob" / "- glob" rules from a file (repeatable)', collect)
       .addOption(new Option('--min-size <size>', 'only files of at least this size (e.g. 10K)').argParser(sizeOption))
       .addOption(new Option('--max-size <size>', 'only files of at most this size (e.g. 1G)').argParser(sizeOption))
-      .addOption(new Option('--min-age <duration>', 'only files modified at least this long ago').argParser(durationOption))
-      .addOption(new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption))
+      .addOption(
+        new Option('--min-age <duration>', 'only files modified at least this long ago').argParser(durationOption),
+      )
+      .addOption(
+        new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption),
+      )
       .option('-L, --copy-links', 'follow symbolic links (default: skip them with a warning)')
       .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)')
-      .addOption(new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)))
+      .addOption(
+        new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)),
+      )
       .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)))
       .addOption(fsyncOption())
       .addOption(dryRunOption());
@@ -80,7 +88,12 @@ export function registerSync(program: Command, rt: Runtime): void {
     examples(
       cmd,
       mode === 'sync'
-        ? ['b2sync sync ./photos b2://photos/', 'b2sync sync --dry-run --json ./site b2://www/', 'b2sync sync b2://photos/2024 ./restore --checksum', 'b2sync sync --exclude "*.tmp" --max-delete 100 ./data work:backups/data']
+        ? [
+            'b2sync sync ./photos b2://photos/',
+            'b2sync sync --dry-run --json ./site b2://www/',
+            'b2sync sync b2://photos/2024 ./restore --checksum',
+            'b2sync sync --exclude "*.tmp" --max-delete 100 ./data work:backups/data',
+          ]
         : ['b2sync copy ./photos b2://photos/', 'b2sync copy b2://photos/ other:archive/photos/'],
     );
   }

@@ -14,7 +14,12 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .argument('<remote>', 'b2://bucket/name or b2://bucket/folder/')
       .option('--content-type <type>', 'content type (default: guessed by B2)')
       .option('--info <key=value>', 'custom file info (repeatable)', keyValue)
-      .addOption(new Option('--part-size <size>', 'part size for large files (5M..5G; default: the account\'s recommended size)').argParser(sizeOption))
+      .addOption(
+        new Option(
+          '--part-size <size>',
+          "part size for large files (5M..5G; default: the account's recommended size)",
+        ).argParser(sizeOption),
+      )
       .addOption(transfersOption(4))
       .addOption(dryRunOption())
       .action(
@@ -28,7 +33,11 @@ export function registerTransfer(program: Command, rt: Runtime): void {
           }),
         ),
       ),
-    ['b2sync put report.pdf b2://docs/2024/', 'b2sync put ./photos b2://photos/trip', 'pg_dump db | b2sync put - b2://backups/db.sql'],
+    [
+      'b2sync put report.pdf b2://docs/2024/',
+      'b2sync put ./photos b2://photos/trip',
+      'pg_dump db | b2sync put - b2://backups/db.sql',
+    ],
   );
   examples(
     program
@@ -50,7 +59,11 @@ export function registerTransfer(program: Command, rt: Runtime): void {
           }),
         ),
       ),
-    ['b2sync get b2://docs/2024/report.pdf .', 'b2sync get b2://photos/trip/ ./trip', 'b2sync get --version-id 4_z... b2://docs/a.txt a-old.txt'],
+    [
+      'b2sync get b2://docs/2024/report.pdf .',
+      'b2sync get b2://photos/trip/ ./trip',
+      'b2sync get --version-id 4_z... b2://docs/a.txt a-old.txt',
+    ],
   );
   examples(
     program
@@ -62,7 +75,11 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .option('--version-id <id>', 'read this file version')
       .action(
         run(rt, async (ctx, o, remote: string) =>
-          (await import('../actions/get.js')).catAction(ctx, parseRemote(remote), { offset: o.offset as number | undefined, count: o.count as number | undefined, versionId: o.versionId as string | undefined }),
+          (await import('../actions/get.js')).catAction(ctx, parseRemote(remote), {
+            offset: o.offset as number | undefined,
+            count: o.count as number | undefined,
+            versionId: o.versionId as string | undefined,
+          }),
         ),
       ),
     ['b2sync cat b2://logs/app.log', 'b2sync cat --offset 100 --count 50 b2://logs/app.log'],

@@ -40,13 +40,21 @@ export async function resolveCredentials(p: {
   const envId = env.B2_APPLICATION_KEY_ID;
   const envKey = env.B2_APPLICATION_KEY;
   if (envId !== undefined || envKey !== undefined) {
-    if (!envId || !envId.trim()) throw new UsageError('B2_APPLICATION_KEY_ID is empty or unset while B2_APPLICATION_KEY is set: set both, or unset both to use a profile');
-    if (!envKey || !envKey.trim()) throw new UsageError('B2_APPLICATION_KEY is empty or unset while B2_APPLICATION_KEY_ID is set: set both, or unset both to use a profile');
+    if (!envId || !envId.trim())
+      throw new UsageError(
+        'B2_APPLICATION_KEY_ID is empty or unset while B2_APPLICATION_KEY is set: set both, or unset both to use a profile',
+      );
+    if (!envKey || !envKey.trim())
+      throw new UsageError(
+        'B2_APPLICATION_KEY is empty or unset while B2_APPLICATION_KEY_ID is set: set both, or unset both to use a profile',
+      );
     checkKeyPair(envId, envKey);
     return { keyId: envId, key: envKey, endpoint: endpointFor(), source: 'environment' };
   }
 
   const config = await loadConfig(p.configDir);
   if (config.defaultProfile && config.profiles[config.defaultProfile]) return fromProfile(config.defaultProfile);
-  throw new UsageError('no credentials: run `b2sync config` to add a profile, or set B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY');
+  throw new UsageError(
+    'no credentials: run `b2sync config` to add a profile, or set B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY',
+  );
 }

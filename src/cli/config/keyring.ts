@@ -14,7 +14,8 @@ let loaded: Promise<{ keytar?: Keytar; reason?: string }> | undefined;
 
 /** B2SYNC_KEYRING=off disables the keyring (tests, headless hosts). */
 async function load(env: NodeJS.ProcessEnv): Promise<{ keytar?: Keytar; reason?: string }> {
-  if ((env.B2SYNC_KEYRING ?? '').toLowerCase() === 'off') return { reason: 'the keyring is disabled (B2SYNC_KEYRING=off)' };
+  if ((env.B2SYNC_KEYRING ?? '').toLowerCase() === 'off')
+    return { reason: 'the keyring is disabled (B2SYNC_KEYRING=off)' };
   loaded ??= (async () => {
     try {
       const name = 'keytar';
@@ -24,7 +25,9 @@ async function load(env: NodeJS.ProcessEnv): Promise<{ keytar?: Keytar; reason?:
       return { keytar: k };
     } catch (err) {
       const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      return { reason: /Cannot find (package|module)/.test(msg) ? 'keytar is not installed' : `keytar could not load (${msg})` };
+      return {
+        reason: /Cannot find (package|module)/.test(msg) ? 'keytar is not installed' : `keytar could not load (${msg})`,
+      };
     }
   })();
   return loaded;
@@ -37,7 +40,11 @@ function failure(err: unknown): { ok: false; reason: string } {
   return { ok: false, reason: `the keyring did not answer (${msg})` };
 }
 
-export async function keyringSet(account: string, secret: string, env: NodeJS.ProcessEnv): Promise<KeyringResult<void>> {
+export async function keyringSet(
+  account: string,
+  secret: string,
+  env: NodeJS.ProcessEnv,
+): Promise<KeyringResult<void>> {
   const { keytar, reason } = await load(env);
   if (!keytar) return { ok: false, reason: reason ?? 'no keyring' };
   try {

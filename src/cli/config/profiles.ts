@@ -14,9 +14,14 @@ export interface AddProfileResult {
 }
 
 export function checkKeyPair(keyId: string, key: string): void {
-  if (!keyId || !keyId.trim()) throw new UsageError('the application key id is empty: give the keyID shown by Backblaze (Application Keys page)');
-  if (!key || !key.trim()) throw new UsageError('the application key is empty: give the applicationKey shown once when the key was created');
-  if (/\s/.test(keyId) || /\s/.test(key)) throw new UsageError('the application key id or key contains whitespace: paste them again without spaces or line breaks');
+  if (!keyId || !keyId.trim())
+    throw new UsageError('the application key id is empty: give the keyID shown by Backblaze (Application Keys page)');
+  if (!key || !key.trim())
+    throw new UsageError('the application key is empty: give the applicationKey shown once when the key was created');
+  if (/\s/.test(keyId) || /\s/.test(key))
+    throw new UsageError(
+      'the application key id or key contains whitespace: paste them again without spaces or line breaks',
+    );
 }
 
 export function checkEndpoint(endpoint: string): string {
@@ -24,9 +29,12 @@ export function checkEndpoint(endpoint: string): string {
   try {
     u = new URL(endpoint);
   } catch {
-    throw new UsageError(`bad endpoint "${endpoint}": give a URL such as https://api.backblazeb2.com or http://127.0.0.1:8000`);
+    throw new UsageError(
+      `bad endpoint "${endpoint}": give a URL such as https://api.backblazeb2.com or http://127.0.0.1:8000`,
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`bad endpoint "${endpoint}": only http and https URLs are accepted`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UsageError(`bad endpoint "${endpoint}": only http and https URLs are accepted`);
   return endpoint.replace(/\/+$/, '');
 }
 
@@ -70,16 +78,29 @@ export function getProfile(config: ConfigData, name: string): Profile {
 /** The profile's application key from the keyring or the config file. */
 export async function profileKey(name: string, profile: Profile, env: NodeJS.ProcessEnv): Promise<string> {
   if (profile.keyStore === 'file') {
-    if (!profile.applicationKey) throw new UsageError(`profile "${name}" has no key stored: add it again with \`b2sync config add ${name} --key-id ID\``);
+    if (!profile.applicationKey)
+      throw new UsageError(
+        `profile "${name}" has no key stored: add it again with \`b2sync config add ${name} --key-id ID\``,
+      );
     return profile.applicationKey;
   }
   const got = await keyringGet(keyringAccount(name), env);
-  if (!got.ok) throw new UsageError(`profile "${name}" keeps its key in the OS keyring, but ${got.reason}: add the profile again or set B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY`);
-  if (!got.value) throw new UsageError(`the keyring has no key for profile "${name}": add it again with \`b2sync config add ${name} --key-id ID\``);
+  if (!got.ok)
+    throw new UsageError(
+      `profile "${name}" keeps its key in the OS keyring, but ${got.reason}: add the profile again or set B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY`,
+    );
+  if (!got.value)
+    throw new UsageError(
+      `the keyring has no key for profile "${name}": add it again with \`b2sync config add ${name} --key-id ID\``,
+    );
   return got.value;
 }
 
-export async function removeProfile(dir: string, name: string, env: NodeJS.ProcessEnv): Promise<{ wasDefault: boolean; newDefault?: string }> {
+export async function removeProfile(
+  dir: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ wasDefault: boolean; newDefault?: string }> {
   const config = await loadConfig(dir);
   const profile = getProfile(config, name);
   if (profile.keyStore === 'keyring') await keyringDelete(keyringAccount(name), env);

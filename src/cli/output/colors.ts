@@ -27,6 +27,7 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ColorLevel {
 export function makeColors(env: NodeJS.ProcessEnv, isTTY: boolean): Colors {
   const level = colorLevel(env, isTTY);
   // validateStream: false — the level above already decided; styleText must not check stdout again.
-  const style = (format: 'red' | 'yellow' | 'dim') => (text: string) => (level === 0 ? text : styleText(format, text, { validateStream: false }));
+  const style = (format: 'red' | 'yellow' | 'dim') => (text: string) =>
+    level === 0 ? text : styleText(format, text, { validateStream: false });
   return { level, red: style('red'), yellow: style('yellow'), dim: style('dim') };
 }

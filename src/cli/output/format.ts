@@ -6,7 +6,10 @@ export { formatBytes };
 /** "2026-11-22 05:18:16" in UTC. */
 export function formatTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }
 
 export function isoTime(ms: number | undefined): string | null {

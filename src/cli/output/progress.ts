@@ -28,7 +28,10 @@ export class Progress {
   private timer: NodeJS.Timeout | undefined;
   private readonly enabled: boolean;
 
-  constructor(private readonly out: Output, totalBytes?: number) {
+  constructor(
+    private readonly out: Output,
+    totalBytes?: number,
+  ) {
     this.enabled = out.showProgress;
     this.totalBytes = totalBytes;
     if (this.enabled) {
@@ -73,7 +76,9 @@ export class Progress {
     for (const f of active) {
       const pct = f.total ? f.bytes / f.total : 0;
       const label = f.name.length > 30 ? `…${f.name.slice(-29)}` : f.name.padEnd(30);
-      lines.push(`${label} ${formatBytes(f.bytes)}${f.total ? ` / ${formatBytes(f.total)} ${bar(pct)}` : ''}`.slice(0, width));
+      lines.push(
+        `${label} ${formatBytes(f.bytes)}${f.total ? ` / ${formatBytes(f.total)} ${bar(pct)}` : ''}`.slice(0, width),
+      );
     }
     const elapsed = (Date.now() - this.started) / 1000;
     const done = this.transferred();
@@ -81,7 +86,12 @@ export class Progress {
     const eta = this.totalBytes && speed > 0 ? (this.totalBytes - done) / speed : NaN;
     const total = this.totalBytes ? ` / ${formatBytes(this.totalBytes)}` : '';
     const totalBar = this.totalBytes ? ` ${bar(done / this.totalBytes)}` : '';
-    lines.push(`Total ${formatBytes(done)}${total}, ${formatSpeed(speed)}, ETA ${formatDuration(eta)}${totalBar}`.slice(0, width));
+    lines.push(
+      `Total ${formatBytes(done)}${total}, ${formatSpeed(speed)}, ETA ${formatDuration(eta)}${totalBar}`.slice(
+        0,
+        width,
+      ),
+    );
     this.clear();
     this.out.rawErr(lines.join('\n') + '\n');
     this.drawnLines = lines.length;

@@ -183,7 +183,9 @@ export class Conn implements BodySource {
     const f = framing(head);
     this.keepAlive &&= f.keepAlive;
     if (f.length === 'chunked' && head.status < 300) {
-      pending.reject(new LeanGetError('chunked', 'a chunked download reply (this client reads Content-Length bodies only)'));
+      pending.reject(
+        new LeanGetError('chunked', 'a chunked download reply (this client reads Content-Length bodies only)'),
+      );
       this.destroy();
       return -1;
     }

@@ -39,16 +39,19 @@ export class LeanGet implements HttpSend {
   }
 
   async send(req: SendRequest): Promise<HttpResponse> {
-    if (req.method !== 'GET' || req.body !== undefined) throw new LeanGetError('invalid-request', `${req.method} with a body: GET only`);
+    if (req.method !== 'GET' || req.body !== undefined)
+      throw new LeanGetError('invalid-request', `${req.method} with a body: GET only`);
     return this.get(req.url, req.headers, req.signal);
   }
 
   async get(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<LeanResponse> {
     for (const [k, v] of Object.entries(headers)) {
-      if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new LeanGetError('invalid-request', `header ${k} holds a line break`);
+      if (/[\r\n]/.test(k) || /[\r\n]/.test(v))
+        throw new LeanGetError('invalid-request', `header ${k} holds a line break`);
     }
     const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new LeanGetError('invalid-request', `unsupported URL ${u.protocol}`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new LeanGetError('invalid-request', `unsupported URL ${u.protocol}`);
     const all = { host: u.host, ...headers };
     const path = `${u.pathname}${u.search}`;
     for (let attempt = 0; ; attempt++) {
@@ -68,7 +71,12 @@ export class LeanGet implements HttpSend {
    * One request on `conn`; an abort fails the request, or the body even when all its bytes have
    * arrived but are unread.
    */
-  private async exchange(conn: Conn, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<LeanResponse> {
+  private async exchange(
+    conn: Conn,
+    path: string,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<LeanResponse> {
     let body: LeanBody | undefined;
     const onAbort = () => {
       // A complete body has given its connection back, perhaps to another request: leave that be.

@@ -15,7 +15,8 @@ function basicAuthKey(call: Call): StoredKey {
   const keyId = basic.slice(0, colon);
   const secret = basic.slice(colon + 1);
   const key = call.emu.findKey(keyId);
-  if (!key || key.applicationKey !== secret) throw b2Fail('unauthorized', 'invalid application key id or application key');
+  if (!key || key.applicationKey !== secret)
+    throw b2Fail('unauthorized', 'invalid application key id or application key');
   return key;
 }
 
@@ -28,7 +29,11 @@ export function authorizeAccount(call: Call): unknown {
   if (version !== 'v4' && key.bucketIds && key.bucketIds.length > 1)
     throw b2Fail('unsupported', 'keys restricted to several buckets can only be used with b2api/v4');
 
-  const token = emu.tokens.issue(emu.accountId, { kind: 'account', keyId: key.applicationKeyId, expiresAt: Date.now() + emu.tokenTtlMs(key) });
+  const token = emu.tokens.issue(emu.accountId, {
+    kind: 'account',
+    keyId: key.applicationKeyId,
+    expiresAt: Date.now() + emu.tokenTtlMs(key),
+  });
   const base = call.baseUrl;
   const minPart = emu.opts.minPartSize;
   const recommended = emu.opts.recommendedPartSize;
@@ -102,7 +107,8 @@ export function createKey(call: Call): unknown {
   emu.checkAccountId(call);
   const capabilities = params.reqStrArray('capabilities');
   if (capabilities.length === 0) throw b2Fail('bad_request', 'capabilities must not be empty');
-  for (const c of capabilities) if (!ALL_CAPABILITIES.includes(c)) throw b2Fail('bad_request', `unknown capability: ${c}`);
+  for (const c of capabilities)
+    if (!ALL_CAPABILITIES.includes(c)) throw b2Fail('bad_request', `unknown capability: ${c}`);
   const keyName = params.reqStr('keyName');
   if (!KEY_NAME.test(keyName)) throw b2Fail('bad_request', 'keyName must be 1 to 100 letters, digits and "-"');
   const seconds = params.int('validDurationInSeconds');

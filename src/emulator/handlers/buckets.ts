@@ -32,10 +32,16 @@ export function listBuckets(call: Call): unknown {
   }
   let visible = [...emu.meta.buckets.values()];
   if (key.bucketIds) {
-    const named = bucketId !== undefined ? bucketId : bucketName !== undefined ? emu.meta.bucketByName(bucketName)?.bucketId : undefined;
+    const named =
+      bucketId !== undefined
+        ? bucketId
+        : bucketName !== undefined
+          ? emu.meta.bucketByName(bucketName)?.bucketId
+          : undefined;
     if (named === undefined && bucketName === undefined && bucketId === undefined) {
       // v1 (the Aug 2018 workaround) lists just the allowed buckets; v2+ insist on a filter.
-      if (version !== 'v1') throw b2Fail('unauthorized', 'application key is restricted to a bucket: name it with bucketId or bucketName');
+      if (version !== 'v1')
+        throw b2Fail('unauthorized', 'application key is restricted to a bucket: name it with bucketId or bucketName');
     } else if (named === undefined || !key.bucketIds.includes(named)) {
       throw b2Fail('unauthorized', 'application key is restricted to a different bucket');
     }
@@ -50,7 +56,8 @@ export function listBuckets(call: Call): unknown {
 
 function bucketType(call: Call, required: boolean): string | undefined {
   const t = required ? call.params.reqStr('bucketType') : call.params.str('bucketType');
-  if (t !== undefined && !SETTABLE_TYPES.includes(t)) throw b2Fail('bad_request', `bucketType must be allPublic or allPrivate, not ${t}`);
+  if (t !== undefined && !SETTABLE_TYPES.includes(t))
+    throw b2Fail('bad_request', `bucketType must be allPublic or allPrivate, not ${t}`);
   return t;
 }
 
@@ -65,7 +72,8 @@ function sse(call: Call): StoredBucket['defaultServerSideEncryption'] | undefine
   const v = call.params.obj('defaultServerSideEncryption');
   if (!v) return undefined;
   const mode = v.mode ?? null;
-  if (mode !== null && mode !== 'SSE-B2') throw b2Fail('bad_request', 'defaultServerSideEncryption.mode must be SSE-B2 or null');
+  if (mode !== null && mode !== 'SSE-B2')
+    throw b2Fail('bad_request', 'defaultServerSideEncryption.mode must be SSE-B2 or null');
   return mode === null ? { mode: null } : { mode, algorithm: 'AES256' };
 }
 
@@ -82,8 +90,10 @@ export async function createBucket(call: Call): Promise<unknown> {
   const lifecycleRules = params.array('lifecycleRules') ?? [];
   const fileLockEnabled = params.bool('fileLockEnabled') ?? false;
   if (fileLockEnabled) emu.allow(emu.accountToken(call).key, 'writeBucketRetentions');
-  if (emu.meta.bucketIdsByName.has(name.toLowerCase())) throw b2Fail('duplicate_bucket_name', 'Bucket name is already in use.');
-  if (emu.meta.buckets.size >= LIMITS.maxBuckets) throw b2Fail('too_many_buckets', `Account already has ${LIMITS.maxBuckets} buckets`);
+  if (emu.meta.bucketIdsByName.has(name.toLowerCase()))
+    throw b2Fail('duplicate_bucket_name', 'Bucket name is already in use.');
+  if (emu.meta.buckets.size >= LIMITS.maxBuckets)
+    throw b2Fail('too_many_buckets', `Account already has ${LIMITS.maxBuckets} buckets`);
   const bucket: StoredBucket = {
     bucketId: newBucketId(),
     bucketName: name,
@@ -114,7 +124,8 @@ export async function updateBucket(call: Call): Promise<unknown> {
   const ifRevisionIs = params.int('ifRevisionIs');
   if (ifRevisionIs !== undefined && ifRevisionIs !== old.revision)
     throw b2Fail('conflict', `simultaneous updates to bucket: revision is ${old.revision}, not ${ifRevisionIs}`);
-  if (lock === false && old.fileLockEnabled) throw b2Fail('file_lock_conflict', 'file lock cannot be disabled once enabled');
+  if (lock === false && old.fileLockEnabled)
+    throw b2Fail('file_lock_conflict', 'file lock cannot be disabled once enabled');
   const updated: StoredBucket = {
     ...old,
     bucketType: type ?? old.bucketType,

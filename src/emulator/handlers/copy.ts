@@ -20,7 +20,8 @@ function copySource(call: Call, p: Principal): StoredFile {
   const src = emu.meta.files.get(id);
   if (!src || src.action !== 'upload') throw b2Fail('bad_request', `Invalid sourceFileId: ${id}`);
   const bucket = emu.meta.buckets.get(src.bucketId);
-  if (bucket?.bucketType !== 'allPublic') emu.allow(p.key, 'readFiles', { bucketId: src.bucketId, fileName: src.fileName });
+  if (bucket?.bucketType !== 'allPublic')
+    emu.allow(p.key, 'readFiles', { bucketId: src.bucketId, fileName: src.fileName });
   return src;
 }
 
@@ -37,7 +38,12 @@ function copyRange(call: Call, size: number): [number, number] {
   return [start, Math.min(last + 1, size)];
 }
 
-async function hashSegments(call: Call, segments: Segment[], length: number, withMd5: boolean): Promise<{ sha1: string; md5: string | null }> {
+async function hashSegments(
+  call: Call,
+  segments: Segment[],
+  length: number,
+  withMd5: boolean,
+): Promise<{ sha1: string; md5: string | null }> {
   const sha1 = createHash('sha1');
   const md5 = withMd5 ? createHash('md5') : undefined;
   for await (const chunk of readSegments(call.emu.blobs, segments, 0, length)) {
@@ -54,7 +60,8 @@ export async function copyFile(call: Call): Promise<unknown> {
   const fileName = params.reqStr('fileName');
   const destBucketId = params.str('destinationBucketId') ?? src.bucketId;
   const directive = params.str('metadataDirective') ?? 'COPY';
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw b2Fail('bad_request', 'metadataDirective must be COPY or REPLACE');
+  if (directive !== 'COPY' && directive !== 'REPLACE')
+    throw b2Fail('bad_request', 'metadataDirective must be COPY or REPLACE');
   const contentType = params.str('contentType');
   const fileInfo = params.strMap('fileInfo');
   if (directive === 'COPY' && contentType !== undefined)
@@ -117,9 +124,17 @@ export async function copyPart(call: Call): Promise<unknown> {
     whole && src.contentSha1 && src.contentSha1 !== 'none'
       ? src.contentSha1.replace(/^unverified:/, '')
       : (await hashSegments(call, segments, length, false)).sha1;
-  if (emu.meta.files.get(largeFileId)?.action !== 'start') throw b2Fail('bad_request', `No active upload for: ${largeFileId}`);
+  if (emu.meta.files.get(largeFileId)?.action !== 'start')
+    throw b2Fail('bad_request', `No active upload for: ${largeFileId}`);
   if (!emu.meta.files.has(src.fileId)) throw b2Fail('bad_request', `Invalid sourceFileId: ${src.fileId}`);
-  const part: StoredPart = { partNumber, contentLength: length, contentSha1: sha1, contentMd5: null, uploadTimestamp: Date.now(), segments };
+  const part: StoredPart = {
+    partNumber,
+    contentLength: length,
+    contentSha1: sha1,
+    contentMd5: null,
+    uploadTimestamp: Date.now(),
+    segments,
+  };
   await emu.meta.commit({ t: 'part', id: largeFileId, p: part });
   return partShape(largeFileId, part);
 }

@@ -60,7 +60,8 @@ function authorizeRead(call: Call, bucket: StoredBucket, fileName: string, byNam
     if (t.bucketId !== bucket.bucketId || !fileName.startsWith(t.prefix))
       throw b2Fail('unauthorized', 'download authorization token does not cover this file');
     for (const [name, value] of Object.entries(t.pins))
-      if (call.query.get(name) !== value) throw b2Fail('unauthorized', `${name} must be ${value} for this authorization token`);
+      if (call.query.get(name) !== value)
+        throw b2Fail('unauthorized', `${name} must be ${value} for this authorization token`);
     return;
   }
   const p = emu.accountToken(call, token);
@@ -117,7 +118,8 @@ function headersFor(call: Call, f: StoredFile, bucket: StoredBucket): Record<str
     else if (!k.startsWith('b2-')) h[`X-Bz-Info-${k}`] = b2Encode(v);
   }
   if (!h['cache-control']) {
-    for (const [k, v] of Object.entries(bucket.bucketInfo)) if (k.toLowerCase() === 'cache-control') h['cache-control'] = v;
+    for (const [k, v] of Object.entries(bucket.bucketInfo))
+      if (k.toLowerCase() === 'cache-control') h['cache-control'] = v;
   }
   for (const [param, std] of Object.entries(DOWNLOAD_OVERRIDES)) {
     const v = call.query.get(param);

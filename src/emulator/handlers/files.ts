@@ -23,7 +23,8 @@ export function getUploadUrl(call: Call): unknown {
   const bucketId = params.reqStr('bucketId');
   const { key } = emu.require(call, 'writeFiles', { bucketId });
   emu.bucket(bucketId);
-  if (call.testMode === 'force_cap_exceeded') throw b2Fail('storage_cap_exceeded', 'Cannot upload files, storage cap exceeded.');
+  if (call.testMode === 'force_cap_exceeded')
+    throw b2Fail('storage_cap_exceeded', 'Cannot upload files, storage cap exceeded.');
   const opaque = randomHex(12);
   const authorizationToken = emu.tokens.issue(emu.accountId, {
     kind: 'upload',
@@ -34,7 +35,11 @@ export function getUploadUrl(call: Call): unknown {
     opaque,
     inFlight: false,
   });
-  return { bucketId, uploadUrl: `${call.baseUrl}/b2api/${version}/b2_upload_file/${bucketId}/${opaque}`, authorizationToken };
+  return {
+    bucketId,
+    uploadUrl: `${call.baseUrl}/b2api/${version}/b2_upload_file/${bucketId}/${opaque}`,
+    authorizationToken,
+  };
 }
 
 export async function hideFile(call: Call): Promise<unknown> {

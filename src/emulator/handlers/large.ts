@@ -59,7 +59,11 @@ export function getUploadPartUrl(call: Call): unknown {
     opaque,
     inFlight: false,
   });
-  return { fileId, uploadUrl: `${call.baseUrl}/b2api/${version}/b2_upload_part/${fileId}/${opaque}`, authorizationToken };
+  return {
+    fileId,
+    uploadUrl: `${call.baseUrl}/b2api/${version}/b2_upload_part/${fileId}/${opaque}`,
+    authorizationToken,
+  };
 }
 
 export async function finishLargeFile(call: Call): Promise<unknown> {
@@ -76,7 +80,10 @@ export async function finishLargeFile(call: Call): Promise<unknown> {
     const part = parts.get(n);
     if (!part) throw b2Fail('missing_part', `Part number ${n} has not been uploaded`);
     if (normalizeSha1(part.contentSha1) !== sha1s[n - 1].toLowerCase())
-      throw b2Fail('part_sha1_mismatch', `Part number ${n} has SHA-1 ${normalizeSha1(part.contentSha1)}, not ${sha1s[n - 1]}`);
+      throw b2Fail(
+        'part_sha1_mismatch',
+        `Part number ${n} has SHA-1 ${normalizeSha1(part.contentSha1)}, not ${sha1s[n - 1]}`,
+      );
     if (n < sha1s.length && part.contentLength < emu.opts.minPartSize)
       throw b2Fail(
         'bad_request',
@@ -87,7 +94,14 @@ export async function finishLargeFile(call: Call): Promise<unknown> {
   }
   for (const n of parts.keys())
     if (n > sha1s.length) throw b2Fail('bad_request', `Part number ${n} was uploaded but is not in partSha1Array`);
-  const done: StoredFile = { ...f, action: 'upload', contentLength: total, contentSha1: 'none', contentMd5: null, segments };
+  const done: StoredFile = {
+    ...f,
+    action: 'upload',
+    contentLength: total,
+    contentSha1: 'none',
+    contentMd5: null,
+    segments,
+  };
   await emu.meta.commit({ t: 'file', f: done });
   return fileShape(done, version, emu.accountId);
 }
@@ -105,7 +119,8 @@ export function listParts(call: Call): unknown {
   const fileId = params.reqStr('fileId');
   writableUnfinished(call, fileId);
   const start = params.int('startPartNumber') ?? 1;
-  if (start < 1 || start > LIMITS.maxParts) throw b2Fail('bad_request', `startPartNumber must be between 1 and ${LIMITS.maxParts}`);
+  if (start < 1 || start > LIMITS.maxParts)
+    throw b2Fail('bad_request', `startPartNumber must be between 1 and ${LIMITS.maxParts}`);
   const max = params.int('maxPartCount') ?? 100;
   if (max < 1 || max > LIMITS.maxListPartCount)
     throw b2Fail('out_of_range', `maxPartCount must be between 1 and ${LIMITS.maxListPartCount}`);

@@ -40,7 +40,9 @@ function listCommon(call: Call, versions: boolean): unknown {
       : listFiles(ix, { prefix, delimiter, startFileName, startSeq, max }, versions);
   call.returned = page.entries.length;
   const shape = (e: ListEntry) =>
-    e.folder !== undefined ? folderShape(bucketId, e.folder, version, emu.accountId) : fileShape(e.file, version, emu.accountId);
+    e.folder !== undefined
+      ? folderShape(bucketId, e.folder, version, emu.accountId)
+      : fileShape(e.file, version, emu.accountId);
   const files = page.entries.map(shape);
   const next = page.next;
   const nextFileName = next ? (next.folder ?? next.file.fileName) : null;

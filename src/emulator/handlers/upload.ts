@@ -18,15 +18,28 @@ import type { StoredFile, StoredPart } from '../store/records.js';
 import type { UploadToken } from '../tokens.js';
 
 /** Headers B2 refuses on an upload (they are set through b2-* file info instead). */
-const FORBIDDEN = ['content-disposition', 'content-encoding', 'content-language', 'content-location', 'content-range', 'expires'];
+const FORBIDDEN = [
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-location',
+  'content-range',
+  'expires',
+];
 
 /** The upload token on this call, bound to this upload URL; marks it in use (caller releases). */
-function takeUploadToken(call: Call, target: string, opaque: string, part: boolean): { token: UploadToken; principal: Principal } {
+function takeUploadToken(
+  call: Call,
+  target: string,
+  opaque: string,
+  part: boolean,
+): { token: UploadToken; principal: Principal } {
   const { emu } = call;
   const header = call.req.headers.authorization;
   if (!header) throw b2Fail('missing_auth_token', 'Authorization header is missing');
   const t = emu.tokens.get(header);
-  if (!t || t.kind !== 'upload' || t.part !== part) throw b2Fail('bad_auth_token', 'Invalid upload authorization token');
+  if (!t || t.kind !== 'upload' || t.part !== part)
+    throw b2Fail('bad_auth_token', 'Invalid upload authorization token');
   if (t.target !== target || t.opaque !== opaque)
     throw b2Fail('bad_auth_token', 'Upload authorization token does not belong to this upload URL');
   const key = emu.findKey(t.keyId);
@@ -57,7 +70,8 @@ function bodySpec(call: Call): BodySpec {
   let expect: string;
   let length = total;
   if (s === SHA1_AT_END) {
-    if (total < 40) throw b2Fail('bad_request', 'Content-Length must include the 40 hex digits of the SHA-1 at the end');
+    if (total < 40)
+      throw b2Fail('bad_request', 'Content-Length must include the 40 hex digits of the SHA-1 at the end');
     expect = 'at_end';
     length = total - 40;
   } else if (s === SHA1_DO_NOT_VERIFY) expect = 'none';
@@ -224,7 +238,8 @@ function uploadTimestamp(call: Call, now: number): number {
   const v = call.req.headers[H.customUploadTimestamp];
   if (v === undefined) return now;
   const s = String(v);
-  if (!/^\d+$/.test(s)) throw b2Fail('bad_request', 'X-Bz-Custom-Upload-Timestamp must be milliseconds since the epoch');
+  if (!/^\d+$/.test(s))
+    throw b2Fail('bad_request', 'X-Bz-Custom-Upload-Timestamp must be milliseconds since the epoch');
   const ts = Number(s);
   if (ts > now) throw b2Fail('bad_request', 'X-Bz-Custom-Upload-Timestamp must not be in the future');
   return ts;
@@ -240,7 +255,8 @@ export async function uploadFile(call: Call): Promise<unknown> {
     const rawName = req.headers[H.fileName];
     if (rawName === undefined) throw b2Fail('bad_request', 'X-Bz-File-Name header is required');
     const fileName = decodeHeader(String(rawName), 'X-Bz-File-Name');
-    for (const h of FORBIDDEN) if (req.headers[h] !== undefined) throw b2Fail('bad_request', `the ${h} header is not allowed on uploads`);
+    for (const h of FORBIDDEN)
+      if (req.headers[h] !== undefined) throw b2Fail('bad_request', `the ${h} header is not allowed on uploads`);
     const info = checkNameAndInfo(fileName, infoHeaders(call));
     emu.allow(principal.key, 'writeFiles', { bucketId, fileName });
     const contentType = req.headers[H.contentType];

@@ -29,7 +29,8 @@ export class FsBlobStore implements BlobStore {
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.blobDir, { recursive: true });
     const shards: Promise<unknown>[] = [];
-    for (let i = 0; i < 256; i++) shards.push(mkdir(join(store.blobDir, i.toString(16).padStart(2, '0')), { recursive: true }));
+    for (let i = 0; i < 256; i++)
+      shards.push(mkdir(join(store.blobDir, i.toString(16).padStart(2, '0')), { recursive: true }));
     await Promise.all(shards);
     return store;
   }

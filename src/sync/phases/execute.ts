@@ -133,5 +133,8 @@ export async function lateDeletePhase(run: SyncRun, deletionsAllowed: boolean): 
 /** Deletions that --max-delete refused: one error naming how many. */
 export function reportRefusedDeletes(run: SyncRun): void {
   if (run.deletesRefused === 0) return;
-  run.error(describe(run.dstEp), `--max-delete ${run.opts.maxDelete} reached: ${run.deletesRefused} file(s) not deleted`);
+  run.error(
+    describe(run.dstEp),
+    `--max-delete ${run.opts.maxDelete} reached: ${run.deletesRefused} file(s) not deleted`,
+  );
 }

@@ -42,7 +42,10 @@ function listSide(run: SyncRun, side: Side, role: 'source' | 'destination'): Asy
       onWarning: (item, message) => run.emit({ type: 'warning', item, message }),
       onError,
     });
-  const listing = listB2(side.client, side.bucketId, side.prefix, { markers: opts.createEmptySrcDirs, signal: opts.signal });
+  const listing = listB2(side.client, side.bucketId, side.prefix, {
+    markers: opts.createEmptySrcDirs,
+    signal: opts.signal,
+  });
   return readAhead(listing, B2_READ_AHEAD);
 }
 

@@ -20,7 +20,10 @@ export function normalizePrefix(prefix: string): string {
 }
 
 /** The file's modification time: src_last_modified_millis when valid, else its upload time. */
-export function remoteMtime(fv: Pick<FileVersion, 'fileInfo' | 'uploadTimestamp'>): { mtimeMs: number; fromInfo: boolean } {
+export function remoteMtime(fv: Pick<FileVersion, 'fileInfo' | 'uploadTimestamp'>): {
+  mtimeMs: number;
+  fromInfo: boolean;
+} {
   const raw = fv.fileInfo?.[INFO_SRC_MTIME];
   if (raw !== undefined && /^\d{1,16}$/.test(raw)) return { mtimeMs: Number(raw), fromInfo: true };
   return { mtimeMs: fv.uploadTimestamp, fromInfo: false };
@@ -49,7 +52,12 @@ export function entryFromVersion(fv: FileVersion, prefix: string): Entry | undef
 }
 
 /** List files under prefix in B2 order. .bzEmpty markers are yielded only when asked for. */
-export async function* listB2(client: B2Api, bucketId: string, prefix: string, opts: { markers?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<Entry> {
+export async function* listB2(
+  client: B2Api,
+  bucketId: string,
+  prefix: string,
+  opts: { markers?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<Entry> {
   for await (const fv of client.listFileNames(bucketId, { prefix, pageSize: LIST_PAGE_SIZE, signal: opts.signal })) {
     const e = entryFromVersion(fv, prefix);
     if (!e) continue;

@@ -216,7 +216,13 @@ class Walk {
       if (id) this.ancestors.delete(id);
       if (items && this.opts.emptyDirMarkers) {
         const s = statQuiet(childPrefix.slice(0, -1));
-        this.emit({ path: childRel + EMPTY_DIR_MARKER, size: 0, mtimeMs: Math.round(s?.mtimeMs ?? 0), localPath: childPrefix + EMPTY_DIR_MARKER, kind: 'marker' });
+        this.emit({
+          path: childRel + EMPTY_DIR_MARKER,
+          size: 0,
+          mtimeMs: Math.round(s?.mtimeMs ?? 0),
+          localPath: childPrefix + EMPTY_DIR_MARKER,
+          kind: 'marker',
+        });
       }
       return;
     }
@@ -235,12 +241,24 @@ class Walk {
       if (!s) {
         try {
           s = lstatSync(localPath, { throwIfNoEntry: false });
-          if (!s) this.warn(top.rel + f.key, `vanished while listing: ENOENT: no such file or directory, lstat '${localPath}'`);
+          if (!s)
+            this.warn(
+              top.rel + f.key,
+              `vanished while listing: ENOENT: no such file or directory, lstat '${localPath}'`,
+            );
         } catch (e) {
           this.fail(top.rel + f.key, `cannot stat: ${(e as Error).message}`);
         }
       }
-      if (s) this.emit({ path: top.rel + f.key, size: s.size, mtimeMs: Math.round(s.mtimeMs), localPath, ino: s.ino, kind: 'file' });
+      if (s)
+        this.emit({
+          path: top.rel + f.key,
+          size: s.size,
+          mtimeMs: Math.round(s.mtimeMs),
+          localPath,
+          ino: s.ino,
+          kind: 'file',
+        });
     }
     top.next = k;
   }
@@ -255,7 +273,13 @@ function statQuiet(path: string): Stats | undefined {
 }
 
 /** One directory's entries, sorted by B2 key; skipped kinds reported. Undefined when unreadable (reported). */
-async function readItems(prefix: string, rel: string, opts: LocalWalkOptions, warn: Report, fail: Report): Promise<Item[] | undefined> {
+async function readItems(
+  prefix: string,
+  rel: string,
+  opts: LocalWalkOptions,
+  warn: Report,
+  fail: Report,
+): Promise<Item[] | undefined> {
   let dirents: Dirent[];
   try {
     dirents = await readdir(prefix === '' ? '.' : prefix, { withFileTypes: true });
@@ -301,7 +325,10 @@ async function readItems(prefix: string, rel: string, opts: LocalWalkOptions, wa
   for (let i = 0; i < items.length; i++) {
     if (w > 0 && items[i].key === items[w - 1].key) {
       const nfc = items[i].dir ? items[i].key.slice(0, -1) : items[i].key;
-      warn(rel + nfc, `skipped: another name in this directory has the same NFC form (${JSON.stringify(items[w - 1].name)})`);
+      warn(
+        rel + nfc,
+        `skipped: another name in this directory has the same NFC form (${JSON.stringify(items[w - 1].name)})`,
+      );
       continue;
     }
     items[w++] = items[i];
@@ -317,7 +344,8 @@ async function readItems(prefix: string, rel: string, opts: LocalWalkOptions, wa
 export function localPathFor(root: string, path: string): { path: string } | { problem: string } {
   const segs = path.split('/');
   for (const s of segs) {
-    if (s === '' || s === '.' || s === '..') return { problem: `name ${JSON.stringify(path)} cannot be a local path (empty, "." or ".." segment)` };
+    if (s === '' || s === '.' || s === '..')
+      return { problem: `name ${JSON.stringify(path)} cannot be a local path (empty, "." or ".." segment)` };
     if (s.includes('\0')) return { problem: `name ${JSON.stringify(path)} contains NUL` };
   }
   return { path: join(root, ...segs) };
