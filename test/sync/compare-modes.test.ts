@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { runSync } from '../../src/sync/index.js';
 import { sha1Hex } from '../../src/core/sha1.js';
@@ -20,9 +19,8 @@ import {
   useEmulator,
 } from './fixture.js';
 
-let emu: RunningEmulator;
 let client: B2Client;
-useEmulator((e, c) => ((emu = e), (client = c)));
+useEmulator((_e, c) => (client = c));
 
 async function setTime(p: string, ms: number) {
   await utimes(p, new Date(ms), new Date(ms));

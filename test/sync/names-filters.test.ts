@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningEmulator } from '../../src/emulator/api.js';
 import type { B2Client } from '../../src/client/b2-client.js';
 import { buildFilterRules, runSync } from '../../src/sync/index.js';
 import {
@@ -19,9 +18,8 @@ import {
   useEmulator,
 } from './fixture.js';
 
-let emu: RunningEmulator;
 let client: B2Client;
-useEmulator((e, c) => ((emu = e), (client = c)));
+useEmulator((_e, c) => (client = c));
 
 const NFC = 'caf\u00e9';
 const NFD = 'cafe\u0301';

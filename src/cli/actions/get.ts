@@ -9,7 +9,7 @@ import { formatBytes } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { formatRemote, type RemoteLocation } from '../remote-path.js';
 import { safeJoin, statOrUndefined } from './local-files.js';
-import { baseName, forEachItem, openTarget, resolveFiles } from './remote-files.js';
+import { baseName, forEachItem, openTarget, resolveFiles, type Target } from './remote-files.js';
 import { versionNotFound } from './versions.js';
 
 export interface GetOptions {
@@ -27,13 +27,34 @@ function notFound(loc: RemoteLocation, err: unknown): unknown {
   return err;
 }
 
+interface GetItem {
+  source: DownloadSource;
+  name: string;
+  size: number;
+  local: string;
+}
+
 export async function getAction(ctx: CliContext, src: RemoteLocation, localText: string, o: GetOptions): Promise<void> {
   if (!src.bucket) throw new UsageError(`"${formatRemote(src)}" names no bucket: use b2://bucket/path`);
   const t = await openTarget(ctx, src);
+  const items = await getItems(t, src, localText, o);
+  if (o.dryRun) {
+    for (const it of items) {
+      ctx.out.result(
+        { type: 'download', dryRun: true, bucket: src.bucket, name: it.name, local: it.local, size: it.size },
+        `would download ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(it.size)})`,
+      );
+    }
+    return;
+  }
+  await downloadItems(ctx, { t, src, o }, items);
+}
+
+/** What `get` downloads: one version, one file, or every file under a folder prefix, each with its local path. */
+async function getItems(t: Target, src: RemoteLocation, localText: string, o: GetOptions): Promise<GetItem[]> {
   const localStat = await statOrUndefined(localText);
   const localIsDir = Boolean(localStat?.isDirectory()) || /[\\/]$/.test(localText);
-
-  let items: { source: DownloadSource; name: string; size: number; local: string }[];
+  let items: GetItem[];
   if (o.versionId) {
     let info;
     try {
@@ -72,15 +93,15 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
     }
   }
 
-  if (o.dryRun) {
-    for (const it of items) {
-      ctx.out.result(
-        { type: 'download', dryRun: true, bucket: src.bucket, name: it.name, local: it.local, size: it.size },
-        `would download ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(it.size)})`,
-      );
-    }
-    return;
-  }
+  return items;
+}
+
+async function downloadItems(
+  ctx: CliContext,
+  job: { t: Target; src: RemoteLocation; o: GetOptions },
+  items: GetItem[],
+): Promise<void> {
+  const { t, src, o } = job;
   const progress = new Progress(
     ctx.out,
     items.reduce((n, it) => n + it.size, 0),

@@ -16,33 +16,9 @@ export function registerSync(program: Command, rt: Runtime): void {
           : 'copy new and changed files from SRC to DST; never delete',
       )
       .argument('<src>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix')
-      .argument('<dst>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix')
-      .option('-c, --checksum', 'compare by SHA-1 instead of size and modification time')
-      .option('--size-only', 'compare by size only')
-      .option('-u, --update', 'skip files that are newer on DST')
-      .option('--ignore-existing', 'skip every file that exists on DST')
-      .addOption(
-        new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),
-      )
-      .option('--include <glob>', 'only transfer matching files (repeatable)', collect)
-      .option('--exclude <glob>', 'skip matching files (repeatable)', collect)
-      .option('--filter-from <file>', 'read "+ glob" / "- glob" rules from a file (repeatable)', collect)
-      .addOption(new Option('--min-size <size>', 'only files of at least this size (e.g. 10K)').argParser(sizeOption))
-      .addOption(new Option('--max-size <size>', 'only files of at most this size (e.g. 1G)').argParser(sizeOption))
-      .addOption(
-        new Option('--min-age <duration>', 'only files modified at least this long ago').argParser(durationOption),
-      )
-      .addOption(
-        new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption),
-      )
-      .option('-L, --copy-links', 'follow symbolic links (default: skip them with a warning)')
-      .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)')
-      .addOption(
-        new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)),
-      )
-      .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)))
-      .addOption(fsyncOption())
-      .addOption(dryRunOption());
+      .argument('<dst>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix');
+    addCompareAndFilterOptions(cmd);
+    cmd.addOption(fsyncOption()).addOption(dryRunOption());
     if (mode === 'sync') {
       cmd
         .option('--delete-after', 'delete extras after all transfers succeeded (the default)')
@@ -57,31 +33,7 @@ export function registerSync(program: Command, rt: Runtime): void {
       run(rt, async (ctx, o, src: string, dst: string) => {
         // loaded on use: the sync engine is only needed by these two commands
         const { syncAction } = await import('../actions/sync.js');
-        const opts: SyncCliOptions = {
-          checksum: Boolean(o.checksum),
-          sizeOnly: Boolean(o.sizeOnly),
-          update: Boolean(o.update),
-          ignoreExisting: Boolean(o.ignoreExisting),
-          modifyWindowMs: o.modifyWindow as number | undefined,
-          deleteAfter: Boolean(o.deleteAfter),
-          deleteDuring: Boolean(o.deleteDuring),
-          hardDelete: Boolean(o.hardDelete),
-          maxDelete: o.maxDelete as number | undefined,
-          force: Boolean(o.force),
-          include: o.include as string[] | undefined,
-          exclude: o.exclude as string[] | undefined,
-          filterFrom: o.filterFrom as string[] | undefined,
-          minSize: o.minSize as number | undefined,
-          maxSize: o.maxSize as number | undefined,
-          minAgeMs: o.minAge as number | undefined,
-          maxAgeMs: o.maxAge as number | undefined,
-          copyLinks: Boolean(o.copyLinks),
-          createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
-          transfers: o.transfers as number | undefined,
-          checkers: o.checkers as number | undefined,
-          fsync: Boolean(o.fsync),
-          dryRun: Boolean(o.dryRun),
-        };
+        const opts = syncCliOptions(o);
         await syncAction(ctx, mode, parseLocation(src), parseLocation(dst), opts);
       }),
     );
@@ -97,4 +49,60 @@ export function registerSync(program: Command, rt: Runtime): void {
         : ['b2sync copy ./photos b2://photos/', 'b2sync copy b2://photos/ other:archive/photos/'],
     );
   }
+}
+
+/** Compare, filter, link and concurrency options shared by sync and copy (and bisync next). */
+export function addCompareAndFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --checksum', 'compare by SHA-1 instead of size and modification time')
+    .option('--size-only', 'compare by size only')
+    .option('-u, --update', 'skip files that are newer on DST')
+    .option('--ignore-existing', 'skip every file that exists on DST')
+    .addOption(
+      new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),
+    )
+    .option('--include <glob>', 'only transfer matching files (repeatable)', collect)
+    .option('--exclude <glob>', 'skip matching files (repeatable)', collect)
+    .option('--filter-from <file>', 'read "+ glob" / "- glob" rules from a file (repeatable)', collect)
+    .addOption(new Option('--min-size <size>', 'only files of at least this size (e.g. 10K)').argParser(sizeOption))
+    .addOption(new Option('--max-size <size>', 'only files of at most this size (e.g. 1G)').argParser(sizeOption))
+    .addOption(
+      new Option('--min-age <duration>', 'only files modified at least this long ago').argParser(durationOption),
+    )
+    .addOption(
+      new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption),
+    )
+    .option('-L, --copy-links', 'follow symbolic links (default: skip them with a warning)')
+    .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)')
+    .addOption(new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)))
+    .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)));
+}
+
+/** Commander's parsed options as the sync action takes them (bisync will share the filter and compare ones). */
+export function syncCliOptions(o: Record<string, unknown>): SyncCliOptions {
+  return {
+    checksum: Boolean(o.checksum),
+    sizeOnly: Boolean(o.sizeOnly),
+    update: Boolean(o.update),
+    ignoreExisting: Boolean(o.ignoreExisting),
+    modifyWindowMs: o.modifyWindow as number | undefined,
+    deleteAfter: Boolean(o.deleteAfter),
+    deleteDuring: Boolean(o.deleteDuring),
+    hardDelete: Boolean(o.hardDelete),
+    maxDelete: o.maxDelete as number | undefined,
+    force: Boolean(o.force),
+    include: o.include as string[] | undefined,
+    exclude: o.exclude as string[] | undefined,
+    filterFrom: o.filterFrom as string[] | undefined,
+    minSize: o.minSize as number | undefined,
+    maxSize: o.maxSize as number | undefined,
+    minAgeMs: o.minAge as number | undefined,
+    maxAgeMs: o.maxAge as number | undefined,
+    copyLinks: Boolean(o.copyLinks),
+    createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
+    transfers: o.transfers as number | undefined,
+    checkers: o.checkers as number | undefined,
+    fsync: Boolean(o.fsync),
+    dryRun: Boolean(o.dryRun),
+  };
 }
