@@ -1,7 +1,7 @@
 /**
  * B2Client: the native B2 v4 client, the B2Api that transfer/, sync/ and cli/ use. Built on ClientCore
  * (core.ts: session, retry policy, upload-URL pools, the authorized JSON call); uploads, listings and
- * downloads live in their own modules, buckets, large files, copies, keys and sharing here.
+ * downloads, copies and keys live in their own modules; buckets, large files and sharing here.
  */
 import { B2Error, NotFoundError, UsageError } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
@@ -15,7 +15,6 @@ import type {
   DeleteFileVersionResponse,
   DownloadAuthorizationResponse,
   FileVersion,
-  ListKeysResponse,
   ListPartsResponse,
   ListUnfinishedResponse,
   Part,
@@ -34,7 +33,9 @@ import type {
   UploadPartParams,
 } from './api.js';
 import { ClientCore, type CallState } from './core.js';
+import * as copies from './copies.js';
 import * as downloads from './downloads.js';
+import * as keys from './keys.js';
 import * as listings from './listings.js';
 import type { ResolvedRetry } from './retry.js';
 import { clampDownloadDuration, shareUrl } from './share.js';
@@ -247,38 +248,12 @@ export class B2Client implements B2Api {
 
   // ── copy ───────────────────────────────────────────────────────────────────
 
-  async copyFile(p: CopyFileParams): Promise<FileVersion> {
-    checkFileMetadata(p.fileName, p.replace?.info ?? {});
-    const body: Record<string, unknown> = { sourceFileId: p.sourceFileId, fileName: p.fileName };
-    if (p.destinationBucketId) body.destinationBucketId = p.destinationBucketId;
-    if (p.range) body.range = rangeValue(p.range.start, p.range.end);
-    if (p.replace) {
-      body.metadataDirective = 'REPLACE';
-      body.contentType = p.replace.contentType;
-      body.fileInfo = p.replace.info;
-    } else {
-      body.metadataDirective = 'COPY';
-    }
-    return this.core.api<FileVersion>('b2_copy_file', body, p.signal);
+  copyFile(p: CopyFileParams): Promise<FileVersion> {
+    return copies.copyFile(this.core, p);
   }
 
-  async copyPart(p: {
-    sourceFileId: string;
-    largeFileId: string;
-    partNumber: number;
-    range?: { start: number; end: number };
-    signal?: AbortSignal;
-  }): Promise<Part> {
-    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
-      throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
-    }
-    const body: Record<string, unknown> = {
-      sourceFileId: p.sourceFileId,
-      largeFileId: p.largeFileId,
-      partNumber: p.partNumber,
-    };
-    if (p.range) body.range = rangeValue(p.range.start, p.range.end);
-    return this.core.api<Part>('b2_copy_part', body, p.signal);
+  copyPart(p: copies.CopyPartParams): Promise<Part> {
+    return copies.copyPart(this.core, p);
   }
 
   // ── listings ───────────────────────────────────────────────────────────────
@@ -355,50 +330,19 @@ export class B2Client implements B2Api {
 
   // ── keys ───────────────────────────────────────────────────────────────────
 
-  async createKey(p: {
-    keyName: string;
-    capabilities: string[];
-    bucketIds?: string[];
-    namePrefix?: string;
-    validDurationInSeconds?: number;
-  }): Promise<CreateKeyResponse> {
-    const account = await this.account();
-    const body: Record<string, unknown> = {
-      accountId: account.accountId,
-      keyName: p.keyName,
-      capabilities: p.capabilities,
-    };
-    if (p.bucketIds && p.bucketIds.length) body.bucketIds = p.bucketIds;
-    if (p.namePrefix) body.namePrefix = p.namePrefix;
-    if (p.validDurationInSeconds !== undefined) body.validDurationInSeconds = p.validDurationInSeconds;
-    return this.core.api<CreateKeyResponse>('b2_create_key', body);
+  createKey(p: keys.CreateKeyParams): Promise<CreateKeyResponse> {
+    return keys.createKey(this.core, p);
   }
 
-  async *listKeys(opts: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ApplicationKey> {
-    const account = await this.account();
-    const maxKeyCount = checkPageSize(opts.pageSize, 10_000, 1000);
-    let start: string | null = null;
-    do {
-      const body: Record<string, unknown> = { accountId: account.accountId, maxKeyCount };
-      if (start !== null) body.startApplicationKeyId = start;
-      const res = await this.core.api<ListKeysResponse>('b2_list_keys', body, opts.signal);
-      for (const k of res.keys) yield k;
-      start = res.nextApplicationKeyId ?? null;
-    } while (start !== null);
+  listKeys(opts: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ApplicationKey> {
+    return keys.listKeys(this.core, opts);
   }
 
-  async deleteKey(applicationKeyId: string): Promise<ApplicationKey> {
-    return this.core.api<ApplicationKey>('b2_delete_key', { applicationKeyId });
+  deleteKey(applicationKeyId: string): Promise<ApplicationKey> {
+    return keys.deleteKey(this.core, applicationKeyId);
   }
 
   close(): Promise<void> {
     return this.core.close();
   }
-}
-
-function rangeValue(start: number, end: number): string {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new UsageError(`bad byte range ${start}-${end}`);
-  }
-  return `bytes=${start}-${end}`;
 }

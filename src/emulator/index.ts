@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LIMITS } from '../core/limits.js';
 import type { EmulatorControls, EmulatorOptions, FaultSpec, RunningEmulator } from './api.js';
@@ -27,7 +28,7 @@ function checkNumber(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isFinite(v) || v < min)) throw new RangeError(`${name} must be a number >= ${min}`);
 }
 
-export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
+function resolveOptions(options: StartOptions): ResolvedOptions {
   checkNumber('port', options.port, 0);
   checkNumber('latencyMs', options.latencyMs, 0);
   checkNumber('tokenTtlSeconds', options.tokenTtlSeconds, 1);
@@ -47,7 +48,11 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     maxObjectBytes: options.maxObjectBytes ?? LIMITS.maxPartBytes,
     log: options.log ?? ((line) => process.stderr.write(line + '\n')),
   };
+  return opts;
+}
 
+export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
+  const opts = resolveOptions(options);
   let blobs: BlobStore;
   if (opts.dataDir) {
     await mkdir(opts.dataDir, { recursive: true });
@@ -83,7 +88,11 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
         : opts.host;
   emu.url = `http://${hostForUrl}:${port}`;
 
-  const controls: EmulatorControls = {
+  return { url: emu.url, port, keyId, applicationKey, controls: controlsOf(emu), close: closer(server, emu) };
+}
+
+function controlsOf(emu: Emulator): EmulatorControls {
+  return {
     injectFault: (spec: FaultSpec) => emu.controls.injectFault(spec),
     clearFaults: () => emu.controls.clearFaults(),
     setLatency: (ms: number) => {
@@ -95,7 +104,10 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     counters: () => emu.controls.counters(),
     resetCounters: () => emu.controls.resetCounters(),
   };
+}
 
+/** close(): stop accepting, let in-flight requests finish for up to 2 s, then cut them; once, however often called. */
+function closer(server: Server, emu: Emulator): () => Promise<void> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -109,6 +121,5 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     })();
     return closing;
   };
-
-  return { url: emu.url, port, keyId, applicationKey, controls, close };
+  return close;
 }

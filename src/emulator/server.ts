@@ -31,6 +31,43 @@ function capCode(kind: string): 'storage_cap_exceeded' | 'download_cap_exceeded'
       : 'transaction_cap_exceeded';
 }
 
+/** Which call a path names: /file/... is a download by name; /b2api/<version>/<call>[/<upload URL rest>]. */
+function resolveCall(path: string): { name: string; version: ApiVersion; pathRest: string } {
+  if (path.startsWith('/file/')) {
+    return { name: 'b2_download_file_by_name', version: 'v4', pathRest: path.slice('/file/'.length) };
+  }
+  const m = /^\/b2api\/([^/]+)\/([^/]+)(?:\/(.*))?$/.exec(path);
+  if (!m) throw b2Fail('not_found', `no such path: ${path}`);
+  if (!VERSIONS.has(m[1])) throw b2Fail('not_found', `unsupported API version: ${m[1]}`);
+  const name = m[2];
+  const upload = name === 'b2_upload_file' || name === 'b2_upload_part';
+  if (m[3] !== undefined && !upload) throw b2Fail('not_found', `no such path: ${path}`);
+  if (m[3] === undefined && upload) {
+    throw b2Fail(
+      'not_found',
+      `${name} takes the uploadUrl returned by ${name === 'b2_upload_file' ? 'b2_get_upload_url' : 'b2_get_upload_part_url'}`,
+    );
+  }
+  return { name, version: m[1] as ApiVersion, pathRest: m[3] ?? '' };
+}
+
+/** Parameters from the query string, overridden by a POSTed JSON body (fromQuery says which spoke). */
+async function readParams(req: IncomingMessage, query: URLSearchParams, takesParams: boolean): Promise<Params> {
+  let raw: Record<string, unknown> = {};
+  let fromQuery = true;
+  if (takesParams) {
+    for (const [k, v] of query) raw[k] = v;
+    if (req.method === 'POST') {
+      const body = await readJsonBody(req);
+      if (Object.keys(body).length > 0) {
+        raw = { ...raw, ...body };
+        fromQuery = false;
+      }
+    }
+  }
+  return new Params(raw, fromQuery);
+}
+
 async function handleB2(
   emu: Emulator,
   req: IncomingMessage,
@@ -38,28 +75,7 @@ async function handleB2(
   path: string,
   query: URLSearchParams,
 ): Promise<void> {
-  let name: string;
-  let version: ApiVersion = 'v4';
-  let pathRest = '';
-  if (path.startsWith('/file/')) {
-    name = 'b2_download_file_by_name';
-    pathRest = path.slice('/file/'.length);
-  } else {
-    const m = /^\/b2api\/([^/]+)\/([^/]+)(?:\/(.*))?$/.exec(path);
-    if (!m) throw b2Fail('not_found', `no such path: ${path}`);
-    if (!VERSIONS.has(m[1])) throw b2Fail('not_found', `unsupported API version: ${m[1]}`);
-    version = m[1] as ApiVersion;
-    name = m[2];
-    if (m[3] !== undefined) {
-      if (name !== 'b2_upload_file' && name !== 'b2_upload_part') throw b2Fail('not_found', `no such path: ${path}`);
-      pathRest = m[3];
-    } else if (name === 'b2_upload_file' || name === 'b2_upload_part') {
-      throw b2Fail(
-        'not_found',
-        `${name} takes the uploadUrl returned by ${name === 'b2_upload_file' ? 'b2_get_upload_url' : 'b2_get_upload_part_url'}`,
-      );
-    }
-  }
+  const { name, version, pathRest } = resolveCall(path);
   const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
   if (!route) throw b2Fail('not_found', `unknown API call: ${name}`);
   const method = req.method ?? 'GET';
@@ -89,25 +105,14 @@ async function handleB2(
   if (testMode === 'fail_some_uploads' && route.kind === 'upload' && emu.testModeFires(testMode))
     throw b2Fail('service_unavailable', 'Service temporarily unavailable (X-Bz-Test-Mode: fail_some_uploads)');
 
-  let raw: Record<string, unknown> = {};
-  let fromQuery = true;
-  if (route.kind !== 'upload' && name !== 'b2_download_file_by_name') {
-    for (const [k, v] of query) raw[k] = v;
-    if (method === 'POST') {
-      const body = await readJsonBody(req);
-      if (Object.keys(body).length > 0) {
-        raw = { ...raw, ...body };
-        fromQuery = false;
-      }
-    }
-  }
+  const params = await readParams(req, query, route.kind !== 'upload' && name !== 'b2_download_file_by_name');
   const call: Call = {
     emu,
     name,
     version,
     req,
     res,
-    params: new Params(raw, fromQuery),
+    params,
     query,
     pathRest,
     baseUrl: baseUrl(emu, req),

@@ -6,7 +6,7 @@ import { copyFile, downloadToFile, uploadLocalFile, type Progress, type Transfer
 import type { B2Api } from '../client/api.js';
 import type { PlanItem } from './compare.js';
 import { INFO_SRC_MTIME } from './remotes/b2.js';
-import { localPathFor } from './remotes/local.js';
+import { localPathFor } from './remotes/local-path.js';
 import type { Side } from './sides.js';
 
 export interface ExecContext {

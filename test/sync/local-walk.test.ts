@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { walkLocal, localPathFor } from '../../src/sync/remotes/local.js';
+import { walkLocal } from '../../src/sync/remotes/local.js';
+import { localPathFor } from '../../src/sync/remotes/local-path.js';
 import { compareUtf8 } from '../../src/wire/names.js';
 
 async function tree(files: string[], dirs: string[] = []): Promise<string> {

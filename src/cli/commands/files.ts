@@ -36,6 +36,10 @@ export function registerFiles(program: Command, rt: Runtime): void {
       [`b2sync ${mode} b2://docs/a.txt b2://docs/b.txt`, `b2sync ${mode} b2://docs/old/ b2://archive/old/`],
     );
   }
+  registerRemoveAndFolders(program, rt);
+}
+
+function registerRemoveAndFolders(program: Command, rt: Runtime): void {
   examples(
     program
       .command('rm')
