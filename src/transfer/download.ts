@@ -35,7 +35,8 @@ import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js
 import { PrefixHasher } from './prefix-hasher.js';
 import { WorkerHasher } from './worker-hasher.js';
 import { ProgressTracker } from './progress.js';
-import { abortReason, linkedSignal, sleep, throwIfAborted } from '../core/abort.js';
+import { linkedSignal, throwIfAborted } from '../core/abort.js';
+import { retrying } from '../client/retry.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
 
 /** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
@@ -44,7 +45,6 @@ export const TEMP_SUFFIX = '.b2sync-tmp';
 const WRITE_BATCH = 1024 * 1024;
 /** Parallel downloads are fetched as pieces of this size (or less), handed out in file order. */
 const PIECE = 32 * 1024 * 1024;
-const BODY_RETRIES = 5;
 
 export interface DownloadToFileParams {
   source: DownloadSource;
@@ -435,33 +435,38 @@ async function fetchInto(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let body = first;
-  let failures = 0;
-  while (cur.pos < end) {
-    throwIfAborted(signal);
-    if (!body) {
-      const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
-      if (r.status !== 206 && cur.pos !== 0) {
-        r.body.destroy();
-        throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
-      }
-      body = r.body;
-    }
-    const before = cur.pos;
-    let error: unknown;
-    try {
-      await pump(body, out, cur, end, onWritten);
-    } catch (err) {
-      error = err;
-    }
-    body = undefined;
-    if (signal?.aborted) throw abortReason(signal);
-    if (cur.pos >= end) break;
-    if (error instanceof B2Error && !error.retryable) throw error;
-    failures = cur.pos > before ? 1 : failures + 1;
-    if (failures > BODY_RETRIES) throw error ?? new Error(`download of ${fileId} ended at byte ${cur.pos} of ${end}`);
-    await sleep(Math.min(50 * 2 ** failures, 2000), signal);
+  if (cur.pos >= end) {
+    body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
+    return;
   }
-  body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
+  // One body at a time; a cut one is continued from cur.pos under the client's retry policy
+  // (--retries, Retry-After), so `--retries 0` fails a cut body at once.
+  await retrying(
+    async () => {
+      let b = body;
+      body = undefined;
+      if (!b) {
+        const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
+        if (r.status !== 206 && cur.pos !== 0) {
+          r.body.destroy();
+          throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
+        }
+        b = r.body;
+      }
+      try {
+        await pump(b, out, cur, end, onWritten);
+      } catch (err) {
+        if (cur.pos < end || signal?.aborted) throw err;
+      }
+      if (cur.pos < end) throw new B2Error({ status: 0, code: 'body_cut', message: `download of ${fileId} ended at byte ${cur.pos} of ${end}`, call: 'b2_download_file_by_id' });
+    },
+    {
+      signal,
+      policy: client.retryPolicy,
+      classify: (err) => (err instanceof B2Error && !err.retryable ? 'fail' : 'retry'),
+      retryAfter: (err) => (err instanceof B2Error ? err.retryAfter : undefined),
+    },
+  );
 }
 
 function openFirst(client: B2Api, source: DownloadSource, fileId: string | undefined, start: number, signal?: AbortSignal): Promise<DownloadResponse> {

@@ -172,6 +172,28 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await readFile(target), big.bytes);
   });
 
+  test('a cut body is resumed under the client\'s retry policy: --retries 0 fails at once, the default retries', async () => {
+    const target = join(tmp.dir, 'cut-policy.bin');
+    const strict = makeClient(emu, { retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 50 } });
+    try {
+      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+      const spy = spyDownloads(strict);
+      await assert.rejects(downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }));
+      assert.equal(spy.ranges.length, 1, 'no Range request to continue the cut body');
+      await assert.rejects(stat(target), /ENOENT/);
+    } finally {
+      await strict.close();
+    }
+    await rm(join(tmp.dir, (await temps())[0] ?? 'none'), { force: true });
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 1 });
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    assert.equal(spy.ranges.length, 3, JSON.stringify(spy.ranges));
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+  });
+
   test('a file above the parallel cutoff is fetched as several ranged streams and verified', async () => {
     const target = join(tmp.dir, 'parallel.bin');
     const spy = spyDownloads(client);
