@@ -4,7 +4,7 @@
  * downloads it `--runs` times with the bundled bench/transfer-run.ts under `/usr/bin/time` and
  * prints user+sys CPU seconds per GiB and peak RSS per run and their medians.
  *
- *   node --import tsx bench/download-cpu.ts [--size 1G] [--runs 5] [--dir /tmp] [--tuning '{"downloadStreams":1}']
+ *   node --import tsx bench/download-cpu.ts [--size 1G] [--runs 5] [--dir /tmp] [--tuning '{"downloadStreams":1}'] [--direct-io]
  *       [--bundle path.mjs]   (a runner bundled earlier, e.g. from another version of the code)
  *       [--node-args '--trace-gc'] (GC lines are summarised; --dump FILE keeps the child's stdout)
  *       [--wrap 'perf record -g -o /tmp/perf.data --'] (a command put in front of node)
@@ -28,7 +28,9 @@ const flag = (name: string): string | undefined => {
 };
 const bytes = parseSize(flag('size') ?? '1G')!;
 const runs = Number(flag('runs') ?? 5);
-const tuning = flag('tuning') ? (JSON.parse(flag('tuning')!) as Record<string, number>) : undefined;
+const parsedTuning = flag('tuning') ? (JSON.parse(flag('tuning')!) as Record<string, number | boolean>) : undefined;
+// --direct-io: the opt-in O_DIRECT writer (tuning.directIo).
+const tuning = args.includes('--direct-io') ? { ...parsedTuning, directIo: true } : parsedTuning;
 const wrap = (flag('wrap') ?? '').split(' ').filter(Boolean);
 const nodeArgs = (flag('node-args') ?? '').split(' ').filter(Boolean);
 const GiB = 1024 ** 3;

@@ -15,7 +15,7 @@ const a = JSON.parse(process.argv[2]) as {
   bucketName: string;
   fileName: string;
   localPath: string;
-  tuning?: Record<string, number>;
+  tuning?: Record<string, number | boolean>;
 };
 const client = new B2Client({ applicationKeyId: a.keyId, applicationKey: a.applicationKey, endpoint: a.url, tokenCache: { kind: 'memory' } });
 const t0 = performance.now();

@@ -16,9 +16,8 @@
  *   are read back once the file is complete up to them. A single-stream download reads nothing back
  *   except a kept prefix. From bigDownloadCutoff bytes to fetch (64 MiB) this runs on a worker thread
  *   (WorkerHasher: batches copied into a shared ring), below it on this thread (PrefixHasher).
- * - Downloads from directIoCutoff (2 GiB), and big parallel ones whose page-cache writes turn slow,
- *   write with O_DIRECT where allowed, past the page cache (FileWriter); the worker then reads back
- *   with O_DIRECT too.
+ * - With the opt-in tuning `directIo: true`, downloads write with O_DIRECT where allowed, past the
+ *   page cache (FileWriter); the hash worker then reads back with O_DIRECT too. Default off.
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
  *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false.
@@ -35,7 +34,8 @@ import { INFO_LARGE_FILE_SHA1, INFO_SRC_LAST_MODIFIED } from '../wire/headers.js
 import { PrefixHasher } from './prefix-hasher.js';
 import { WorkerHasher } from './worker-hasher.js';
 import { ProgressTracker } from './progress.js';
-import { abortReason, linkedSignal, sleep, throwIfAborted } from '../core/abort.js';
+import { linkedSignal, throwIfAborted } from '../core/abort.js';
+import { retrying } from '../client/retry.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from './types.js';
 
 /** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
@@ -44,7 +44,6 @@ export const TEMP_SUFFIX = '.b2sync-tmp';
 const WRITE_BATCH = 1024 * 1024;
 /** Parallel downloads are fetched as pieces of this size (or less), handed out in file order. */
 const PIECE = 32 * 1024 * 1024;
-const BODY_RETRIES = 5;
 
 export interface DownloadToFileParams {
   source: DownloadSource;
@@ -58,7 +57,7 @@ export interface DownloadResult {
   bytes: number;
   /** False when B2 holds no SHA-1 for the file (a large file without large_file_sha1). */
   sha1Verified: boolean;
-  /** Whether the bytes were written with O_DIRECT, past the page cache (directIoCutoff). */
+  /** Whether the bytes were written with O_DIRECT, past the page cache (tuning.directIo, where allowed). */
   directIo: boolean;
   fileVersion: { fileId: string; fileName: string; contentSha1: string; info: Record<string, string> };
 }
@@ -163,79 +162,33 @@ const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initia
  * Writes into the temp file, one at a time (parallel streams writing one file at once contend for its
  * inode lock: the kernel spins on it, ~2.5% of a 4-stream download's CPU).
  *
- * Very big downloads (directIoCutoff, 2 GiB) also get a second descriptor opened with O_DIRECT, and
- * their aligned batches go through it, past the page cache. Why: writing gigabytes into the page cache
- * fills the kernel's dirty-page budget (writeback throttles the writer) and, on this VM, every fresh
- * guest page also faults on the host (the balloon device reports free pages): copying into the page
- * cache was 59% of the CPU samples of a 4 GiB download (11-14 s of system time, 11.8-12.5 s wall),
- * where direct writes took 1.7-2.0 s of system time (5.2-6.5 s wall). Below the cutoff the page
- * cache wins (1 GiB: 1.05-1.35 s buffered on a good run, 1.5-2.0 s direct; direct writes wait for the
- * device). Unaligned heads and tails go through the page cache. A file system that refuses O_DIRECT
- * (tmpfs at open, others at the first write) gets page-cache writes.
+ * Opt-in (tuning.directIo): a second descriptor opened with O_DIRECT, through which aligned batches
+ * go past the page cache. It helps where copying into the page cache is what costs (a VM whose balloon
+ * device faults every fresh guest page; measured in docs/performance.md), and costs elsewhere (direct
+ * writes wait for the device), so it is off by default. Unaligned heads and tails go through the page
+ * cache. A file system that refuses O_DIRECT (tmpfs at open, others at the first write) gets page-cache
+ * writes.
  */
 class FileWriter {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly stages: Buffer[] = [];
-  /** Page-cache writes timed so far, and the last SWITCH_WINDOW of them in milliseconds per MiB. */
-  private measured = 0;
-  private readonly recent: number[] = [];
-  private switching = false;
-  private closed = false;
-  /** Called once when writes switch to O_DIRECT midway (the hash worker reads back with it too). */
-  onDirect: () => void = () => undefined;
-
   private constructor(
     readonly fh: FileHandle,
     private direct: FileHandle | undefined,
-    private readonly path: string,
-    /** Page-cache writes slower than this (ms per MiB, averaged) switch the download to O_DIRECT. */
-    private readonly switchAt: number,
   ) {}
 
-  /**
-   * `direct`: O_DIRECT from the start; otherwise, with a finite `switchAt`, page-cache writes are timed
-   * and the download moves to O_DIRECT once they get slower than that.
-   */
-  static async open(fh: FileHandle, path: string, direct: boolean, switchAt = Infinity): Promise<FileWriter> {
-    const dfh = direct ? await openDirect(path) : undefined;
-    return new FileWriter(fh, dfh, path, O_DIRECT === undefined ? Infinity : switchAt);
+  /** `direct`: aligned batches go out with O_DIRECT where the OS and file system allow it. */
+  static async open(fh: FileHandle, path: string, direct: boolean): Promise<FileWriter> {
+    return new FileWriter(fh, direct ? await openDirect(path) : undefined);
   }
 
   get directIo(): boolean {
     return this.direct !== undefined;
   }
 
-  /** Whether writes may go past the page cache at some point (pieces are then cut at block boundaries). */
-  get mayGoDirect(): boolean {
-    return this.direct !== undefined || Number.isFinite(this.switchAt);
-  }
-
   /** Write `bufs` (`bytes` in all) at `pos` through the page cache, after every write asked for before. */
   write(bufs: Buffer[], bytes: number, pos: number): Promise<void> {
-    return this.queue(async () => {
-      const t0 = performance.now();
-      await writeFully(this.fh, bufs, bytes, pos);
-      if (bytes >= MEASURED_WRITE) this.measure(performance.now() - t0, bytes);
-    });
-  }
-
-  private measure(ms: number, bytes: number): void {
-    if (this.direct || this.switching || !Number.isFinite(this.switchAt)) return;
-    this.measured++;
-    if (this.measured <= SWITCH_WARMUP) return; // a download's first writes are often slow whatever comes after
-    this.recent[this.measured % SWITCH_WINDOW] = ms / (bytes / 1048576);
-    if (this.measured < SWITCH_WARMUP + SWITCH_WINDOW) return;
-    // The median, not the mean: single writes stall for many milliseconds now and then either way.
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    if (sorted[SWITCH_WINDOW >> 1] > this.switchAt) {
-      this.switching = true;
-      void openDirect(this.path).then((d) => {
-        if (!d) return;
-        if (this.closed) return void d.close().catch(() => undefined); // the download ended meanwhile
-        this.direct = d;
-        this.onDirect();
-      });
-    }
+    return this.queue(() => writeFully(this.fh, bufs, bytes, pos));
   }
 
   /** Write `buf` (aligned in memory, length and `pos` multiples of ALIGN) past the page cache where allowed. */
@@ -278,17 +231,10 @@ class FileWriter {
 
   /** Close the O_DIRECT descriptor (the page-cache one is the caller's). */
   async close(): Promise<void> {
-    this.closed = true;
     await this.tail;
     await this.dropDirect();
   }
 }
-
-/** Writes this big or bigger are timed (heads and tails of aligned batches are not). */
-const MEASURED_WRITE = 256 * 1024;
-/** Page-cache writes not counted at a download's start, then how many make the median that may switch it to O_DIRECT. */
-const SWITCH_WARMUP = 8;
-const SWITCH_WINDOW = 16;
 
 async function openDirect(path: string): Promise<FileHandle | undefined> {
   if (O_DIRECT === undefined) return undefined;
@@ -435,33 +381,38 @@ async function fetchInto(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let body = first;
-  let failures = 0;
-  while (cur.pos < end) {
-    throwIfAborted(signal);
-    if (!body) {
-      const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
-      if (r.status !== 206 && cur.pos !== 0) {
-        r.body.destroy();
-        throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
-      }
-      body = r.body;
-    }
-    const before = cur.pos;
-    let error: unknown;
-    try {
-      await pump(body, out, cur, end, onWritten);
-    } catch (err) {
-      error = err;
-    }
-    body = undefined;
-    if (signal?.aborted) throw abortReason(signal);
-    if (cur.pos >= end) break;
-    if (error instanceof B2Error && !error.retryable) throw error;
-    failures = cur.pos > before ? 1 : failures + 1;
-    if (failures > BODY_RETRIES) throw error ?? new Error(`download of ${fileId} ended at byte ${cur.pos} of ${end}`);
-    await sleep(Math.min(50 * 2 ** failures, 2000), signal);
+  if (cur.pos >= end) {
+    body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
+    return;
   }
-  body?.resume(); // nothing was wanted from it (an empty file): let it drain so the connection is reused
+  // One body at a time; a cut one is continued from cur.pos under the client's retry policy
+  // (--retries, Retry-After), so `--retries 0` fails a cut body at once.
+  await retrying(
+    async () => {
+      let b = body;
+      body = undefined;
+      if (!b) {
+        const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
+        if (r.status !== 206 && cur.pos !== 0) {
+          r.body.destroy();
+          throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
+        }
+        b = r.body;
+      }
+      try {
+        await pump(b, out, cur, end, onWritten);
+      } catch (err) {
+        if (cur.pos < end || signal?.aborted) throw err;
+      }
+      if (cur.pos < end) throw new B2Error({ status: 0, code: 'body_cut', message: `download of ${fileId} ended at byte ${cur.pos} of ${end}`, call: 'b2_download_file_by_id' });
+    },
+    {
+      signal,
+      policy: client.retryPolicy,
+      classify: (err) => (err instanceof B2Error && !err.retryable ? 'fail' : 'retry'),
+      retryAfter: (err) => (err instanceof B2Error ? err.retryAfter : undefined),
+    },
+  );
 }
 
 function openFirst(client: B2Api, source: DownloadSource, fileId: string | undefined, start: number, signal?: AbortSignal): Promise<DownloadResponse> {
@@ -509,11 +460,9 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   const note = prefixNoteFor(temp);
   const state: ParallelState = { prefix: offset };
 
-  // Big downloads hash on a worker thread; very big ones write past the page cache (see FileWriter).
+  // Big downloads hash on a worker thread; with tuning.directIo, writes go past the page cache (see FileWriter).
   const big = total - offset >= (p.tuning?.bigDownloadCutoff ?? DEFAULTS.bigDownloadCutoff);
-  const direct = big && total - offset >= (p.tuning?.directIoCutoff ?? DEFAULTS.directIoCutoff);
-  // Below that, a big parallel download starts in the page cache and moves past it if writes get slow.
-  const switchAt = big && parallel ? (p.tuning?.directIoSwitchMsPerMiB ?? DEFAULTS.directIoSwitchMsPerMiB) : Infinity;
+  const direct = p.tuning?.directIo === true;
 
   let fh: FileHandle | undefined;
   let out: FileWriter | undefined;
@@ -523,13 +472,11 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   try {
     fh = await open(temp, offset > 0 ? 'r+' : 'w+');
     if (offset > 0) await fh.truncate(offset); // past a prefix note's length the bytes are not trusted
-    out = await FileWriter.open(fh, temp, direct, switchAt);
+    out = await FileWriter.open(fh, temp, direct);
     // With no SHA-1 to check against (a large file without large_file_sha1), nothing is hashed.
     if (expected !== undefined) {
       if (big) {
-        const worker = new WorkerHasher(fh, total, undefined, out.mayGoDirect ? temp : undefined, out.directIo);
-        out.onDirect = () => worker.readDirect();
-        hasher = worker;
+        hasher = new WorkerHasher(fh, total, undefined, out.directIo ? temp : undefined);
       } else hasher = new PrefixHasher(fh, total);
     }
     if (offset > 0) {
@@ -611,7 +558,7 @@ async function fetchParallel(
   const controller = new AbortController();
   const signal = linkedSignal(controller, outer);
   // With O_DIRECT, pieces are whole blocks, so every stream's writes stay aligned.
-  const unit = out.mayGoDirect ? ALIGN : 1;
+  const unit = out.directIo ? ALIGN : 1;
   const piece = Math.max(unit, Math.ceil(Math.min(PIECE, Math.ceil((total - start) / streams)) / unit) * unit);
   let next = start; // start of the first piece not handed out yet
   const active = new Set<Cursor>();

@@ -22,18 +22,10 @@ export interface TransferTuning {
   /** Downloads with at least this many bytes to fetch compute their SHA-1 on a worker thread; default 64 MiB. */
   bigDownloadCutoff?: number;
   /**
-   * Downloads with at least this many bytes to fetch (and at least bigDownloadCutoff) write with
-   * O_DIRECT, past the page cache, where the OS and file system allow it (Linux); default 2 GiB;
-   * Infinity: never.
+   * Downloads write with O_DIRECT, past the page cache, where the OS and file system allow it (Linux);
+   * default false. Opt-in: it pays only where page-cache copies are expensive (see docs/performance.md).
    */
-  directIoCutoff?: number;
-  /**
-   * Big parallel downloads below directIoCutoff start in the page cache and move to O_DIRECT when
-   * their page-cache writes take more than this many milliseconds per MiB (median of 16, after the
-   * first 8); default 2 (here: 0.3-1 ms when the page cache is cheap, ~3 ms when it is not; a direct
-   * write of 1 MiB took 0.6-1.5 ms); Infinity: never.
-   */
-  directIoSwitchMsPerMiB?: number;
+  directIo?: boolean;
   /**
    * Downloads: flush the file's data to the disk (fdatasync) before it is renamed into place, and the
    * directory after, so a power cut cannot leave a renamed file whose bytes never reached the disk.
@@ -51,8 +43,6 @@ export const DEFAULTS = {
   downloadParallelCutoff: 256 * 1024 * 1024,
   downloadStreams: 4,
   bigDownloadCutoff: 64 * 1024 * 1024,
-  directIoCutoff: 2 * 1024 * 1024 * 1024,
-  directIoSwitchMsPerMiB: 2,
   largeCopyCutoff: 5_000_000_000,
 } as const;
 

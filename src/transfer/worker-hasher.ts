@@ -27,8 +27,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { readSync, openSync, closeSync, constants } = require('node:fs');
-const { fd, total, ring, done, directPath, directNow } = workerData;
-let useDirect = directNow;
+const { fd, total, ring, done, directPath } = workerData;
 const ALIGN = 4096;
 let dfd = -1;
 let dback;
@@ -70,7 +69,7 @@ parentPort.on('message', (m) => {
     back ??= Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, total)));
     try {
       while (failure === undefined && hashed < m[1]) {
-        let n = useDirect && dfd >= 0 && hashed % ALIGN === 0 ? readDirect(m[1]) : -1;
+        let n = dfd >= 0 && hashed % ALIGN === 0 ? readDirect(m[1]) : -1;
         if (n < 0) {
           n = readSync(fd, back, 0, Math.min(back.length, m[1] - hashed), hashed);
           if (n > 0) hash.update(n === back.length ? back : back.subarray(0, n));
@@ -81,8 +80,6 @@ parentPort.on('message', (m) => {
     } catch (err) {
       failure ??= err instanceof Error ? err.message : String(err);
     }
-  } else if (m[0] === 'D') {
-    useDirect = true;
   } else if (m[0] === 'q') {
     if (dfd >= 0) closeSync(dfd);
     dfd = -1;
@@ -106,18 +103,15 @@ export class WorkerHasher {
   private failure: Error | undefined;
 
   /** `ringSize`: a power of two (so it divides the 2^32 the counters wrap at); smaller only in tests. */
-  /**
-   * `directPath`: the file's path, when it is (`directNow`) or may later be (readDirect) written with
-   * O_DIRECT: it is then read back with O_DIRECT too.
-   */
-  constructor(fh: FileHandle, private readonly total: number, private readonly ringSize = RING, directPath?: string, directNow = true) {
+  /** `directPath`: the file's path when it is written with O_DIRECT: it is then read back with O_DIRECT too. */
+  constructor(fh: FileHandle, private readonly total: number, private readonly ringSize = RING, directPath?: string) {
     if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= 2 ** 30)) throw new RangeError(`ring size ${ringSize} is not a power of two`);
     this.ring = new SharedArrayBuffer(ringSize);
     this.ringBytes = Buffer.from(this.ring);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [], // no TypeScript loader or flags of the parent: the code above is plain JS
-      workerData: { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer, directPath, directNow },
+      workerData: { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer, directPath },
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (err) => (this.failure ??= err));
@@ -149,11 +143,6 @@ export class WorkerHasher {
     if (len > 0) this.worker.postMessage(['d', start, len]);
     this.ringed = (this.ringed + n) >>> 0;
     this.queued += n;
-  }
-
-  /** The file is written with O_DIRECT from now on: read back with it too (reads already asked for included). */
-  readDirect(): void {
-    if (!this.stopped) this.worker.postMessage(['D']);
   }
 
   /** The file is complete from byte 0 up to `upto` (exclusive). */

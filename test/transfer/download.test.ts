@@ -172,6 +172,28 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await readFile(target), big.bytes);
   });
 
+  test('a cut body is resumed under the client\'s retry policy: --retries 0 fails at once, the default retries', async () => {
+    const target = join(tmp.dir, 'cut-policy.bin');
+    const strict = makeClient(emu, { retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 50 } });
+    try {
+      emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+      const spy = spyDownloads(strict);
+      await assert.rejects(downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }));
+      assert.equal(spy.ranges.length, 1, 'no Range request to continue the cut body');
+      await assert.rejects(stat(target), /ENOENT/);
+    } finally {
+      await strict.close();
+    }
+    await rm(join(tmp.dir, (await temps())[0] ?? 'none'), { force: true });
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
+    emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 1 });
+    const spy = spyDownloads(client);
+    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    assert.equal(spy.ranges.length, 3, JSON.stringify(spy.ranges));
+    assert.equal(r.sha1Verified, true);
+    assert.ok((await readFile(target)).equals(big.bytes));
+  });
+
   test('a file above the parallel cutoff is fetched as several ranged streams and verified', async () => {
     const target = join(tmp.dir, 'parallel.bin');
     const spy = spyDownloads(client);
@@ -255,7 +277,7 @@ describe('downloadToFile and downloadRange', () => {
     await assert.rejects(readAll(await downloadRange(client, { source: { fileId: small.fileId } })), IntegrityError);
   });
 
-  test('a parallel download hands out 32 MiB pieces in file order to whichever stream is free, and verifies them', async (t) => {
+  test('a parallel download hands out 32 MiB pieces in file order to whichever stream is free, and verifies them', async () => {
     const MiB = 1024 * 1024;
     const bytes = data(66 * MiB);
     const whole = createHash('sha1').update(bytes).digest('hex');
@@ -267,16 +289,6 @@ describe('downloadToFile and downloadRange', () => {
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(bytes));
     assert.deepEqual(await temps(), []);
-    // Page-cache writes slower than 0 ms per MiB: after 4 timed writes the download moves to O_DIRECT
-    // (the third piece is written past the page cache, and read back past it); never with Infinity.
-    const why = await directRefused();
-    if (why) return t.skip(`the switch to O_DIRECT is not checked: ${why}`);
-    const switched = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2, directIoSwitchMsPerMiB: 0 } });
-    assert.equal(switched.directIo, true);
-    assert.equal(switched.sha1Verified, true);
-    assert.ok((await readFile(target)).equals(bytes));
-    const never = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2, directIoSwitchMsPerMiB: Infinity } });
-    assert.equal(never.directIo, false);
     assert.deepEqual(await temps(), []);
   });
 
@@ -295,8 +307,8 @@ describe('downloadToFile and downloadRange', () => {
   });
   // The SHA-1 of downloads with bigDownloadCutoff bytes or more to fetch runs on a worker thread.
   const onWorker = { bigDownloadCutoff: 1 };
-  // O_DIRECT writes (directIoCutoff) and reads back (the worker), where the test folder's file system allows it.
-  const onDirect = { bigDownloadCutoff: 1, directIoCutoff: 1 };
+  // O_DIRECT writes (the opt-in tuning.directIo) and reads back (the worker), where the test folder's file system allows it.
+  const onDirect = { bigDownloadCutoff: 1, directIo: true };
   async function directRefused(): Promise<string | undefined> {
     const probe = join(tmp.dir, 'direct-probe');
     const flag = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
@@ -347,11 +359,11 @@ describe('downloadToFile and downloadRange', () => {
     });
   }
 
-  test('O_DIRECT only from its cutoff: not below it, never at Infinity', async () => {
+  test('O_DIRECT only when asked for: not by default, not with directIo: false', async () => {
     const target = join(tmp.dir, 'not-direct.bin');
     const small2 = await downloadToFile(client, { source: { fileId: small.fileId }, localPath: target });
     assert.equal(small2.directIo, false);
-    const off = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, bigDownloadCutoff: 1, directIoCutoff: Infinity } });
+    const off = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, bigDownloadCutoff: 1, directIo: false } });
     assert.equal(off.directIo, false);
     assert.ok((await readFile(target)).equals(big.bytes));
   });
