@@ -46,15 +46,33 @@ let runner = flag('bundle');
 if (!runner) {
   const { build } = (await import('esbuild')) as typeof import('esbuild');
   runner = join(root, 'node_modules', '.cache', 'b2sync-bench', 'download-cpu-run.mjs'); // inside the repo, so packages resolve
-  await build({ entryPoints: [join(root, 'bench', 'transfer-run.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: runner, logLevel: 'error' });
+  await build({
+    entryPoints: [join(root, 'bench', 'transfer-run.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: runner,
+    logLevel: 'error',
+  });
 }
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
-const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })], { stdio: ['pipe', 'pipe', 'inherit'] });
+const emu = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
 try {
   const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
   const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({ applicationKeyId: target.keyId, applicationKey: target.applicationKey, endpoint: target.url, tokenCache: { kind: 'memory' } });
+  const client = new B2Client({
+    applicationKeyId: target.keyId,
+    applicationKey: target.applicationKey,
+    endpoint: target.url,
+    tokenCache: { kind: 'memory' },
+  });
   const bucket = await client.createBucket({ bucketName: `dlcpu-${process.pid}`, bucketType: 'allPrivate' });
   const src = join(scratch, 'src');
   const hash = createHash('sha1');
@@ -67,7 +85,12 @@ try {
     await fh.write(piece);
   }
   await fh.close();
-  await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'f', localPath: src, info: { large_file_sha1: hash.digest('hex') } });
+  await uploadLocalFile(client, {
+    bucketId: bucket.bucketId,
+    fileName: 'f',
+    localPath: src,
+    info: { large_file_sha1: hash.digest('hex') },
+  });
   await client.close();
   await rm(src);
 
@@ -78,14 +101,27 @@ try {
     spawnSync('sync');
     const dst = join(scratch, 'dst');
     const timeFile = join(scratch, 'time');
-    const job = JSON.stringify({ ...target, op: 'download', bucketId: bucket.bucketId, bucketName: bucket.bucketName, fileName: 'f', localPath: dst, tuning });
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, ...wrap, process.execPath, ...nodeArgs, runner, job], { encoding: 'utf8' });
+    const job = JSON.stringify({
+      ...target,
+      op: 'download',
+      bucketId: bucket.bucketId,
+      bucketName: bucket.bucketName,
+      fileName: 'f',
+      localPath: dst,
+      tuning,
+    });
+    const r = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%U %S %M', '-o', timeFile, ...wrap, process.execPath, ...nodeArgs, runner, job],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`run failed: ${r.stderr}`);
     const lines = r.stdout.trim().split('\n');
     if (lines.length > 1) {
       const kinds = new Map<string, number>();
       for (const l of lines.slice(0, -1)) {
-        const k = /(Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep)[^,]*?(?=\s\d)|\b(allocation failure|external memory pressure|finalize incremental marking via task|finalize incremental marking via stack guard|task)\b/g;
+        const k =
+          /(Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Sweep)[^,]*?(?=\s\d)|\b(allocation failure|external memory pressure|finalize incremental marking via task|finalize incremental marking via stack guard|task)\b/g;
         const m = l.match(k);
         if (m) kinds.set(m.join(' / '), (kinds.get(m.join(' / ')) ?? 0) + 1);
       }
@@ -97,10 +133,14 @@ try {
     const [u, s, m] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
     cpu.push((u + s) / (bytes / GiB));
     rss.push(m / 1024);
-    console.log(`  run ${i + 1}: user ${u.toFixed(2)} s, sys ${s.toFixed(2)} s, ${((u + s) / (bytes / GiB)).toFixed(2)} CPU s/GiB, peak RSS ${(m / 1024).toFixed(0)} MiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`);
+    console.log(
+      `  run ${i + 1}: user ${u.toFixed(2)} s, sys ${s.toFixed(2)} s, ${((u + s) / (bytes / GiB)).toFixed(2)} CPU s/GiB, peak RSS ${(m / 1024).toFixed(0)} MiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
+    );
     await rm(dst, { force: true });
   }
-  console.log(`median ${median(cpu).toFixed(2)} CPU s/GiB (min ${Math.min(...cpu).toFixed(2)}), peak RSS median ${median(rss).toFixed(0)} MiB (max ${Math.max(...rss).toFixed(0)})`);
+  console.log(
+    `median ${median(cpu).toFixed(2)} CPU s/GiB (min ${Math.min(...cpu).toFixed(2)}), peak RSS median ${median(rss).toFixed(0)} MiB (max ${Math.max(...rss).toFixed(0)})`,
+  );
 } finally {
   emu.stdin!.end();
   await once(emu, 'exit');

@@ -56,7 +56,12 @@ function median(xs: number[]): number {
 }
 
 /** Run a command, timing it wall-clock and (with /usr/bin/time) capturing its peak RSS. */
-async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv, scratch: string): Promise<Measure & { stdout: string }> {
+async function timed(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  scratch: string,
+): Promise<Measure & { stdout: string }> {
   // Start each measurement with no dirty pages left by the previous one (its writeback would land on
   // whoever runs next).
   spawnSync('sync');
@@ -100,21 +105,50 @@ async function main(): Promise<void> {
     // esbuild comes with tsx; a bundle keeps the TypeScript loader out of b2sync's RSS.
     const { build } = (await import('esbuild')) as typeof import('esbuild');
     const runner = join(root, 'node_modules', '.cache', 'b2sync-bench', 'transfer-run.mjs');
-    await build({ entryPoints: [runnerTs], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: runner, logLevel: 'error' });
+    await build({
+      entryPoints: [runnerTs],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile: runner,
+      logLevel: 'error',
+    });
     runnerArgs = [runner];
   } catch (err) {
     console.log(`(esbuild unavailable, running b2sync through tsx: ${(err as Error).message})`);
   }
 
-  const emu = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify(store === 'disk' ? { dataDir } : {})], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const emu = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'bench', 'transfer-emulator.ts'),
+      JSON.stringify(store === 'disk' ? { dataDir } : {}),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
   const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({ applicationKeyId: target.keyId, applicationKey: target.applicationKey, endpoint: target.url, tokenCache: { kind: 'memory' } });
+  const client = new B2Client({
+    applicationKeyId: target.keyId,
+    applicationKey: target.applicationKey,
+    endpoint: target.url,
+    tokenCache: { kind: 'memory' },
+  });
   const bucket = await client.createBucket({ bucketName: `bench-${process.pid}`, bucketType: 'allPrivate' });
   const rEnv = rcloneEnv({ endpoint: target.url, keyId: target.keyId, applicationKey: target.applicationKey });
 
-  console.log(`transfer benchmark: ${runs} run(s) per size, emulator ${store === 'disk' ? `--data ${dataDir}` : 'in memory'}, ${useRclone ? rcloneVersion() : 'rclone not run'}`);
-  console.log(`node ${process.version}, ${cpus().length} CPU(s), load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `transfer benchmark: ${runs} run(s) per size, emulator ${store === 'disk' ? `--data ${dataDir}` : 'in memory'}, ${useRclone ? rcloneVersion() : 'rclone not run'}`,
+  );
+  console.log(
+    `node ${process.version}, ${cpus().length} CPU(s), load average at start ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   const report: string[] = [];
   try {
     for (const size of sizes) {
@@ -131,17 +165,29 @@ async function main(): Promise<void> {
         let verified = false;
         let direct = false;
         const b2Up = async () => {
-          const up = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })], process.env, scratch);
+          const up = await timed(
+            process.execPath,
+            [...runnerArgs, JSON.stringify({ ...common, op: 'upload', localPath: src })],
+            process.env,
+            scratch,
+          );
           res.b2Up.push({ ms: up.ms, rssKiB: up.rssKiB ?? (JSON.parse(up.stdout) as { maxRssKiB: number }).maxRssKiB });
         };
         const rcUp = async () => {
-          res.rcUp.push(await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch));
+          res.rcUp.push(
+            await timed('rclone', ['copyto', src, `${REMOTE}:${bucket.bucketName}/${rname}`], rEnv, scratch),
+          );
         };
         // Both tools download rclone's upload when rclone runs: it carries large_file_sha1, so both verify the SHA-1.
         const downName = useRclone ? rname : name;
         const b2Down = async () => {
           const dst = join(scratch, `dst-${name}`);
-          const down = await timed(process.execPath, [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })], process.env, scratch);
+          const down = await timed(
+            process.execPath,
+            [...runnerArgs, JSON.stringify({ ...common, fileName: downName, op: 'download', localPath: dst })],
+            process.env,
+            scratch,
+          );
           const out = JSON.parse(down.stdout) as { maxRssKiB: number; sha1Verified: boolean; directIo?: boolean };
           verified = out.sha1Verified;
           direct = out.directIo === true;
@@ -150,11 +196,21 @@ async function main(): Promise<void> {
         };
         const rcDown = async () => {
           const rdst = join(scratch, `dst-${rname}`);
-          res.rcDown.push(await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${downName}`, rdst], rEnv, scratch));
+          res.rcDown.push(
+            await timed('rclone', ['copyto', `${REMOTE}:${bucket.bucketName}/${downName}`, rdst], rEnv, scratch),
+          );
           await rm(rdst, { force: true });
         };
         // Alternate which tool goes first, so neither always meets the other's leftovers.
-        const pairs: [() => Promise<void>, () => Promise<void>][] = useRclone ? [[b2Up, rcUp], [b2Down, rcDown]] : [[b2Up, async () => {}], [b2Down, async () => {}]];
+        const pairs: [() => Promise<void>, () => Promise<void>][] = useRclone
+          ? [
+              [b2Up, rcUp],
+              [b2Down, rcDown],
+            ]
+          : [
+              [b2Up, async () => {}],
+              [b2Down, async () => {}],
+            ];
         for (const [mine, theirs] of pairs) {
           if (run % 2 === 0) {
             await mine();
@@ -166,7 +222,8 @@ async function main(): Promise<void> {
         }
         if (useRclone) await deleteAll(client, bucket.bucketId, rname);
         await deleteAll(client, bucket.bucketId, name);
-        const fmt = (m: Measure) => `${(mb / (m.ms / 1000)).toFixed(0)} MB/s${m.rssKiB ? ` ${(m.rssKiB / 1024).toFixed(0)} MiB` : ''}`;
+        const fmt = (m: Measure) =>
+          `${(mb / (m.ms / 1000)).toFixed(0)} MB/s${m.rssKiB ? ` ${(m.rssKiB / 1024).toFixed(0)} MiB` : ''}`;
         console.log(
           `  ${size.label} run ${run + 1}: sha1sum ${fmt(res.sha1sum[run])} | b2sync up ${fmt(res.b2Up[run])}, down ${fmt(res.b2Down[run])} (sha1 verified: ${verified}, O_DIRECT: ${direct})` +
             (useRclone ? ` | rclone up ${fmt(res.rcUp[run])}, down ${fmt(res.rcDown[run])}` : ''),
@@ -174,7 +231,8 @@ async function main(): Promise<void> {
       }
       await rm(src, { force: true });
       const rate = (ms: Measure[]) => mb / (median(ms.map((m) => m.ms)) / 1000);
-      const rss = (ms: Measure[]) => (ms[0]?.rssKiB !== undefined ? Math.max(...ms.map((m) => m.rssKiB ?? 0)) / 1024 : NaN);
+      const rss = (ms: Measure[]) =>
+        ms[0]?.rssKiB !== undefined ? Math.max(...ms.map((m) => m.rssKiB ?? 0)) / 1024 : NaN;
       const sha = rate(res.sha1sum);
       const row = (label: string, b2: Measure[], rc: Measure[]) => {
         const b = rate(b2);
@@ -189,8 +247,14 @@ async function main(): Promise<void> {
     await once(emu, 'exit');
     await rm(scratch, { recursive: true, force: true });
   }
-  console.log(`\nmedians of ${runs} run(s); MB = 10^6 bytes; RSS = peak over the runs; load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
-  console.log('| size | direction | b2sync MB/s | rclone MB/s | b2sync/rclone | sha1sum MB/s | b2sync vs sha1sum | b2sync peak RSS MiB | rclone peak RSS MiB |');
+  console.log(
+    `\nmedians of ${runs} run(s); MB = 10^6 bytes; RSS = peak over the runs; load average at end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n`,
+  );
+  console.log(
+    '| size | direction | b2sync MB/s | rclone MB/s | b2sync/rclone | sha1sum MB/s | b2sync vs sha1sum | b2sync peak RSS MiB | rclone peak RSS MiB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of report) console.log(r);
 }

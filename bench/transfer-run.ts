@@ -17,14 +17,28 @@ const a = JSON.parse(process.argv[2]) as {
   localPath: string;
   tuning?: Record<string, number | boolean>;
 };
-const client = new B2Client({ applicationKeyId: a.keyId, applicationKey: a.applicationKey, endpoint: a.url, tokenCache: { kind: 'memory' } });
+const client = new B2Client({
+  applicationKeyId: a.keyId,
+  applicationKey: a.applicationKey,
+  endpoint: a.url,
+  tokenCache: { kind: 'memory' },
+});
 const t0 = performance.now();
 let out: Record<string, unknown>;
 if (a.op === 'upload') {
-  const fv = await uploadLocalFile(client, { bucketId: a.bucketId, fileName: a.fileName, localPath: a.localPath, tuning: a.tuning });
+  const fv = await uploadLocalFile(client, {
+    bucketId: a.bucketId,
+    fileName: a.fileName,
+    localPath: a.localPath,
+    tuning: a.tuning,
+  });
   out = { bytes: fv.contentLength, fileId: fv.fileId };
 } else {
-  const r = await downloadToFile(client, { source: { bucketName: a.bucketName, fileName: a.fileName }, localPath: a.localPath, tuning: a.tuning });
+  const r = await downloadToFile(client, {
+    source: { bucketName: a.bucketName, fileName: a.fileName },
+    localPath: a.localPath,
+    tuning: a.tuning,
+  });
   out = { bytes: r.bytes, sha1Verified: r.sha1Verified, directIo: r.directIo };
 }
 const ms = performance.now() - t0;

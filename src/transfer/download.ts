@@ -156,7 +156,11 @@ function alignedBuffer(bytes: number): Buffer {
   return Buffer.from(new Wasm.Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
 }
 /** (WebAssembly is a global of Node; this project's TypeScript libs do not declare it.) */
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
+  }
+).WebAssembly;
 
 /**
  * Writes into the temp file, one at a time (parallel streams writing one file at once contend for its
@@ -197,7 +201,8 @@ class FileWriter {
       if (this.direct) {
         try {
           let done = 0;
-          while (done < buf.length) done += (await this.direct.write(buf, done, buf.length - done, pos + done)).bytesWritten;
+          while (done < buf.length)
+            done += (await this.direct.write(buf, done, buf.length - done, pos + done)).bytesWritten;
           return;
         } catch (err) {
           if ((err as { code?: string }).code !== 'EINVAL') throw err;
@@ -257,7 +262,13 @@ function pump(body: Readable, out: FileWriter, cur: Cursor, end: number, onWritt
 }
 
 /** Through the page cache: the chunks themselves, gathered into writes of WRITE_BATCH. */
-async function pumpCached(body: Readable, out: FileWriter, cur: Cursor, end: number, onWritten: OnWritten): Promise<void> {
+async function pumpCached(
+  body: Readable,
+  out: FileWriter,
+  cur: Cursor,
+  end: number,
+  onWritten: OnWritten,
+): Promise<void> {
   let batch: Buffer[] = [];
   let bytes = 0;
   const recycle = (body as { recycle?: (b: Buffer) => void }).recycle;
@@ -300,7 +311,13 @@ async function pumpCached(body: Readable, out: FileWriter, cur: Cursor, end: num
  * the socket read meanwhile). An unaligned head (a resumed download's first block) and the last tail
  * go through the page cache; an unaligned remainder moves to the other stage.
  */
-async function pumpAligned(body: Readable, out: FileWriter, cur: Cursor, end: number, onWritten: OnWritten): Promise<void> {
+async function pumpAligned(
+  body: Readable,
+  out: FileWriter,
+  cur: Cursor,
+  end: number,
+  onWritten: OnWritten,
+): Promise<void> {
   const stages = out.takeStages();
   const recycle = (body as { recycle?: (b: Buffer) => void }).recycle;
   let k = 0; // the stage filling
@@ -395,7 +412,12 @@ async function fetchInto(
         const r = await client.downloadById(fileId, { range: { start: cur.pos, end: end - 1 }, signal });
         if (r.status !== 206 && cur.pos !== 0) {
           r.body.destroy();
-          throw new B2Error({ status: r.status, code: 'bad_range', message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`, call: 'b2_download_file_by_id' });
+          throw new B2Error({
+            status: r.status,
+            code: 'bad_range',
+            message: `asked for bytes ${cur.pos}-${end - 1} of ${fileId}, got the whole file`,
+            call: 'b2_download_file_by_id',
+          });
         }
         b = r.body;
       }
@@ -404,7 +426,13 @@ async function fetchInto(
       } catch (err) {
         if (cur.pos < end || signal?.aborted) throw err;
       }
-      if (cur.pos < end) throw new B2Error({ status: 0, code: 'body_cut', message: `download of ${fileId} ended at byte ${cur.pos} of ${end}`, call: 'b2_download_file_by_id' });
+      if (cur.pos < end)
+        throw new B2Error({
+          status: 0,
+          code: 'body_cut',
+          message: `download of ${fileId} ended at byte ${cur.pos} of ${end}`,
+          call: 'b2_download_file_by_id',
+        });
     },
     {
       signal,
@@ -415,7 +443,13 @@ async function fetchInto(
   );
 }
 
-function openFirst(client: B2Api, source: DownloadSource, fileId: string | undefined, start: number, signal?: AbortSignal): Promise<DownloadResponse> {
+function openFirst(
+  client: B2Api,
+  source: DownloadSource,
+  fileId: string | undefined,
+  start: number,
+  signal?: AbortSignal,
+): Promise<DownloadResponse> {
   const range = start > 0 ? { start } : undefined;
   if (fileId !== undefined) return client.downloadById(fileId, { range, signal });
   const s = source as { bucketName: string; fileName: string };
@@ -484,15 +518,37 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
       progress.addBytes(offset);
     }
     if (parallel) {
-      await fetchParallel(client, fileId, out, offset, total, streams, first.body, progress, hasher, note, state, p.signal);
+      await fetchParallel(
+        client,
+        fileId,
+        out,
+        offset,
+        total,
+        streams,
+        first.body,
+        progress,
+        hasher,
+        note,
+        state,
+        p.signal,
+      );
     } else {
       await rm(note, { force: true });
       const cur = { pos: offset };
-      await fetchInto(client, fileId, out, cur, total, first.body, (bufs, n) => {
-        hasher?.written(cur.pos - n, bufs, n);
-        hasher?.advance(cur.pos);
-        progress.addBytes(n);
-      }, p.signal);
+      await fetchInto(
+        client,
+        fileId,
+        out,
+        cur,
+        total,
+        first.body,
+        (bufs, n) => {
+          hasher?.written(cur.pos - n, bufs, n);
+          hasher?.advance(cur.pos);
+          progress.addBytes(n);
+        },
+        p.signal,
+      );
       await fh.truncate(total);
     }
     directIo = out.directIo;
@@ -502,7 +558,9 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
     await fh.close();
     fh = undefined;
     if (expected !== undefined && digest !== expected) {
-      throw new IntegrityError(`${meta.fileName} (${fileId}): downloaded bytes have SHA-1 ${digest}, B2 says ${expected}`);
+      throw new IntegrityError(
+        `${meta.fileName} (${fileId}): downloaded bytes have SHA-1 ${digest}, B2 says ${expected}`,
+      );
     }
     const mtime = Number(meta.info[INFO_SRC_LAST_MODIFIED]);
     if (meta.info[INFO_SRC_LAST_MODIFIED] !== undefined && Number.isFinite(mtime) && mtime >= 0) {
@@ -520,7 +578,10 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
     if (parallel && fh) await fh.truncate(state.prefix).catch(() => undefined);
     await fh?.close().catch(() => undefined);
     // Keep a temp file with bytes in it for the next attempt unless the failure is final.
-    const keep = !(err instanceof IntegrityError) && (await sizeOf(temp)) > 0 && (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
+    const keep =
+      !(err instanceof IntegrityError) &&
+      (await sizeOf(temp)) > 0 &&
+      (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
     if (!keep) await removeTemp(temp);
     else await rm(note, { force: true }); // truncated to its prefix: the size says it all now
     throw err;
@@ -586,11 +647,20 @@ async function fetchParallel(
         const end = Math.min(total, next + piece);
         next = end;
         active.add(cur);
-        await fetchInto(client, fileId, out, cur, end, body, (bufs, n) => {
-          progress.addBytes(n);
-          hasher?.written(cur.pos - n, bufs, n);
-          hasher?.advance(prefix());
-        }, signal);
+        await fetchInto(
+          client,
+          fileId,
+          out,
+          cur,
+          end,
+          body,
+          (bufs, n) => {
+            progress.addBytes(n);
+            hasher?.written(cur.pos - n, bufs, n);
+            hasher?.advance(prefix());
+          },
+          signal,
+        );
         body = undefined;
         active.delete(cur);
         hasher?.advance(prefix());
@@ -605,7 +675,9 @@ async function fetchParallel(
     }
   };
   // The first stream starts first, so it takes the piece at 0, which the whole-file body begins with.
-  const tasks = Array.from({ length: Math.min(streams, Math.ceil((total - start) / piece)) }, (_, i) => run(i === 0 ? firstBody : undefined));
+  const tasks = Array.from({ length: Math.min(streams, Math.ceil((total - start) / piece)) }, (_, i) =>
+    run(i === 0 ? firstBody : undefined),
+  );
   await Promise.all(tasks);
   state.prefix = prefix();
   await noting;
@@ -616,7 +688,10 @@ async function fetchParallel(
 /** Hashes a whole-file body and fails at the end if it does not match. */
 class VerifyingStream extends Transform {
   private readonly hash = createHash('sha1');
-  constructor(private readonly expected: string, private readonly label: string) {
+  constructor(
+    private readonly expected: string,
+    private readonly label: string,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -625,7 +700,11 @@ class VerifyingStream extends Transform {
   }
   override _flush(cb: TransformCallback): void {
     const got = this.hash.digest('hex');
-    cb(got === this.expected ? null : new IntegrityError(`${this.label}: downloaded bytes have SHA-1 ${got}, B2 says ${this.expected}`));
+    cb(
+      got === this.expected
+        ? null
+        : new IntegrityError(`${this.label}: downloaded bytes have SHA-1 ${got}, B2 says ${this.expected}`),
+    );
   }
 }
 
@@ -644,9 +723,10 @@ export async function downloadRange(
   const range = ranged ? { start: offset, end: p.count !== undefined ? offset + p.count - 1 : undefined } : undefined;
   let r: DownloadResponse;
   try {
-    r = 'fileId' in p.source
-      ? await client.downloadById(p.source.fileId, { range, signal: p.signal })
-      : await client.downloadByName(p.source.bucketName, p.source.fileName, { range, signal: p.signal });
+    r =
+      'fileId' in p.source
+        ? await client.downloadById(p.source.fileId, { range, signal: p.signal })
+        : await client.downloadByName(p.source.bucketName, p.source.fileName, { range, signal: p.signal });
   } catch (err) {
     if (err instanceof B2Error && err.status === 416) return Readable.from([]);
     throw err;

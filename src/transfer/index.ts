@@ -4,5 +4,13 @@ export { uploadLocalFile, type UploadLocalFileParams } from './upload-file.js';
 export { uploadStream, type UploadStreamParams } from './upload-stream.js';
 export { copyFile, restoreVersion, type CopyFileParams } from './copy.js';
 export { cancelUnfinished } from './unfinished.js';
-export { downloadToFile, downloadRange, tempPathFor, expectedSha1, TEMP_SUFFIX, type DownloadToFileParams, type DownloadResult } from './download.js';
+export {
+  downloadToFile,
+  downloadRange,
+  tempPathFor,
+  expectedSha1,
+  TEMP_SUFFIX,
+  type DownloadToFileParams,
+  type DownloadResult,
+} from './download.js';
 export { choosePartSize, checkFileSize, partRanges, partCount } from './part-plan.js';

@@ -22,7 +22,10 @@ export class PrefixHasher {
   private failure: unknown;
   private stopped = false;
 
-  constructor(private readonly fh: FileHandle, private readonly total: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly total: number,
+  ) {}
 
   /** `bufs` (n bytes) were written at `pos`. */
   written(pos: number, bufs: readonly Buffer[], n: number): void {
@@ -44,7 +47,12 @@ export class PrefixHasher {
     try {
       this.buf ??= Buffer.allocUnsafe(Math.min(READ_BACK, Math.max(1, this.total)));
       while (this.hashed < this.complete && !this.stopped) {
-        const { bytesRead } = await this.fh.read(this.buf, 0, Math.min(this.buf.length, this.complete - this.hashed), this.hashed);
+        const { bytesRead } = await this.fh.read(
+          this.buf,
+          0,
+          Math.min(this.buf.length, this.complete - this.hashed),
+          this.hashed,
+        );
         if (bytesRead === 0) throw new Error(`file shorter than reported: ${this.hashed} < ${this.complete}`);
         this.hash.update(bytesRead === this.buf.length ? this.buf : this.buf.subarray(0, bytesRead));
         this.hashed += bytesRead;

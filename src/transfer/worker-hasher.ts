@@ -104,8 +104,14 @@ export class WorkerHasher {
 
   /** `ringSize`: a power of two (so it divides the 2^32 the counters wrap at); smaller only in tests. */
   /** `directPath`: the file's path when it is written with O_DIRECT: it is then read back with O_DIRECT too. */
-  constructor(fh: FileHandle, private readonly total: number, private readonly ringSize = RING, directPath?: string) {
-    if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= 2 ** 30)) throw new RangeError(`ring size ${ringSize} is not a power of two`);
+  constructor(
+    fh: FileHandle,
+    private readonly total: number,
+    private readonly ringSize = RING,
+    directPath?: string,
+  ) {
+    if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= 2 ** 30))
+      throw new RangeError(`ring size ${ringSize} is not a power of two`);
     this.ring = new SharedArrayBuffer(ringSize);
     this.ringBytes = Buffer.from(this.ring);
     this.worker = new Worker(WORKER_SOURCE, {

@@ -17,8 +17,10 @@ const TEMP_SUFFIX = '.b2sync-tmp';
 /** Why strace cannot be used here (the tests are then reported skipped with this reason), or undefined. */
 function straceUnusable(): string | undefined {
   const probe = spawnSync('strace', ['-f', '-o', '/dev/null', 'true'], { encoding: 'utf8' });
-  if (probe.error) return `strace is not available (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`;
-  if (probe.status !== 0) return `strace cannot trace here (exit ${probe.status}): ${probe.stderr.trim().slice(0, 200)}`;
+  if (probe.error)
+    return `strace is not available (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`;
+  if (probe.status !== 0)
+    return `strace cannot trace here (exit ${probe.status}): ${probe.stderr.trim().slice(0, 200)}`;
   return undefined;
 }
 const skip = straceUnusable();
@@ -26,13 +28,18 @@ const skip = straceUnusable();
 let fx: Fixture;
 let dir: string; // fx.dir with symlinks resolved, as strace -y prints paths
 const B = 'cli-fsync-bucket';
-const files: Record<string, Buffer> = { 'a.bin': randomBytes(3000), 'sub/b.bin': randomBytes(70_000), 'empty.bin': Buffer.alloc(0) };
+const files: Record<string, Buffer> = {
+  'a.bin': randomBytes(3000),
+  'sub/b.bin': randomBytes(70_000),
+  'empty.bin': Buffer.alloc(0),
+};
 
 before(async () => {
   fx = await makeFixture();
   dir = await realpath(fx.dir);
   expectCode(await fx.run(['mkdir', `b2://${B}`]), 0);
-  for (const [name, data] of Object.entries(files)) expectCode(await fx.run(['put', '-', `b2://${B}/data/${name}`], { input: data }), 0);
+  for (const [name, data] of Object.entries(files))
+    expectCode(await fx.run(['put', '-', `b2://${B}/data/${name}`], { input: data }), 0);
 });
 after(() => fx.close());
 
@@ -46,7 +53,15 @@ interface Call {
 /** Runs the built bin under strace; returns its result and the traced calls in order. */
 async function traced(args: string[]): Promise<RunResult & { calls: Call[]; trace: string }> {
   const out = join(dir, `strace-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
-  const r = await runBin(args, fx.env, undefined, undefined, ['strace', '-f', '-y', '-e', 'trace=fdatasync,fsync,rename,renameat,renameat2', '-o', out]);
+  const r = await runBin(args, fx.env, undefined, undefined, [
+    'strace',
+    '-f',
+    '-y',
+    '-e',
+    'trace=fdatasync,fsync,rename,renameat,renameat2',
+    '-o',
+    out,
+  ]);
   assertNoSecrets(r.stdout + r.stderr, fx.secrets, `output of ${args.join(' ')}`);
   const trace = await readFile(out, 'utf8');
   const calls: Call[] = [];
@@ -81,7 +96,11 @@ function assertDurable(calls: Call[], trace: string, target: string): void {
 function assertNotFlushed(calls: Call[], trace: string, target: string): void {
   const ren = calls.find((c) => !isSync(c) && c.paths[1] === target && c.paths[0]!.endsWith(TEMP_SUFFIX));
   assert.ok(ren, `a rename of a ${TEMP_SUFFIX} file onto ${target}\n${trace}`);
-  assert.deepEqual(calls.filter((c) => isSync(c) && (c.paths[0] === ren.paths[0] || c.paths[0] === dirname(target))), [], trace);
+  assert.deepEqual(
+    calls.filter((c) => isSync(c) && (c.paths[0] === ren.paths[0] || c.paths[0] === dirname(target))),
+    [],
+    trace,
+  );
 }
 
 async function noTemps(folder: string): Promise<void> {
@@ -89,16 +108,20 @@ async function noTemps(folder: string): Promise<void> {
   assert.deepEqual(left, [], 'no temp files left behind');
 }
 
-test('get --fsync: fdatasync of the temp file before its rename onto the target, fsync of the folder after', { skip }, async () => {
-  const down = join(dir, 'get-fsync');
-  await mkdir(down);
-  const target = join(down, 'a.bin');
-  const r = await traced(['get', '--fsync', `b2://${B}/data/a.bin`, target]);
-  expectCode(r, 0);
-  assertDurable(r.calls, r.trace, target);
-  assert.deepEqual(await readFile(target), files['a.bin']);
-  await noTemps(down);
-});
+test(
+  'get --fsync: fdatasync of the temp file before its rename onto the target, fsync of the folder after',
+  { skip },
+  async () => {
+    const down = join(dir, 'get-fsync');
+    await mkdir(down);
+    const target = join(down, 'a.bin');
+    const r = await traced(['get', '--fsync', `b2://${B}/data/a.bin`, target]);
+    expectCode(r, 0);
+    assertDurable(r.calls, r.trace, target);
+    assert.deepEqual(await readFile(target), files['a.bin']);
+    await noTemps(down);
+  },
+);
 
 test('get without --fsync: no fdatasync/fsync of the temp file or the folder', { skip }, async () => {
   const down = join(dir, 'get-plain');
@@ -120,16 +143,20 @@ test('versions get --fsync flushes the same way', { skip }, async () => {
   assert.deepEqual(await readFile(target), files['a.bin']);
 });
 
-test('sync --fsync (B2 -> local): every downloaded file flushed before its rename, its folder after', { skip }, async () => {
-  const down = join(dir, 'sync-fsync');
-  const r = await traced(['sync', '--fsync', `b2://${B}/data`, down]);
-  expectCode(r, 0);
-  for (const [name, data] of Object.entries(files)) {
-    assertDurable(r.calls, r.trace, join(down, name));
-    assert.deepEqual(await readFile(join(down, name)), data, name);
-  }
-  await noTemps(down);
-});
+test(
+  'sync --fsync (B2 -> local): every downloaded file flushed before its rename, its folder after',
+  { skip },
+  async () => {
+    const down = join(dir, 'sync-fsync');
+    const r = await traced(['sync', '--fsync', `b2://${B}/data`, down]);
+    expectCode(r, 0);
+    for (const [name, data] of Object.entries(files)) {
+      assertDurable(r.calls, r.trace, join(down, name));
+      assert.deepEqual(await readFile(join(down, name)), data, name);
+    }
+    await noTemps(down);
+  },
+);
 
 test('sync without --fsync (B2 -> local): no flush of the temp files', { skip }, async () => {
   const down = join(dir, 'sync-plain');

@@ -9,9 +9,25 @@ import { IntegrityError } from '../../src/core/errors.js';
 import type { RunningEmulator } from '../../src/emulator/api.js';
 import { PrefixHasher } from '../../src/transfer/prefix-hasher.js';
 import { WorkerHasher } from '../../src/transfer/worker-hasher.js';
-import { downloadRange, downloadToFile, tempPathFor, TEMP_SUFFIX, uploadLocalFile, type Progress } from '../../src/transfer/index.js';
+import {
+  downloadRange,
+  downloadToFile,
+  tempPathFor,
+  TEMP_SUFFIX,
+  uploadLocalFile,
+  type Progress,
+} from '../../src/transfer/index.js';
 import { prefixNoteFor } from '../../src/transfer/download.js';
-import { data, makeBucket, makeClient, readAll, spyDownloads, startTestEmulator, tempDir, writeData } from './fixture.js';
+import {
+  data,
+  makeBucket,
+  makeClient,
+  readAll,
+  spyDownloads,
+  startTestEmulator,
+  tempDir,
+  writeData,
+} from './fixture.js';
 
 describe('downloadToFile and downloadRange', () => {
   let emu: RunningEmulator;
@@ -29,16 +45,33 @@ describe('downloadToFile and downloadRange', () => {
     bucket = await makeBucket(client, 'dl');
     tmp = await tempDir();
     const bytes = data(50_000);
-    const fv = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'small.bin', body: bytes, contentLength: bytes.length, info: { src_last_modified_millis: '1500000000000' } });
+    const fv = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'small.bin',
+      body: bytes,
+      contentLength: bytes.length,
+      info: { src_last_modified_millis: '1500000000000' },
+    });
     small = { fileId: fv.fileId!, bytes };
     const src = join(tmp.dir, 'large-src');
     const lb = await writeData(src, 30_000);
     const whole = createHash('sha1').update(lb).digest('hex');
-    const lf = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'large.bin', localPath: src, info: { large_file_sha1: whole }, tuning: { largeFileCutoff: 10_000, partSize: 5000 } });
+    const lf = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'large.bin',
+      localPath: src,
+      info: { large_file_sha1: whole },
+      tuning: { largeFileCutoff: 10_000, partSize: 5000 },
+    });
     assert.equal(lf.contentSha1, 'none');
     large = { fileId: lf.fileId!, bytes: lb };
     const bb = data(3_000_000);
-    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'big.bin', body: bb, contentLength: bb.length });
+    const up = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'big.bin',
+      body: bb,
+      contentLength: bb.length,
+    });
     big = { fileId: up.fileId!, bytes: bb };
   });
   after(async () => {
@@ -58,7 +91,12 @@ describe('downloadToFile and downloadRange', () => {
   test('by name: bytes land at the target, SHA-1 verified, mtime from src_last_modified_millis, no temp left', async () => {
     const target = join(tmp.dir, 'out', 'small.bin');
     const seen: Progress[] = [];
-    const r = await downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: noParallel, onProgress: (p) => seen.push(p) });
+    const r = await downloadToFile(client, {
+      source: { bucketName: bucket.bucketName, fileName: 'small.bin' },
+      localPath: target,
+      tuning: noParallel,
+      onProgress: (p) => seen.push(p),
+    });
     assert.deepEqual(await readFile(target), small.bytes);
     assert.equal(r.bytes, 50_000);
     assert.equal(r.sha1Verified, true);
@@ -79,7 +117,12 @@ describe('downloadToFile and downloadRange', () => {
   test('a large file without large_file_sha1 downloads unverified (and says so)', async () => {
     const src = join(tmp.dir, 'nosha-src');
     const bytes = await writeData(src, 12_000);
-    const fv = await uploadLocalFile(client, { bucketId: bucket.bucketId, fileName: 'nosha', localPath: src, tuning: { largeFileCutoff: 10_000, partSize: 5000 } });
+    const fv = await uploadLocalFile(client, {
+      bucketId: bucket.bucketId,
+      fileName: 'nosha',
+      localPath: src,
+      tuning: { largeFileCutoff: 10_000, partSize: 5000 },
+    });
     assert.equal(fv.fileInfo.large_file_sha1, undefined);
     for (const tuning of [noParallel, { downloadParallelCutoff: 1000, downloadStreams: 3 }]) {
       const target = join(tmp.dir, 'nosha.out');
@@ -93,20 +136,31 @@ describe('downloadToFile and downloadRange', () => {
     const target = join(tmp.dir, 'corrupt.bin');
     await writeFile(target, 'old contents');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
-    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
+      IntegrityError,
+    );
     assert.equal(await readFile(target, 'utf8'), 'old contents');
     assert.deepEqual(await temps(), []);
   });
 
   test('a big single-stream download (hashed in file order as it lands) is verified, and corruption caught', async () => {
     const bytes = data(17 * 1024 * 1024);
-    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'worker.bin', body: bytes, contentLength: bytes.length });
+    const up = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'worker.bin',
+      body: bytes,
+      contentLength: bytes.length,
+    });
     const target = join(tmp.dir, 'worker.bin');
     const r = await downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel });
     assert.equal(r.sha1Verified, true);
     assert.deepEqual(await readFile(target), bytes);
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
-    await assert.rejects(downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel }),
+      IntegrityError,
+    );
     assert.deepEqual(await readFile(target), bytes, 'the earlier download stays in place');
     assert.deepEqual(await temps(), []);
   });
@@ -114,7 +168,14 @@ describe('downloadToFile and downloadRange', () => {
   test('a corrupted body in a parallel download is caught too', async () => {
     const target = join(tmp.dir, 'corrupt-par.bin');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 2 });
-    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 4 } }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, {
+        source: { fileId: small.fileId },
+        localPath: target,
+        tuning: { downloadParallelCutoff: 1000, downloadStreams: 4 },
+      }),
+      IntegrityError,
+    );
     await assert.rejects(stat(target), /ENOENT/);
     assert.deepEqual(await temps(), []);
   });
@@ -124,7 +185,12 @@ describe('downloadToFile and downloadRange', () => {
     await writeFile(tempPathFor(target, small.fileId), small.bytes.subarray(0, 20_000));
     const spy = spyDownloads(client);
     const seen: Progress[] = [];
-    const r = await downloadToFile(spy.client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: noParallel, onProgress: (p) => seen.push(p) });
+    const r = await downloadToFile(spy.client, {
+      source: { bucketName: bucket.bucketName, fileName: 'small.bin' },
+      localPath: target,
+      tuning: noParallel,
+      onProgress: (p) => seen.push(p),
+    });
     assert.deepEqual(spy.ranges, [{ start: 20_000 }]);
     assert.equal(r.sha1Verified, true);
     assert.deepEqual(await readFile(target), small.bytes);
@@ -137,19 +203,28 @@ describe('downloadToFile and downloadRange', () => {
     const wrong = Buffer.from(small.bytes.subarray(0, 20_000));
     wrong[5] ^= 0xff;
     await writeFile(tempPathFor(target, small.fileId), wrong);
-    await assert.rejects(downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
+      IntegrityError,
+    );
     assert.deepEqual(await temps(), []);
   });
 
   test('an interrupted download keeps its temp file and the next attempt finishes it', async () => {
     const target = join(tmp.dir, 'interrupted.bin');
     const ac = new AbortController();
-    await assert.rejects(downloadToFile(client, {
-      source: { fileId: big.fileId }, localPath: target, tuning: noParallel, signal: ac.signal,
-      onProgress: (p) => {
-        if (p.bytes > 0) ac.abort();
-      },
-    }), (e: unknown) => (e as Error).name === 'AbortError');
+    await assert.rejects(
+      downloadToFile(client, {
+        source: { fileId: big.fileId },
+        localPath: target,
+        tuning: noParallel,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.bytes > 0) ac.abort();
+        },
+      }),
+      (e: unknown) => (e as Error).name === 'AbortError',
+    );
     const kept = await temps();
     assert.equal(kept.length, 1);
     const have = (await stat(join(tmp.dir, kept[0]))).size;
@@ -168,17 +243,22 @@ describe('downloadToFile and downloadRange', () => {
     await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
     assert.equal(spy.ranges.length, 2);
     const again = spy.ranges[1];
-    assert.ok(again !== undefined && again.start > 0 && again.start <= 1_500_000 && again.end === 2_999_999, JSON.stringify(spy.ranges));
+    assert.ok(
+      again !== undefined && again.start > 0 && again.start <= 1_500_000 && again.end === 2_999_999,
+      JSON.stringify(spy.ranges),
+    );
     assert.deepEqual(await readFile(target), big.bytes);
   });
 
-  test('a cut body is resumed under the client\'s retry policy: --retries 0 fails at once, the default retries', async () => {
+  test("a cut body is resumed under the client's retry policy: --retries 0 fails at once, the default retries", async () => {
     const target = join(tmp.dir, 'cut-policy.bin');
     const strict = makeClient(emu, { retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 50 } });
     try {
       emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
       const spy = spyDownloads(strict);
-      await assert.rejects(downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }));
+      await assert.rejects(
+        downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }),
+      );
       assert.equal(spy.ranges.length, 1, 'no Range request to continue the cut body');
       await assert.rejects(stat(target), /ENOENT/);
     } finally {
@@ -188,7 +268,11 @@ describe('downloadToFile and downloadRange', () => {
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 1 });
     const spy = spyDownloads(client);
-    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel });
+    const r = await downloadToFile(spy.client, {
+      source: { fileId: big.fileId },
+      localPath: target,
+      tuning: noParallel,
+    });
     assert.equal(spy.ranges.length, 3, JSON.stringify(spy.ranges));
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(big.bytes));
@@ -197,8 +281,17 @@ describe('downloadToFile and downloadRange', () => {
   test('a file above the parallel cutoff is fetched as several ranged streams and verified', async () => {
     const target = join(tmp.dir, 'parallel.bin');
     const spy = spyDownloads(client);
-    const r = await downloadToFile(spy.client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 4 } });
-    assert.deepEqual(spy.ranges, [undefined, { start: 12_500, end: 24_999 }, { start: 25_000, end: 37_499 }, { start: 37_500, end: 49_999 }]);
+    const r = await downloadToFile(spy.client, {
+      source: { bucketName: bucket.bucketName, fileName: 'small.bin' },
+      localPath: target,
+      tuning: { downloadParallelCutoff: 10_000, downloadStreams: 4 },
+    });
+    assert.deepEqual(spy.ranges, [
+      undefined,
+      { start: 12_500, end: 24_999 },
+      { start: 25_000, end: 37_499 },
+      { start: 37_500, end: 49_999 },
+    ]);
     assert.equal(r.sha1Verified, true);
     assert.deepEqual(await readFile(target), small.bytes);
     assert.equal((await stat(target)).mtimeMs, 1_500_000_000_000);
@@ -207,7 +300,11 @@ describe('downloadToFile and downloadRange', () => {
   test('a parallel download survives a dropped stream', async () => {
     const target = join(tmp.dir, 'parallel-drop.bin');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop', after: 2 });
-    await downloadToFile(client, { source: { fileId: large.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3 } });
+    await downloadToFile(client, {
+      source: { fileId: large.fileId },
+      localPath: target,
+      tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3 },
+    });
     assert.deepEqual(await readFile(target), large.bytes);
   });
 
@@ -215,16 +312,22 @@ describe('downloadToFile and downloadRange', () => {
     const target = join(tmp.dir, 'parallel-stopped.bin');
     const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3 };
     const ac = new AbortController();
-    await assert.rejects(downloadToFile(client, {
-      source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
-      onProgress: (p) => {
-        if (p.bytes >= 2_000_000) ac.abort();
-      },
-    }), (e: unknown) => (e as Error).name === 'AbortError');
+    await assert.rejects(
+      downloadToFile(client, {
+        source: { fileId: big.fileId },
+        localPath: target,
+        tuning,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.bytes >= 2_000_000) ac.abort();
+        },
+      }),
+      (e: unknown) => (e as Error).name === 'AbortError',
+    );
     const kept = await temps();
     // Whatever is kept is exactly a prefix of the file: no holes, no pieces from further on, no note.
     assert.ok(kept.length <= 1, kept.join());
-    const have = kept.length ? (await readFile(join(tmp.dir, kept[0]))) : Buffer.alloc(0);
+    const have = kept.length ? await readFile(join(tmp.dir, kept[0])) : Buffer.alloc(0);
     assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
     const spy = spyDownloads(client);
     const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning });
@@ -242,7 +345,11 @@ describe('downloadToFile and downloadRange', () => {
     await writeFile(temp, Buffer.concat([big.bytes.subarray(0, 1_000_000), Buffer.alloc(1_500_000, 0xee)]));
     await writeFile(prefixNoteFor(temp), '1000000');
     const spy = spyDownloads(client);
-    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 2 } });
+    const r = await downloadToFile(spy.client, {
+      source: { fileId: big.fileId },
+      localPath: target,
+      tuning: { downloadParallelCutoff: 10_000, downloadStreams: 2 },
+    });
     assert.deepEqual(spy.ranges, [{ start: 1_000_000 }, { start: 2_000_000, end: 2_999_999 }]);
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(big.bytes));
@@ -252,7 +359,10 @@ describe('downloadToFile and downloadRange', () => {
   test('an empty file downloads to an empty target', async () => {
     await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'empty', body: Buffer.alloc(0), contentLength: 0 });
     const target = join(tmp.dir, 'empty.out');
-    const r = await downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'empty' }, localPath: target });
+    const r = await downloadToFile(client, {
+      source: { bucketName: bucket.bucketName, fileName: 'empty' },
+      localPath: target,
+    });
     assert.equal(r.bytes, 0);
     assert.equal(r.sha1Verified, true);
     assert.equal((await readFile(target)).length, 0);
@@ -260,19 +370,29 @@ describe('downloadToFile and downloadRange', () => {
 
   test('a missing file is a 404 and leaves nothing behind', async () => {
     const target = join(tmp.dir, 'missing.bin');
-    await assert.rejects(downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'nope' }, localPath: target }), (e: unknown) => (e as { status?: number }).status === 404);
+    await assert.rejects(
+      downloadToFile(client, { source: { bucketName: bucket.bucketName, fileName: 'nope' }, localPath: target }),
+      (e: unknown) => (e as { status?: number }).status === 404,
+    );
     await assert.rejects(stat(target), /ENOENT/);
     assert.deepEqual(await temps(), []);
   });
 
   test('downloadRange returns a byte range, the whole file verified, and nothing past the end', async () => {
-    const part = await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 100, count: 50 }));
+    const part = await readAll(
+      await downloadRange(client, { source: { fileId: small.fileId }, offset: 100, count: 50 }),
+    );
     assert.deepEqual(part, small.bytes.subarray(100, 150));
-    const tail = await readAll(await downloadRange(client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, offset: 49_990 }));
+    const tail = await readAll(
+      await downloadRange(client, { source: { bucketName: bucket.bucketName, fileName: 'small.bin' }, offset: 49_990 }),
+    );
     assert.deepEqual(tail, small.bytes.subarray(49_990));
     const all = await readAll(await downloadRange(client, { source: { fileId: small.fileId } }));
     assert.deepEqual(all, small.bytes);
-    assert.equal((await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 60_000 }))).length, 0);
+    assert.equal(
+      (await readAll(await downloadRange(client, { source: { fileId: small.fileId }, offset: 60_000 }))).length,
+      0,
+    );
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
     await assert.rejects(readAll(await downloadRange(client, { source: { fileId: small.fileId } })), IntegrityError);
   });
@@ -281,11 +401,25 @@ describe('downloadToFile and downloadRange', () => {
     const MiB = 1024 * 1024;
     const bytes = data(66 * MiB);
     const whole = createHash('sha1').update(bytes).digest('hex');
-    const up = await client.uploadFile({ bucketId: bucket.bucketId, fileName: 'pieces.bin', body: bytes, contentLength: bytes.length, info: { large_file_sha1: whole } });
+    const up = await client.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'pieces.bin',
+      body: bytes,
+      contentLength: bytes.length,
+      info: { large_file_sha1: whole },
+    });
     const target = join(tmp.dir, 'pieces.bin');
     const spy = spyDownloads(client);
-    const r = await downloadToFile(spy.client, { source: { fileId: up.fileId! }, localPath: target, tuning: { downloadParallelCutoff: 1000, downloadStreams: 2 } });
-    assert.deepEqual(spy.ranges, [undefined, { start: 32 * MiB, end: 64 * MiB - 1 }, { start: 64 * MiB, end: 66 * MiB - 1 }]);
+    const r = await downloadToFile(spy.client, {
+      source: { fileId: up.fileId! },
+      localPath: target,
+      tuning: { downloadParallelCutoff: 1000, downloadStreams: 2 },
+    });
+    assert.deepEqual(spy.ranges, [
+      undefined,
+      { start: 32 * MiB, end: 64 * MiB - 1 },
+      { start: 64 * MiB, end: 66 * MiB - 1 },
+    ]);
     assert.equal(r.sha1Verified, true);
     assert.ok((await readFile(target)).equals(bytes));
     assert.deepEqual(await temps(), []);
@@ -301,7 +435,10 @@ describe('downloadToFile and downloadRange', () => {
     const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
     wrong[999_999] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
-    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }),
+      IntegrityError,
+    );
     assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
     assert.deepEqual(await temps(), []);
   });
@@ -323,7 +460,6 @@ describe('downloadToFile and downloadRange', () => {
     }
   }
 
-
   test('SHA-1 on a worker thread: the kept bytes of a resumed download are read back and checked', async () => {
     const target = join(tmp.dir, 'hw-resumed.bin');
     const tuning = { ...noParallel, ...onWorker };
@@ -334,24 +470,40 @@ describe('downloadToFile and downloadRange', () => {
     const wrong = Buffer.from(big.bytes.subarray(0, 1_000_000));
     wrong[500_000] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
-    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }),
+      IntegrityError,
+    );
     assert.ok((await readFile(target)).equals(big.bytes));
     assert.deepEqual(await temps(), []);
   });
 
-  for (const [label, extra, direct] of [['SHA-1 on a worker thread', onWorker, false], ['O_DIRECT', onDirect, true]] as const) {
+  for (const [label, extra, direct] of [
+    ['SHA-1 on a worker thread', onWorker, false],
+    ['O_DIRECT', onDirect, true],
+  ] as const) {
     test(`${label}: single-stream and parallel downloads of an odd-sized file verified, corruption caught in both`, async (t) => {
       const why = direct ? await directRefused() : undefined;
       if (why) return t.skip(why);
       const target = join(tmp.dir, `modes-${direct}.bin`);
-      for (const tuning of [{ ...noParallel, ...extra }, { downloadParallelCutoff: 10_000, downloadStreams: 3, ...extra }]) {
+      for (const tuning of [
+        { ...noParallel, ...extra },
+        { downloadParallelCutoff: 10_000, downloadStreams: 3, ...extra },
+      ]) {
         const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning });
         assert.equal(r.directIo, direct);
         assert.equal(r.sha1Verified, true);
         assert.ok((await readFile(target)).equals(big.bytes));
         // the last stream's body corrupted (the only one when single-stream)
-        emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 'downloadStreams' in tuning ? 2 : 0 });
-        await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }), IntegrityError);
+        emu.controls.injectFault({
+          call: 'b2_download_file_by_id',
+          kind: 'corrupt',
+          after: 'downloadStreams' in tuning ? 2 : 0,
+        });
+        await assert.rejects(
+          downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }),
+          IntegrityError,
+        );
         emu.controls.clearFaults();
         assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
         assert.deepEqual(await temps(), []);
@@ -363,7 +515,11 @@ describe('downloadToFile and downloadRange', () => {
     const target = join(tmp.dir, 'not-direct.bin');
     const small2 = await downloadToFile(client, { source: { fileId: small.fileId }, localPath: target });
     assert.equal(small2.directIo, false);
-    const off = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, bigDownloadCutoff: 1, directIo: false } });
+    const off = await downloadToFile(client, {
+      source: { fileId: big.fileId },
+      localPath: target,
+      tuning: { ...noParallel, bigDownloadCutoff: 1, directIo: false },
+    });
     assert.equal(off.directIo, false);
     assert.ok((await readFile(target)).equals(big.bytes));
   });
@@ -372,7 +528,10 @@ describe('downloadToFile and downloadRange', () => {
     const why = await directRefused();
     if (why) return t.skip(why);
     const target = join(tmp.dir, 'direct-resumed.bin');
-    for (const tuning of [{ ...noParallel, ...onDirect }, { downloadParallelCutoff: 10_000, downloadStreams: 2, ...onDirect }]) {
+    for (const tuning of [
+      { ...noParallel, ...onDirect },
+      { downloadParallelCutoff: 10_000, downloadStreams: 2, ...onDirect },
+    ]) {
       await writeFile(tempPathFor(target, big.fileId), big.bytes.subarray(0, 1_000_001));
       const spy = spyDownloads(client);
       const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning });
@@ -383,7 +542,14 @@ describe('downloadToFile and downloadRange', () => {
     const wrong = Buffer.from(big.bytes.subarray(0, 1_000_001));
     wrong[4096 * 100 + 7] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
-    await assert.rejects(downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, ...onDirect } }), IntegrityError);
+    await assert.rejects(
+      downloadToFile(client, {
+        source: { fileId: big.fileId },
+        localPath: target,
+        tuning: { ...noParallel, ...onDirect },
+      }),
+      IntegrityError,
+    );
     assert.deepEqual(await temps(), []);
   });
 
@@ -393,27 +559,43 @@ describe('downloadToFile and downloadRange', () => {
     const target = join(tmp.dir, 'direct-dropped.bin');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'drop' });
     const spy = spyDownloads(client);
-    const r = await downloadToFile(spy.client, { source: { fileId: big.fileId }, localPath: target, tuning: { ...noParallel, ...onDirect } });
+    const r = await downloadToFile(spy.client, {
+      source: { fileId: big.fileId },
+      localPath: target,
+      tuning: { ...noParallel, ...onDirect },
+    });
     assert.equal(spy.ranges.length, 2);
     const again = spy.ranges[1];
-    assert.ok(again !== undefined && again.start > 0 && again.start % 4096 === 0 && again.end === 2_999_999, JSON.stringify(spy.ranges));
+    assert.ok(
+      again !== undefined && again.start > 0 && again.start % 4096 === 0 && again.end === 2_999_999,
+      JSON.stringify(spy.ranges),
+    );
     assert.equal(r.directIo, true);
     assert.ok((await readFile(target)).equals(big.bytes));
   });
 
-  for (const [label, extra, direct] of [['SHA-1 on a worker thread', onWorker, false], ['O_DIRECT', onDirect, true]] as const) {
+  for (const [label, extra, direct] of [
+    ['SHA-1 on a worker thread', onWorker, false],
+    ['O_DIRECT', onDirect, true],
+  ] as const) {
     test(`${label}: a stopped parallel download keeps its prefix and the next attempt finishes it`, async (t) => {
       const why = direct ? await directRefused() : undefined;
       if (why) return t.skip(why);
       const target = join(tmp.dir, `stopped-${direct}.bin`);
       const tuning = { downloadParallelCutoff: 10_000, downloadStreams: 3, ...extra };
       const ac = new AbortController();
-      await assert.rejects(downloadToFile(client, {
-        source: { fileId: big.fileId }, localPath: target, tuning, signal: ac.signal,
-        onProgress: (p) => {
-          if (p.bytes >= 1_500_000) ac.abort();
-        },
-      }), (e: unknown) => (e as Error).name === 'AbortError');
+      await assert.rejects(
+        downloadToFile(client, {
+          source: { fileId: big.fileId },
+          localPath: target,
+          tuning,
+          signal: ac.signal,
+          onProgress: (p) => {
+            if (p.bytes >= 1_500_000) ac.abort();
+          },
+        }),
+        (e: unknown) => (e as Error).name === 'AbortError',
+      );
       const kept = await temps();
       const have = kept.length ? await readFile(join(tmp.dir, kept[0])) : Buffer.alloc(0);
       assert.ok(have.equals(big.bytes.subarray(0, have.length)), `kept ${have.length} bytes`);
@@ -434,10 +616,18 @@ describe('downloadToFile and downloadRange', () => {
     }
     try {
       const flag = (fsConstants as { O_DIRECT?: number }).O_DIRECT ?? 0;
-      const accepts = await open(join(shm, 'probe'), fsConstants.O_CREAT | fsConstants.O_WRONLY | flag).then(async (h) => (await h.close(), true), () => false);
-      if (accepts) return t.skip('tmpfs accepts O_DIRECT on this kernel (Linux 6.6 and later): no file system here refuses it');
+      const accepts = await open(join(shm, 'probe'), fsConstants.O_CREAT | fsConstants.O_WRONLY | flag).then(
+        async (h) => (await h.close(), true),
+        () => false,
+      );
+      if (accepts)
+        return t.skip('tmpfs accepts O_DIRECT on this kernel (Linux 6.6 and later): no file system here refuses it');
       const target = join(shm, 'f.bin');
-      const r = await downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect } });
+      const r = await downloadToFile(client, {
+        source: { fileId: big.fileId },
+        localPath: target,
+        tuning: { downloadParallelCutoff: 10_000, downloadStreams: 3, ...onDirect },
+      });
       assert.equal(r.directIo, false);
       assert.equal(r.sha1Verified, true);
       assert.ok((await readFile(target)).equals(big.bytes));
@@ -468,35 +658,36 @@ const hashers: [string, (fh: FileHandle, total: number) => PrefixHasher | Worker
   ['WorkerHasher', (fh, total) => new WorkerHasher(fh, total, 1024 * 1024)],
 ];
 
-for (const [name, makeHasher] of hashers) describe(name, () => {
-  test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', () =>
-    withTempFile('f', async (fh) => {
-      const bytes = data(5 * 1024 * 1024 + 7);
-      const h = makeHasher(fh, bytes.length);
-      const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
-      // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
-      for (const i of [0, 2, 4, 1, 3]) {
-        const piece = bytes.subarray(cuts[i], cuts[i + 1]);
-        await fh.write(piece, 0, piece.length, cuts[i]);
-        h.written(cuts[i], [piece], piece.length);
-        const done = [0, 2, 4, 1, 3].slice(0, [0, 2, 4, 1, 3].indexOf(i) + 1);
-        let upto = 0;
-        while (done.includes(cuts.indexOf(upto)) && upto < bytes.length) upto = cuts[cuts.indexOf(upto) + 1];
-        h.advance(upto);
-      }
-      assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
-    }));
+for (const [name, makeHasher] of hashers)
+  describe(name, () => {
+    test('hashes in file order whatever order the bytes are written in: in-order batches from memory, the rest read back', () =>
+      withTempFile('f', async (fh) => {
+        const bytes = data(5 * 1024 * 1024 + 7);
+        const h = makeHasher(fh, bytes.length);
+        const cuts = [0, 1000, 3 * 1024 * 1024, 3 * 1024 * 1024 + 5, 4 * 1024 * 1024, bytes.length];
+        // write pieces 0, 2, 4, then 1, 3: the file is complete from 0 only at the end
+        for (const i of [0, 2, 4, 1, 3]) {
+          const piece = bytes.subarray(cuts[i], cuts[i + 1]);
+          await fh.write(piece, 0, piece.length, cuts[i]);
+          h.written(cuts[i], [piece], piece.length);
+          const done = [0, 2, 4, 1, 3].slice(0, [0, 2, 4, 1, 3].indexOf(i) + 1);
+          let upto = 0;
+          while (done.includes(cuts.indexOf(upto)) && upto < bytes.length) upto = cuts[cuts.indexOf(upto) + 1];
+          h.advance(upto);
+        }
+        assert.equal(await h.digest(), createHash('sha1').update(bytes).digest('hex'));
+      }));
 
-  test('a file shorter than reported is an error, not a digest', () =>
-    withTempFile('short', async (fh) => {
-      await fh.write(Buffer.alloc(10), 0, 10, 0);
-      const h = makeHasher(fh, 20);
-      await assert.rejects(h.digest(), /shorter than reported/);
-    }));
-});
+    test('a file shorter than reported is an error, not a digest', () =>
+      withTempFile('short', async (fh) => {
+        await fh.write(Buffer.alloc(10), 0, 10, 0);
+        const h = makeHasher(fh, 20);
+        await assert.rejects(h.digest(), /shorter than reported/);
+      }));
+  });
 
 describe('WorkerHasher ring', () => {
-  test('in-order batches that wrap around the ring, and ones bigger than it, hash to the file\'s SHA-1', () =>
+  test("in-order batches that wrap around the ring, and ones bigger than it, hash to the file's SHA-1", () =>
     withTempFile('ring', async (fh) => {
       const bytes = data(200_000);
       const h = new WorkerHasher(fh, bytes.length, 4096);
