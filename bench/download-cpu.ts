@@ -9,16 +9,14 @@
  *       [--node-args '--trace-gc'] (GC lines are summarised; --dump FILE keeps the child's stdout)
  *       [--wrap 'perf record -g -o /tmp/perf.data --'] (a command put in front of node)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { B2Client } from '../src/client/b2-client.js';
 import { parseSize } from '../src/core/parse.js';
 import { uploadLocalFile } from '../src/transfer/index.js';
+import { startBenchEmulator, writeRandomFile } from './lib/cpu-bench-setup.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -59,37 +57,19 @@ if (!runner) {
 }
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
-const emu = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })],
-  { stdio: ['pipe', 'pipe', 'inherit'] },
-);
+const bench = await startBenchEmulator(dataDir);
+const emu = bench.process;
 try {
-  const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
-  const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({
-    applicationKeyId: target.keyId,
-    applicationKey: target.applicationKey,
-    endpoint: target.url,
-    tokenCache: { kind: 'memory' },
-  });
+  const target = bench.target;
+  const client = bench.client();
   const bucket = await client.createBucket({ bucketName: `dlcpu-${process.pid}`, bucketType: 'allPrivate' });
   const src = join(scratch, 'src');
-  const hash = createHash('sha1');
-  const fh = await open(src, 'w');
-  const block = randomBytes(16 * 1024 * 1024);
-  for (let off = 0; off < bytes; off += block.length) {
-    block.writeUInt32LE(off / block.length, 0);
-    const piece = block.subarray(0, Math.min(block.length, bytes - off));
-    hash.update(piece);
-    await fh.write(piece);
-  }
-  await fh.close();
+  const sha1 = await writeRandomFile(src, bytes);
   await uploadLocalFile(client, {
     bucketId: bucket.bucketId,
     fileName: 'f',
     localPath: src,
-    info: { large_file_sha1: hash.digest('hex') },
+    info: { large_file_sha1: sha1 },
   });
   await client.close();
   await rm(src);

@@ -5,15 +5,13 @@
  *
  *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { B2Client } from '../src/client/b2-client.js';
 import { parseSize } from '../src/core/parse.js';
+import { startBenchEmulator, writeRandomFile } from './lib/cpu-bench-setup.js';
 import { median } from './lib/stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -29,32 +27,15 @@ const GiB = 1024 ** 3;
 const scratch = await mkdtemp(join(flag('dir') ?? tmpdir(), 'b2sync-upcpu-'));
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
-const emu = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(root, 'bench', 'transfer-emulator.ts'), JSON.stringify({ dataDir })],
-  {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
+const bench = await startBenchEmulator(dataDir);
+const emu = bench.process;
 try {
-  const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
-  const target = JSON.parse(line) as { url: string; keyId: string; applicationKey: string };
-  const client = new B2Client({
-    applicationKeyId: target.keyId,
-    applicationKey: target.applicationKey,
-    endpoint: target.url,
-    tokenCache: { kind: 'memory' },
-  });
+  const target = bench.target;
+  const client = bench.client();
   const bucket = await client.createBucket({ bucketName: `upcpu-${process.pid}`, bucketType: 'allPrivate' });
   await client.close();
   const src = join(scratch, 'src');
-  const fh = await open(src, 'w');
-  const block = randomBytes(16 * 1024 * 1024);
-  for (let off = 0; off < bytes; off += block.length) {
-    block.writeUInt32LE(off / block.length, 0);
-    await fh.write(block.subarray(0, Math.min(block.length, bytes - off)));
-  }
-  await fh.close();
+  await writeRandomFile(src, bytes);
   const cpu = new Map<string, number[]>([
     ['upload', []],
     ['sha1', []],
