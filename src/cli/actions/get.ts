@@ -18,6 +18,8 @@ export interface GetOptions {
   transfers: number;
   /** Flush each file to disk before it is renamed into place (TransferTuning.fsync). */
   fsync?: boolean;
+  /** Write with O_DIRECT past the page cache (TransferTuning.directIo); off by default. */
+  directIo?: boolean;
 }
 
 function notFound(loc: RemoteLocation, err: unknown): unknown {
@@ -118,7 +120,7 @@ async function downloadItems(
           const r = await downloadToFile(t.client, {
             source: it.source,
             localPath: it.local,
-            tuning: o.fsync ? { fsync: true } : undefined,
+            tuning: o.fsync || o.directIo ? { fsync: Boolean(o.fsync), directIo: Boolean(o.directIo) } : undefined,
             signal: ctx.abort.signal,
             onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.size),
           });
@@ -132,6 +134,7 @@ async function downloadItems(
               size: r.bytes,
               fileId: r.fileVersion.fileId,
               sha1Verified: r.sha1Verified,
+              directIo: r.directIo,
             },
             ctx.out.quiet
               ? undefined

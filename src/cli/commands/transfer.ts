@@ -48,6 +48,7 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .option('--version-id <id>', 'download this file version instead of the newest')
       .addOption(transfersOption(4))
       .addOption(fsyncOption())
+      .option('--direct-io', 'write with O_DIRECT, past the page cache (Linux; off by default: measure first)')
       .addOption(dryRunOption())
       .action(
         run(rt, async (ctx, o, remote: string, local: string) =>
@@ -56,6 +57,7 @@ export function registerTransfer(program: Command, rt: Runtime): void {
             versionId: o.versionId as string | undefined,
             transfers: o.transfers as number,
             fsync: Boolean(o.fsync),
+            directIo: Boolean(o.directIo),
           }),
         ),
       ),
