@@ -12,5 +12,5 @@ export {
   TEMP_SUFFIX,
   type DownloadToFileParams,
   type DownloadResult,
-} from './download.js';
+} from './download/index.js';
 export { choosePartSize, checkFileSize, partRanges, partCount } from './part-plan.js';

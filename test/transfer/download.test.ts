@@ -17,7 +17,7 @@ import {
   uploadLocalFile,
   type Progress,
 } from '../../src/transfer/index.js';
-import { prefixNoteFor } from '../../src/transfer/download.js';
+import { prefixNoteFor } from '../../src/transfer/download/index.js';
 import {
   data,
   makeBucket,

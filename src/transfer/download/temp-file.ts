@@ -1,0 +1,111 @@
+/**
+ * The temp file of a download: `<target>.<12 hex of sha1(fileId)>.b2sync-tmp` beside the target, so a
+ * later attempt for the same version finds it and continues from it; the prefix note beside it
+ * (`<temp>.prefix.b2sync-tmp`) bounds what a parallel download may keep. Committing renames the
+ * verified temp into place; abandoning keeps a resumable prefix or removes it.
+ */
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { B2Error, IntegrityError, isAbortError } from '../../core/errors.js';
+import { INFO_SRC_LAST_MODIFIED } from '../../wire/headers.js';
+
+/** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
+export const TEMP_SUFFIX = '.b2sync-tmp';
+
+/** The temp file a download of `fileId` to `target` uses. */
+export function tempPathFor(target: string, fileId: string): string {
+  const tag = createHash('sha1').update(fileId).digest('hex').slice(0, 12);
+  return `${target}${'.'}${tag}${TEMP_SUFFIX}`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Names (in the target's directory) of temp files of earlier downloads to `target`. */
+export async function tempsOf(target: string): Promise<string[]> {
+  const re = new RegExp(`^${escapeRe(basename(target))}\\.[0-9a-f]{12}${escapeRe(TEMP_SUFFIX)}$`);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  return names.filter((n) => re.test(n)).map((n) => join(dirname(target), n));
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Beside the temp file of a parallel download: how far from byte 0 the temp file is complete. The
+ * streams write pieces further on too, so the temp file's size says nothing; a process killed
+ * mid-download leaves this behind, and the next attempt keeps only that prefix.
+ */
+export function prefixNoteFor(temp: string): string {
+  return `${temp.slice(0, -TEMP_SUFFIX.length)}.prefix${TEMP_SUFFIX}`;
+}
+
+/** Bytes of an earlier attempt's temp file the next attempt may keep (all of it unless a prefix note says less). */
+export async function keptBytes(temp: string): Promise<number> {
+  const size = await sizeOf(temp);
+  let note: string;
+  try {
+    note = await readFile(prefixNoteFor(temp), 'utf8');
+  } catch {
+    return size;
+  }
+  const n = /^\d+$/.test(note.trim()) ? Number(note.trim()) : 0;
+  return Math.min(size, n);
+}
+
+/** Make a rename in `dir` durable (fsync of the directory; skipped where directories cannot be opened for it). */
+async function syncDir(dir: string): Promise<void> {
+  let d: FileHandle | undefined;
+  try {
+    d = await open(dir, 'r');
+    await d.sync();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw err;
+  } finally {
+    await d?.close();
+  }
+}
+
+async function removeTemp(temp: string): Promise<void> {
+  await rm(temp, { force: true });
+  await rm(prefixNoteFor(temp), { force: true });
+}
+
+/** Move the verified temp file into place (with the source's mtime when the info has one). */
+export async function commitTemp(
+  temp: string,
+  target: string,
+  info: Record<string, string>,
+  fsync: boolean | undefined,
+): Promise<void> {
+  const mtime = Number(info[INFO_SRC_LAST_MODIFIED]);
+  if (info[INFO_SRC_LAST_MODIFIED] !== undefined && Number.isFinite(mtime) && mtime >= 0) {
+    await utimes(temp, new Date(), new Date(mtime));
+  }
+  await rename(temp, target);
+  await rm(prefixNoteFor(temp), { force: true });
+  if (fsync) await syncDir(dirname(target));
+}
+
+/** After a failure: keep a temp file with bytes in it for the next attempt unless the failure is final. */
+export async function abandonTemp(temp: string, err: unknown): Promise<void> {
+  const keep =
+    !(err instanceof IntegrityError) &&
+    (await sizeOf(temp)) > 0 &&
+    (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
+  if (!keep) await removeTemp(temp);
+  else await rm(prefixNoteFor(temp), { force: true }); // truncated to its prefix: the size says it all now
+}
+
+/** Temp files of other versions of this target are stale once `temp` is committed. */
+export async function removeStaleTemps(target: string, temp: string): Promise<void> {
+  for (const other of await tempsOf(target)) if (other !== temp) await removeTemp(other);
+}
