@@ -39,6 +39,10 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       'pg_dump db | b2sync put - b2://backups/db.sql',
     ],
   );
+  registerGetCat(program, rt);
+}
+
+function registerGetCat(program: Command, rt: Runtime): void {
   examples(
     program
       .command('get')
