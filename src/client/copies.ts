@@ -1,10 +1,9 @@
 /** Server-side copies: b2_copy_file (small files, or a range) and b2_copy_part (a part of a large file). */
 import { UsageError } from '../core/errors.js';
-import { LIMITS } from '../core/limits.js';
 import type { FileVersion, Part } from '../wire/types.js';
 import type { CopyFileParams } from './api.js';
 import type { ClientCore } from './core.js';
-import { checkFileMetadata } from './validate.js';
+import { checkFileMetadata, checkPartNumber } from './validate.js';
 
 export interface CopyPartParams {
   sourceFileId: string;
@@ -30,9 +29,7 @@ export function copyFile(core: ClientCore, p: CopyFileParams): Promise<FileVersi
 }
 
 export function copyPart(core: ClientCore, p: CopyPartParams): Promise<Part> {
-  if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
-    throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
-  }
+  checkPartNumber(p.partNumber);
   const body: Record<string, unknown> = {
     sourceFileId: p.sourceFileId,
     largeFileId: p.largeFileId,

@@ -13,7 +13,7 @@ import type { ClientCore } from './core.js';
 import { b2RetryAfter, retrying, type RetryVerdict } from './retry.js';
 import { makeAttemptBody } from './upload-body.js';
 import type { UploadSlot, UploadUrlPool } from './upload-url-pool.js';
-import { checkFileMetadata } from './validate.js';
+import { checkFileMetadata, checkPartNumber } from './validate.js';
 
 /**
  * What an upload failure allows (b2-api.md §6.2): every retry takes a fresh upload URL; a refused
@@ -131,9 +131,7 @@ export async function uploadFile(core: ClientCore, p: UploadFileParams): Promise
 }
 
 export async function uploadPart(core: ClientCore, p: UploadPartParams): Promise<Part> {
-  if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > LIMITS.maxParts) {
-    throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${p.partNumber}`);
-  }
+  checkPartNumber(p.partNumber);
   if (p.contentLength > LIMITS.maxPartBytes)
     throw new UsageError(`part ${p.partNumber} is over B2's ${LIMITS.maxPartBytes}-byte part limit`);
   return uploadWithPool<Part>(

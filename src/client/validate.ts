@@ -39,3 +39,10 @@ export function checkPageSize(size: number | undefined, max: number, fallback: n
     throw new UsageError(`page size must be an integer from 1 to ${max}, got ${size}`);
   return size;
 }
+
+/** Throws UsageError unless n is a part number B2 takes (1..10,000). */
+export function checkPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > LIMITS.maxParts) {
+    throw new UsageError(`part number must be 1..${LIMITS.maxParts}, got ${n}`);
+  }
+}
