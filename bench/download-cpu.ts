@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseSize } from '../src/core/parse.js';
 import { uploadLocalFile } from '../src/transfer/index.js';
 import { startBenchEmulator, writeRandomFile } from './lib/cpu-bench-setup.js';
+import { bundleTransferRunner } from './lib/bundle-runner.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -42,18 +43,7 @@ const median = (xs: number[]) => {
 const scratch = await mkdtemp(join(flag('dir') ?? tmpdir(), 'b2sync-dlcpu-'));
 let runner = flag('bundle');
 if (!runner) {
-  const { build } = (await import('esbuild')) as typeof import('esbuild');
-  runner = join(root, 'node_modules', '.cache', 'b2sync-bench', 'download-cpu-run.mjs'); // inside the repo, so packages resolve
-  await build({
-    entryPoints: [join(root, 'bench', 'transfer-run.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: runner,
-    logLevel: 'error',
-  });
+  runner = await bundleTransferRunner(join(root, 'node_modules', '.cache', 'b2sync-bench', 'download-cpu-run.mjs')); // inside the repo, so packages resolve
 }
 const dataDir = join(scratch, 'data');
 await mkdir(dataDir);

@@ -25,6 +25,7 @@ import { once } from 'node:events';
 import { B2Client } from '../src/client/b2-client.js';
 import { parseSize } from '../src/core/parse.js';
 import { rcloneEnv, rcloneVersion, REMOTE } from './lib/rclone.js';
+import { bundleTransferRunner } from './lib/bundle-runner.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -103,18 +104,7 @@ async function main(): Promise<void> {
   let runnerArgs = ['--import', 'tsx', runnerTs];
   try {
     // esbuild comes with tsx; a bundle keeps the TypeScript loader out of b2sync's RSS.
-    const { build } = (await import('esbuild')) as typeof import('esbuild');
-    const runner = join(root, 'node_modules', '.cache', 'b2sync-bench', 'transfer-run.mjs');
-    await build({
-      entryPoints: [runnerTs],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile: runner,
-      logLevel: 'error',
-    });
+    const runner = await bundleTransferRunner(join(root, 'node_modules', '.cache', 'b2sync-bench', 'transfer-run.mjs'));
     runnerArgs = [runner];
   } catch (err) {
     console.log(`(esbuild unavailable, running b2sync through tsx: ${(err as Error).message})`);

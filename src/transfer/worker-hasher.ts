@@ -19,74 +19,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FileHandle } from 'node:fs/promises';
+import type { HashWorkerData, HashWorkerReply } from './hash-worker.js';
 
 const RING = 4 * 1024 * 1024;
 
-/** The worker's code: plain CommonJS, run with `eval` so no file has to be found next to the bundle or the TypeScript source. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { readSync, openSync, closeSync, constants } = require('node:fs');
-const { fd, total, ring, done, directPath } = workerData;
-const ALIGN = 4096;
-let dfd = -1;
-let dback;
-if (directPath !== undefined && constants.O_DIRECT !== undefined) {
-  try {
-    dfd = openSync(directPath, constants.O_RDONLY | constants.O_DIRECT);
-    dback = Buffer.from(new WebAssembly.Memory({ initial: 64, maximum: 64 }).buffer);
-  } catch {
-    dfd = -1;
-  }
-}
-function readDirect(upto) {
-  const want = Math.min(dback.length, upto - hashed);
-  let n;
-  try {
-    n = readSync(dfd, dback, 0, Math.ceil(want / ALIGN) * ALIGN, hashed);
-  } catch (err) {
-    if (err.code !== 'EINVAL') throw err;
-    closeSync(dfd);
-    dfd = -1;
-    return -1;
-  }
-  n = Math.min(n, want);
-  if (n > 0) hash.update(dback.subarray(0, n));
-  return n;
-}
-const bytes = Buffer.from(ring);
-const freed = new Int32Array(done);
-const hash = createHash('sha1');
-let hashed = 0;
-let failure;
-let back;
-parentPort.on('message', (m) => {
-  if (m[0] === 'd') {
-    if (failure === undefined) hash.update(bytes.subarray(m[1], m[1] + m[2]));
-    hashed += m[2];
-    Atomics.add(freed, 0, m[2]);
-  } else if (m[0] === 'r') {
-    back ??= Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, total)));
-    try {
-      while (failure === undefined && hashed < m[1]) {
-        let n = dfd >= 0 && hashed % ALIGN === 0 ? readDirect(m[1]) : -1;
-        if (n < 0) {
-          n = readSync(fd, back, 0, Math.min(back.length, m[1] - hashed), hashed);
-          if (n > 0) hash.update(n === back.length ? back : back.subarray(0, n));
-        }
-        if (n === 0) throw new Error('file shorter than reported: ' + hashed + ' < ' + m[1]);
-        hashed += n;
-      }
-    } catch (err) {
-      failure ??= err instanceof Error ? err.message : String(err);
-    }
-  } else if (m[0] === 'q') {
-    if (dfd >= 0) closeSync(dfd);
-    dfd = -1;
-    parentPort.postMessage(failure !== undefined ? { error: failure } : hashed !== total ? { error: 'hashed ' + hashed + ' of ' + total + ' bytes' } : { hex: hash.digest('hex') });
-  }
-});
-`;
+/**
+ * The worker is a compiled module: hash-worker.js beside this file in dist/ (and beside a bench bundle,
+ * which builds it there). When this module runs as TypeScript (the tests, through tsx), the built
+ * dist/transfer/hash-worker.js is used: a worker started from a .ts entry does not get tsx's loader on
+ * Node 20, and the worker needs nothing but node builtins. `npm run build` makes it.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/transfer/hash-worker.js', import.meta.url)
+  : new URL('./hash-worker.js', import.meta.url);
 
 export class WorkerHasher {
   private readonly worker: Worker;
@@ -114,10 +59,10 @@ export class WorkerHasher {
       throw new RangeError(`ring size ${ringSize} is not a power of two`);
     this.ring = new SharedArrayBuffer(ringSize);
     this.ringBytes = Buffer.from(this.ring);
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      execArgv: [], // no TypeScript loader or flags of the parent: the code above is plain JS
-      workerData: { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer, directPath },
+    const workerData: HashWorkerData = { fd: fh.fd, total, ring: this.ring, done: this.freed.buffer, directPath };
+    this.worker = new Worker(WORKER_URL, {
+      execArgv: [], // none of the parent's flags or loaders: the worker is plain compiled JavaScript
+      workerData,
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (err) => (this.failure ??= err));
@@ -163,7 +108,7 @@ export class WorkerHasher {
   async digest(): Promise<string> {
     this.advance(this.total);
     try {
-      const reply = await new Promise<{ hex?: string; error?: string }>((resolve, reject) => {
+      const reply = await new Promise<HashWorkerReply>((resolve, reject) => {
         this.worker.once('message', resolve);
         this.worker.once('error', reject);
         this.worker.once('exit', () => reject(this.failure ?? new Error('the hashing worker stopped')));
