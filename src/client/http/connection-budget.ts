@@ -24,14 +24,17 @@ export class ConnectionBudget {
   /** Wait for a slot; the returned function gives it back (once, however often it is called). */
   async acquire(origin: string, signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted();
+    // A freed slot passes straight to the first waiter (the count stays), so a request arriving
+    // between the release and the waiter's wake-up cannot take it too and go over `max`.
     if (this.inUse(origin) >= this.max) await this.wait(origin, signal);
-    this.busy.set(origin, this.inUse(origin) + 1);
+    else this.busy.set(origin, this.inUse(origin) + 1);
     let held = true;
     return () => {
       if (!held) return;
       held = false;
-      this.busy.set(origin, this.inUse(origin) - 1);
-      this.queues.get(origin)?.shift()?.wake();
+      const next = this.queues.get(origin)?.shift();
+      if (next) next.wake();
+      else this.busy.set(origin, this.inUse(origin) - 1);
     };
   }
 
