@@ -61,12 +61,6 @@ export function listFileVersions(
   );
 }
 
-/**
- * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
- * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
- * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
- * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
- */
 /** What a listing asks: its body (checked on first use), the start fields of its first page, its signal. */
 interface ListQuery {
   makeBase: () => Record<string, unknown>;
@@ -74,6 +68,12 @@ interface ListQuery {
   signal: AbortSignal | undefined;
 }
 
+/**
+ * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
+ * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
+ * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
+ * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
+ */
 async function* streamList(
   core: ClientCore,
   call: string,

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { B2Api, DownloadResponse } from '../../client/api.js';
-import { retrying } from '../../client/retry.js';
+import { b2RetryAfter, retrying } from '../../client/retry.js';
 import { B2Error, NotFoundError } from '../../core/errors.js';
 import type { DownloadSource } from '../types.js';
 import type { FileWriter } from './file-writer.js';
@@ -77,7 +77,7 @@ export async function fetchInto(f: RangeFetch): Promise<void> {
       signal,
       policy: client.retryPolicy,
       classify: (err) => (err instanceof B2Error && !err.retryable ? 'fail' : 'retry'),
-      retryAfter: (err) => (err instanceof B2Error ? err.retryAfter : undefined),
+      retryAfter: b2RetryAfter,
     },
   );
 }
