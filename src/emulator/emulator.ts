@@ -79,10 +79,11 @@ export class Emulator {
     this.controls = new Controls(opts.latencyMs);
   }
 
-  setAccount(accountId: string, keyId: string, key: string): void {
+  /** The account and its master key, whose id is the account id (as on B2). */
+  setAccount(accountId: string, key: string): void {
     this.accountId = accountId;
     this.master = {
-      applicationKeyId: keyId,
+      applicationKeyId: accountId,
       applicationKey: key,
       keyName: 'master',
       capabilities: ALL_CAPABILITIES,
@@ -92,9 +93,9 @@ export class Emulator {
     };
   }
 
-  /** The key with this id (the account id also names the master key). */
+  /** The key with this id (the master key's id is the account id). */
   findKey(keyId: string): StoredKey | undefined {
-    if (keyId === this.master.applicationKeyId || keyId === this.accountId) return this.master;
+    if (keyId === this.accountId) return this.master;
     return this.meta.keys.get(keyId);
   }
 

@@ -1,14 +1,8 @@
 /** Identifier and token minting. Every id is opaque to clients but shaped like B2's (b2-api.md §1.4). */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
-}
-
-/** A 12-hex account id: derived from the master key id so it is stable across restarts. */
-export function accountIdFor(masterKeyId: string): string {
-  if (/^[0-9a-f]{12}$/.test(masterKeyId)) return masterKeyId;
-  return createHash('sha1').update(masterKeyId).digest('hex').slice(0, 12);
 }
 
 export function newBucketId(): string {

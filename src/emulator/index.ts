@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { LIMITS } from '../core/limits.js';
 import type { EmulatorControls, EmulatorOptions, FaultSpec, RunningEmulator } from './api.js';
 import { Emulator, type ResolvedOptions } from './emulator.js';
-import { accountIdFor, newApplicationKey, randomHex } from './ids.js';
+import { newApplicationKey, randomHex } from './ids.js';
+import { UsageError } from '../core/errors.js';
 import { createEmulatorServer } from './server.js';
 import { FsBlobStore } from './store/fs-blobs.js';
 import { MemoryBlobStore } from './store/memory-blobs.js';
@@ -24,6 +25,9 @@ export interface StartOptions extends EmulatorOptions {
   maxObjectBytes?: number;
 }
 
+/** What a master key id (= the account id) may be made of: it is part of every token and key id minted. */
+const MASTER_KEY_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
 function checkNumber(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isFinite(v) || v < min)) throw new RangeError(`${name} must be a number >= ${min}`);
 }
@@ -36,6 +40,10 @@ function resolveOptions(options: StartOptions): ResolvedOptions {
   checkNumber('recommendedPartSize', options.recommendedPartSize, 1);
   if ((options.keyId === undefined) !== (options.applicationKey === undefined))
     throw new TypeError('keyId and applicationKey go together: give both or neither');
+  if (options.keyId !== undefined && !MASTER_KEY_ID.test(options.keyId))
+    throw new UsageError(
+      'the master key id is also the account id: use 1 to 100 letters, digits, "-" or "_" (it appears in tokens and URLs)',
+    );
   const minPartSize = options.minPartSize ?? LIMITS.minPartBytes;
   const opts: ResolvedOptions = {
     host: options.host ?? '127.0.0.1',
@@ -61,13 +69,14 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const emu = new Emulator(opts, blobs);
   if (opts.dataDir) await emu.meta.openDir(opts.dataDir);
 
-  // The master key: as given; else the one a --data directory remembers; else a fresh one.
+  // The master key: as given; else the one a --data directory remembers; else a fresh one. As on B2,
+  // the master key's id is the account id (a directory written when they differed adopts the key id).
   const stored = emu.meta.account;
   const keyId = options.keyId ?? stored?.keyId ?? randomHex(6);
   const applicationKey =
     options.applicationKey ?? (options.keyId === undefined ? stored?.key : undefined) ?? newApplicationKey();
-  const accountId = stored?.accountId ?? accountIdFor(keyId);
-  emu.setAccount(accountId, keyId, applicationKey);
+  const accountId = keyId;
+  emu.setAccount(accountId, applicationKey);
   if (!stored || stored.keyId !== keyId || stored.key !== applicationKey || stored.accountId !== accountId)
     await emu.meta.commit({ t: 'account', accountId, keyId, key: applicationKey });
 

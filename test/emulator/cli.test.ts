@@ -73,6 +73,7 @@ describe('b2sync emulator (CLI)', () => {
     assert.match(info.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
     const auth = await authorizeRaw(info.endpoint, 'cli-key', 'cli-secret');
     assert.equal(auth.status, 200);
+    assert.equal(auth.body.accountId, 'cli-key', 'the master key id is the account id');
     assert.equal(auth.body.apiInfo.storageApi.absoluteMinimumPartSize, 5);
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0);
@@ -117,8 +118,9 @@ describe('b2sync emulator (CLI)', () => {
     ['--token-ttl', '0'],
     ['--min-part-size', 'lots'],
     ['--key-id', 'only-the-id'],
+    ['--key-id', 'not:an-account-id', '--key', 'secret'],
   ]) {
-    it(`rejects ${args.join(' ')} with exit code 2 and a message`, async () => {
+    it(`rejects ${args.join(' ')} with exit code 2 and a message`, { timeout: 20_000 }, async () => {
       const run = b2sync(['emulator', ...args]);
       assert.equal(await run.exit, 2);
       assert.equal(run.stdout(), '');
