@@ -226,7 +226,7 @@ describe('spec: large files', () => {
     assertError(fin, 400);
   });
 
-  it('partSha1Array must cover every uploaded part (400 bad_request)', async () => {
+  it('partSha1Array must cover every uploaded part (400 part_sha1_mismatch)', async () => {
     const a = bytes(MIN, 22);
     const b = bytes(MIN, 23);
     const f = await startLarge('large/uncovered.bin');
@@ -236,7 +236,7 @@ describe('spec: large files', () => {
     assertError(
       await call(s, 'b2_finish_large_file', { fileId: f.fileId, partSha1Array: [sha1(a)] }),
       400,
-      'bad_request',
+      'part_sha1_mismatch',
     );
   });
 

@@ -7,7 +7,7 @@ import { checkNameAndInfo, resolveContentType } from '../file-info.js';
 import { newFileId, randomHex } from '../ids.js';
 import { fileShape, partShape } from '../shapes.js';
 import type { Segment } from '../store/blobs.js';
-import type { StoredFile } from '../store/records.js';
+import type { StoredFile, StoredPart } from '../store/records.js';
 
 /** The caller's unfinished large file `fileId`, with writeFiles checked on its bucket and name. */
 function writableUnfinished(call: Call, fileId: string): { f: StoredFile; p: Principal } {
@@ -66,34 +66,57 @@ export function getUploadPartUrl(call: Call): unknown {
   };
 }
 
+const SHA1_HEX = /^[0-9a-fA-F]{40}$/;
+
+/**
+ * The parts `partSha1Array` names, checked in this order (docs/emulator.md "Error answers"): an entry
+ * that is not a SHA-1 (400 bad_request); a part it names that was never uploaded (missing_part); an
+ * uploaded part it leaves out, or a SHA-1 that differs (part_sha1_mismatch); a part other than the last
+ * below the minimum part size (bad_request).
+ */
+function finishedParts(call: Call, fileId: string, sha1s: string[]): { segments: Segment[]; total: number } {
+  const { emu } = call;
+  if (sha1s.length === 0) throw b2Fail('bad_request', 'partSha1Array must not be empty');
+  if (sha1s.length > LIMITS.maxParts) throw b2Fail('bad_request', `a large file has at most ${LIMITS.maxParts} parts`);
+  sha1s.forEach((s, i) => {
+    if (!SHA1_HEX.test(s)) throw b2Fail('bad_request', `partSha1Array[${i}] is not a SHA-1: ${s}`);
+  });
+  const parts = emu.meta.parts.get(fileId) ?? new Map<number, StoredPart>();
+  for (let n = 1; n <= sha1s.length; n++)
+    if (!parts.has(n)) throw b2Fail('missing_part', `Part number ${n} has not been uploaded`);
+  const beyond = Math.max(0, ...parts.keys());
+  if (beyond > sha1s.length)
+    throw b2Fail(
+      'part_sha1_mismatch',
+      `Part number ${beyond} was uploaded but partSha1Array has only ${sha1s.length} entries`,
+    );
+  const segments: Segment[] = [];
+  let total = 0;
+  for (let n = 1; n <= sha1s.length; n++) {
+    const part = parts.get(n)!;
+    const actual = normalizeSha1(part.contentSha1);
+    if (actual !== sha1s[n - 1].toLowerCase())
+      throw b2Fail('part_sha1_mismatch', `Part number ${n} has SHA-1 ${actual}, not ${sha1s[n - 1]}`);
+    total += part.contentLength;
+    segments.push(...part.segments);
+  }
+  for (let n = 1; n < sha1s.length; n++) {
+    const size = parts.get(n)!.contentLength;
+    if (size < emu.opts.minPartSize)
+      throw b2Fail(
+        'bad_request',
+        `Part number ${n} is ${size} bytes, smaller than the minimum part size ${emu.opts.minPartSize}`,
+      );
+  }
+  return { segments, total };
+}
+
 export async function finishLargeFile(call: Call): Promise<unknown> {
   const { emu, params, version } = call;
   const fileId = params.reqStr('fileId');
   const sha1s = params.reqStrArray('partSha1Array');
   const { f } = writableUnfinished(call, fileId);
-  if (sha1s.length === 0) throw b2Fail('bad_request', 'partSha1Array must not be empty');
-  if (sha1s.length > LIMITS.maxParts) throw b2Fail('bad_request', `a large file has at most ${LIMITS.maxParts} parts`);
-  const parts = emu.meta.parts.get(fileId) ?? new Map();
-  const segments: Segment[] = [];
-  let total = 0;
-  for (let n = 1; n <= sha1s.length; n++) {
-    const part = parts.get(n);
-    if (!part) throw b2Fail('missing_part', `Part number ${n} has not been uploaded`);
-    if (normalizeSha1(part.contentSha1) !== sha1s[n - 1].toLowerCase())
-      throw b2Fail(
-        'part_sha1_mismatch',
-        `Part number ${n} has SHA-1 ${normalizeSha1(part.contentSha1)}, not ${sha1s[n - 1]}`,
-      );
-    if (n < sha1s.length && part.contentLength < emu.opts.minPartSize)
-      throw b2Fail(
-        'bad_request',
-        `Part number ${n} is ${part.contentLength} bytes, smaller than the minimum part size ${emu.opts.minPartSize}`,
-      );
-    total += part.contentLength;
-    segments.push(...part.segments);
-  }
-  for (const n of parts.keys())
-    if (n > sha1s.length) throw b2Fail('bad_request', `Part number ${n} was uploaded but is not in partSha1Array`);
+  const { segments, total } = finishedParts(call, fileId, sha1s);
   const done: StoredFile = {
     ...f,
     action: 'upload',
