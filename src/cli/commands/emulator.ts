@@ -82,7 +82,7 @@ export function registerEmulator(program: Command): void {
     .option('--data <dir>', 'keep buckets and files on disk in this directory (default: in memory)', nonEmpty('--data'))
     .option(
       '--key-id <id>',
-      'master application key id (default: generated, or the one --data remembers)',
+      'master application key id, which is also the account id, as on B2 (default: generated, or the one --data remembers)',
       nonEmpty('--key-id'),
     )
     .option('--key <key>', 'master application key (with --key-id)', nonEmpty('--key'))
