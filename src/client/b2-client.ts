@@ -16,7 +16,6 @@ import type {
   DownloadAuthorizationResponse,
   FileVersion,
   ListPartsResponse,
-  ListUnfinishedResponse,
   Part,
 } from '../wire/types.js';
 import type {
@@ -32,15 +31,17 @@ import type {
   UploadFileParams,
   UploadPartParams,
 } from './api.js';
-import { ClientCore, type CallState } from './core.js';
+import { ClientCore } from './core.js';
 import * as copies from './copies.js';
 import * as downloads from './downloads.js';
+import * as hideDelete from './hide-delete.js';
 import * as keys from './keys.js';
+import * as largeFiles from './large-files.js';
 import * as listings from './listings.js';
 import type { ResolvedRetry } from './retry.js';
 import { clampDownloadDuration, shareUrl } from './share.js';
 import * as uploads from './uploads.js';
-import { checkFileMetadata, checkFileName, checkPageSize } from './validate.js';
+import { checkFileName, checkPageSize } from './validate.js';
 
 export { uploadVerdict } from './uploads.js';
 
@@ -166,53 +167,20 @@ export class B2Client implements B2Api {
     return uploads.uploadFile(this.core, p);
   }
 
-  async startLargeFile(p: {
-    bucketId: string;
-    fileName: string;
-    contentType?: string;
-    info?: Record<string, string>;
-    signal?: AbortSignal;
-  }): Promise<FileVersion> {
-    const info = p.info ?? {};
-    checkFileMetadata(p.fileName, info);
-    return this.core.api<FileVersion>(
-      'b2_start_large_file',
-      { bucketId: p.bucketId, fileName: p.fileName, contentType: p.contentType ?? 'b2/x-auto', fileInfo: info },
-      p.signal,
-    );
+  startLargeFile(p: largeFiles.StartLargeFileParams): Promise<FileVersion> {
+    return largeFiles.startLargeFile(this.core, p);
   }
 
   uploadPart(p: UploadPartParams): Promise<Part> {
     return uploads.uploadPart(this.core, p);
   }
 
-  async finishLargeFile(fileId: string, partSha1Array: string[], opts: CallOptions = {}): Promise<FileVersion> {
-    const state: CallState = { retried: false };
-    try {
-      const res = await this.core.api<FileVersion>(
-        'b2_finish_large_file',
-        { fileId, partSha1Array },
-        opts.signal,
-        state,
-      );
-      this.core.partUrls.drop(fileId);
-      return res;
-    } catch (err) {
-      // A finish whose reply was lost answers 400 on the retry: if the file exists, it succeeded.
-      if (state.retried && err instanceof B2Error && err.status === 400) {
-        const info = await this.getFileInfo(fileId, opts).catch(() => undefined);
-        if (info && info.action === 'upload') {
-          this.core.partUrls.drop(fileId);
-          return info;
-        }
-      }
-      throw err;
-    }
+  finishLargeFile(fileId: string, partSha1Array: string[], opts: CallOptions = {}): Promise<FileVersion> {
+    return largeFiles.finishLargeFile(this.core, fileId, partSha1Array, opts);
   }
 
-  async cancelLargeFile(fileId: string, opts: CallOptions = {}): Promise<CancelLargeFileResponse> {
-    this.core.partUrls.drop(fileId);
-    return this.core.api<CancelLargeFileResponse>('b2_cancel_large_file', { fileId }, opts.signal);
+  cancelLargeFile(fileId: string, opts: CallOptions = {}): Promise<CancelLargeFileResponse> {
+    return largeFiles.cancelLargeFile(this.core, fileId, opts);
   }
 
   async *listParts(
@@ -230,20 +198,11 @@ export class B2Client implements B2Api {
     } while (start !== null);
   }
 
-  async *listUnfinishedLargeFiles(
+  listUnfinishedLargeFiles(
     bucketId: string,
     opts: { namePrefix?: string; pageSize?: number; signal?: AbortSignal } = {},
   ): AsyncIterable<FileVersion> {
-    const maxFileCount = checkPageSize(opts.pageSize, LIMITS.maxUnfinishedCount, LIMITS.maxUnfinishedCount);
-    let startFileId: string | null = null;
-    do {
-      const body: Record<string, unknown> = { bucketId, maxFileCount };
-      if (opts.namePrefix) body.namePrefix = opts.namePrefix;
-      if (startFileId !== null) body.startFileId = startFileId;
-      const res = await this.core.api<ListUnfinishedResponse>('b2_list_unfinished_large_files', body, opts.signal);
-      for (const f of res.files) yield f;
-      startFileId = res.nextFileId ?? null;
-    } while (startFileId !== null);
+    return largeFiles.listUnfinishedLargeFiles(this.core, bucketId, opts);
   }
 
   // ── copy ───────────────────────────────────────────────────────────────────
@@ -268,18 +227,12 @@ export class B2Client implements B2Api {
 
   // ── hide, delete, info ─────────────────────────────────────────────────────
 
-  async hideFile(bucketId: string, fileName: string, opts: CallOptions = {}): Promise<FileVersion> {
-    checkFileName(fileName);
-    return this.core.api<FileVersion>('b2_hide_file', { bucketId, fileName }, opts.signal);
+  hideFile(bucketId: string, fileName: string, opts: CallOptions = {}): Promise<FileVersion> {
+    return hideDelete.hideFile(this.core, bucketId, fileName, opts);
   }
 
-  async deleteFileVersion(
-    fileName: string,
-    fileId: string,
-    opts: CallOptions = {},
-  ): Promise<DeleteFileVersionResponse> {
-    checkFileName(fileName);
-    return this.core.api<DeleteFileVersionResponse>('b2_delete_file_version', { fileName, fileId }, opts.signal);
+  deleteFileVersion(fileName: string, fileId: string, opts: CallOptions = {}): Promise<DeleteFileVersionResponse> {
+    return hideDelete.deleteFileVersion(this.core, fileName, fileId, opts);
   }
 
   async getFileInfo(fileId: string, opts: CallOptions = {}): Promise<FileVersion> {

@@ -1,5 +1,5 @@
 /** The shared large-file engine: parts uploaded (or copied) by a pool of workers, then finished. */
-import { isAbortError } from '../core/errors.js';
+import { IntegrityError, isAbortError } from '../core/errors.js';
 import type { B2Api, ReplayableBody } from '../client/api.js';
 import type { FileVersion } from '../wire/types.js';
 import type { ProgressTracker } from './progress.js';
@@ -75,7 +75,7 @@ export async function sendParts(
 }
 
 /**
- * Send the parts and finish the large file. On failure the large file is cancelled, except when the
+ * Send the parts and finish the large file (checking that B2's size for it is the bytes sent). On failure the large file is cancelled, except when the
  * caller aborted and `keepOnAbort` is set (a resumable upload: the next attempt continues it).
  */
 export async function completeLargeFile(
@@ -84,10 +84,23 @@ export async function completeLargeFile(
   parts: Iterable<PartJob> | AsyncIterable<PartJob>,
   opts: { concurrency: number; signal?: AbortSignal; progress: ProgressTracker; keepOnAbort: boolean },
 ): Promise<FileVersion> {
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<PartJob> {
+    for await (const job of parts) {
+      bytes += job.length;
+      yield job;
+    }
+  }
   try {
-    const sha1s = await sendParts(client, fileId, parts, opts);
+    const sha1s = await sendParts(client, fileId, counted(), opts);
     throwIfAborted(opts.signal);
-    return await client.finishLargeFile(fileId, sha1s, { signal: opts.signal });
+    // A finish whose reply was lost is confirmed by the client from b2_get_file_info: check its size too.
+    const done = await client.finishLargeFile(fileId, sha1s, { signal: opts.signal });
+    if (done.contentLength !== bytes)
+      throw new IntegrityError(
+        `${done.fileName}: B2 finished ${fileId} with ${done.contentLength} bytes, ${bytes} were sent`,
+      );
+    return done;
   } catch (err) {
     const aborted = isAbortError(err) || opts.signal?.aborted === true;
     if (!(aborted && opts.keepOnAbort)) {

@@ -111,7 +111,8 @@ export class WorkerHasher {
       const reply = await new Promise<HashWorkerReply>((resolve, reject) => {
         this.worker.once('message', resolve);
         this.worker.once('error', reject);
-        this.worker.once('exit', () => reject(this.failure ?? new Error('the hashing worker stopped')));
+        // `exited`, not an 'exit' listener: a worker that already died (it failed to load, say) emits no more.
+        void this.exited.then(() => reject(this.failure ?? new Error('the hashing worker stopped')));
         this.worker.postMessage(['q']);
       });
       if (reply.error !== undefined) throw new Error(reply.error);

@@ -32,6 +32,8 @@ import {
 describe('downloadToFile and downloadRange', () => {
   let emu: RunningEmulator;
   let client: B2Client;
+  /** No retries: a SHA-1 mismatch is thrown at once (the retrying client fetches again: corrupt-refetch.test.ts). */
+  let strict: B2Client;
   let bucket: { bucketId: string; bucketName: string };
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let small: { fileId: string; bytes: Buffer };
@@ -42,6 +44,7 @@ describe('downloadToFile and downloadRange', () => {
   before(async () => {
     emu = await startTestEmulator();
     client = makeClient(emu);
+    strict = makeClient(emu, { retry: { retries: 0 } });
     bucket = await makeBucket(client, 'dl');
     tmp = await tempDir();
     const bytes = data(50_000);
@@ -76,6 +79,7 @@ describe('downloadToFile and downloadRange', () => {
   });
   after(async () => {
     await client?.close();
+    await strict?.close();
     await emu?.close();
     await tmp?.cleanup();
   });
@@ -137,7 +141,7 @@ describe('downloadToFile and downloadRange', () => {
     await writeFile(target, 'old contents');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
     await assert.rejects(
-      downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
+      downloadToFile(strict, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
       IntegrityError,
     );
     assert.equal(await readFile(target, 'utf8'), 'old contents');
@@ -158,7 +162,7 @@ describe('downloadToFile and downloadRange', () => {
     assert.deepEqual(await readFile(target), bytes);
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt' });
     await assert.rejects(
-      downloadToFile(client, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel }),
+      downloadToFile(strict, { source: { fileId: up.fileId! }, localPath: target, tuning: noParallel }),
       IntegrityError,
     );
     assert.deepEqual(await readFile(target), bytes, 'the earlier download stays in place');
@@ -169,7 +173,7 @@ describe('downloadToFile and downloadRange', () => {
     const target = join(tmp.dir, 'corrupt-par.bin');
     emu.controls.injectFault({ call: 'b2_download_file_by_id', kind: 'corrupt', after: 2 });
     await assert.rejects(
-      downloadToFile(client, {
+      downloadToFile(strict, {
         source: { fileId: small.fileId },
         localPath: target,
         tuning: { downloadParallelCutoff: 1000, downloadStreams: 4 },
@@ -204,7 +208,7 @@ describe('downloadToFile and downloadRange', () => {
     wrong[5] ^= 0xff;
     await writeFile(tempPathFor(target, small.fileId), wrong);
     await assert.rejects(
-      downloadToFile(client, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
+      downloadToFile(strict, { source: { fileId: small.fileId }, localPath: target, tuning: noParallel }),
       IntegrityError,
     );
     assert.deepEqual(await temps(), []);
@@ -436,7 +440,7 @@ describe('downloadToFile and downloadRange', () => {
     wrong[999_999] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
     await assert.rejects(
-      downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }),
+      downloadToFile(strict, { source: { fileId: big.fileId }, localPath: target, tuning: noParallel }),
       IntegrityError,
     );
     assert.ok((await readFile(target)).equals(big.bytes), 'the earlier download stays in place');
@@ -471,7 +475,7 @@ describe('downloadToFile and downloadRange', () => {
     wrong[500_000] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
     await assert.rejects(
-      downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }),
+      downloadToFile(strict, { source: { fileId: big.fileId }, localPath: target, tuning }),
       IntegrityError,
     );
     assert.ok((await readFile(target)).equals(big.bytes));
@@ -501,7 +505,7 @@ describe('downloadToFile and downloadRange', () => {
           after: 'downloadStreams' in tuning ? 2 : 0,
         });
         await assert.rejects(
-          downloadToFile(client, { source: { fileId: big.fileId }, localPath: target, tuning }),
+          downloadToFile(strict, { source: { fileId: big.fileId }, localPath: target, tuning }),
           IntegrityError,
         );
         emu.controls.clearFaults();
@@ -543,7 +547,7 @@ describe('downloadToFile and downloadRange', () => {
     wrong[4096 * 100 + 7] ^= 1;
     await writeFile(tempPathFor(target, big.fileId), wrong);
     await assert.rejects(
-      downloadToFile(client, {
+      downloadToFile(strict, {
         source: { fileId: big.fileId },
         localPath: target,
         tuning: { ...noParallel, ...onDirect },

@@ -20,7 +20,11 @@
  * - With the opt-in tuning `directIo: true`, downloads write with O_DIRECT where allowed, past the
  *   page cache (file-writer.ts, pump.ts); the hash worker then reads back with O_DIRECT too. Default off.
  * - The expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the large_file_sha1 info;
- *   "unverified:" is stripped. A mismatch throws IntegrityError, removes the temp, leaves the target.
+ *   "unverified:" is stripped. A mismatch (or a temp file of the wrong length) is an IntegrityError: the
+ *   temp is removed, the target left as it was, and the whole file fetched again from byte 0, up to
+ *   --retries times (client.retryPolicy) before the IntegrityError is thrown. A large file fetched in
+ *   parallel ranges is checked once, at the end, against large_file_sha1, so which range was damaged is
+ *   unknown: it is all fetched again.
  *   When B2 has no SHA-1 for the file, nothing is hashed and the result says sha1Verified: false
  *   (verify.ts).
  */
@@ -29,14 +33,15 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { B2Api, DownloadResponse } from '../../client/api.js';
 import { throwIfAborted } from '../../core/abort.js';
-import { B2Error } from '../../core/errors.js';
+import { B2Error, IntegrityError } from '../../core/errors.js';
+import { retrying } from '../../client/retry.js';
 import { ProgressTracker } from '../progress.js';
 import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } from '../types.js';
 import { ParallelFetch, type ParallelState } from './parallel-fetch.js';
 import { fetchSingle, openResumed } from './range-fetch.js';
 import { TempFill } from './temp-fill.js';
 import { abandonTemp, commitTemp, prefixNoteFor, removeStaleTemps, tempPathFor } from './temp-file.js';
-import { checkDigest, expectedSha1, VerifyingStream } from './verify.js';
+import { checkDigest, checkLength, expectedSha1, VerifyingStream } from './verify.js';
 
 export { TEMP_SUFFIX, tempPathFor, prefixNoteFor } from './temp-file.js';
 export { expectedSha1 } from './verify.js';
@@ -73,6 +78,23 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
   throwIfAborted(p.signal);
   const target = resolve(p.localPath);
   await mkdir(dirname(target), { recursive: true });
+  // Bytes damaged on the way (a SHA-1 or length mismatch: IntegrityError) are fetched again, whole,
+  // within the client's retry budget (--retries); every other failure was retried where it happened.
+  const r = await retrying(() => downloadOnce(client, p, target), {
+    signal: p.signal,
+    policy: client.retryPolicy,
+    classify: (err) => (err instanceof IntegrityError ? 'retry' : 'fail'),
+  });
+  await removeStaleTemps(target, r.temp);
+  return r.result;
+}
+
+/** One attempt: fetch into the temp file (continuing a kept one), verify, rename into place. */
+async function downloadOnce(
+  client: B2Api,
+  p: DownloadToFileParams,
+  target: string,
+): Promise<{ result: DownloadResult; temp: string }> {
   const { first, offset } = await openResumed(client, p.source, target, p.signal);
   const fileId = first.fileId;
   const temp = tempPathFor(target, fileId);
@@ -93,7 +115,9 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
     } else await fetchSingle({ ...fetch, first: first.body, temp });
     const done = await fill.finish(p.tuning?.fsync);
     directIo = done.directIo;
-    checkDigest(expected, done.digest, `${meta.fileName} (${fileId})`);
+    const label = `${meta.fileName} (${fileId})`;
+    checkLength(total, done.size, label);
+    checkDigest(expected, done.digest, label);
     await commitTemp(temp, target, meta.info, p.tuning?.fsync);
   } catch (err) {
     first.body.destroy();
@@ -102,8 +126,7 @@ export async function downloadToFile(client: B2Api, p: DownloadToFileParams): Pr
     await abandonTemp(temp, err);
     throw err;
   }
-  await removeStaleTemps(target, temp);
-  return { bytes: total, sha1Verified: expected !== undefined, directIo, fileVersion: meta };
+  return { result: { bytes: total, sha1Verified: expected !== undefined, directIo, fileVersion: meta }, temp };
 }
 
 /**

@@ -52,17 +52,18 @@ export class TempFill {
     return out;
   }
 
-  /** After a complete fetch: close everything, and the digest (when hashed). */
-  async finish(fsync: boolean | undefined): Promise<{ digest: string | undefined; directIo: boolean }> {
+  /** After a complete fetch: close everything; the digest (when hashed) and the temp file's size. */
+  async finish(fsync: boolean | undefined): Promise<{ digest: string | undefined; directIo: boolean; size: number }> {
     const fh = this.fh!;
     const out = this.out!;
     const directIo = out.directIo;
     await out.close();
     const digest = await this.hasher?.digest();
     if (fsync) await fh.datasync();
+    const { size } = await fh.stat();
     await fh.close();
     this.fh = undefined;
-    return { digest, directIo };
+    return { digest, directIo, size };
   }
 
   /** After a failure: stop hashing, close, and truncate to `keep` bytes when given (a parallel prefix). */

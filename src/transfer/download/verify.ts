@@ -1,6 +1,7 @@
 /**
  * SHA-1 checks of downloads: the expected SHA-1 is X-Bz-Content-Sha1, or for large files ("none") the
- * large_file_sha1 info; "unverified:" is stripped. A mismatch is an IntegrityError.
+ * large_file_sha1 info; "unverified:" is stripped. A mismatch (or a wrong length) is an IntegrityError,
+ * which downloadToFile treats as retryable: the file is fetched again.
  */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -22,6 +23,11 @@ export function checkDigest(expected: string | undefined, digest: string | undef
   if (expected !== undefined && digest !== expected) {
     throw new IntegrityError(`${label}: downloaded bytes have SHA-1 ${digest}, B2 says ${expected}`);
   }
+}
+
+/** Throw IntegrityError unless the finished temp file has the `expected` length. */
+export function checkLength(expected: number, size: number, label: string): void {
+  if (size !== expected) throw new IntegrityError(`${label}: downloaded ${size} bytes, B2 says ${expected}`);
 }
 
 /** Hashes a whole-file body and fails at the end if it does not match. */
