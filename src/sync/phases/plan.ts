@@ -46,7 +46,16 @@ function listSide(run: SyncRun, side: Side, role: 'source' | 'destination'): Asy
     markers: opts.createEmptySrcDirs,
     signal: opts.signal,
   });
-  return readAhead(listing, B2_READ_AHEAD);
+  const toLocal = role === 'source' && run.dst.kind === 'local';
+  return readAhead(toLocal ? noticingConflicts(listing, run) : listing, B2_READ_AHEAD);
+}
+
+/** A B2 source for a local destination: names that are both a file and a folder are noted as they pass. */
+async function* noticingConflicts(listing: AsyncIterable<Entry>, run: SyncRun): AsyncGenerator<Entry> {
+  for await (const e of listing) {
+    run.conflicts.add(e.path);
+    yield e;
+  }
 }
 
 /** The full listings of both sides. */
