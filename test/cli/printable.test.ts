@@ -1,7 +1,7 @@
 /** The escape of names in human output (printable) and local names read as bytes (bytesToName). Pure. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { printable, printableText } from '../../src/cli/output/printable.js';
+import { printable, printableLines, printableText } from '../../src/cli/output/printable.js';
 import { bytesToName } from '../../src/wire/names.js';
 
 test('printable escapes C0, DEL, C1, line separators, bidi overrides and backslashes; nothing else', () => {
@@ -17,6 +17,10 @@ test('printable escapes C0, DEL, C1, line separators, bidi overrides and backsla
 
 test('printableText escapes controls but leaves backslashes as they are', () => {
   assert.equal(printableText('C:\\dir\nnext'), 'C:\\dir\\nnext');
+});
+
+test('printableLines keeps the line breaks of a multi-line result and escapes the rest', () => {
+  assert.equal(printableLines('one\n  two\x1b[0m'), 'one\n  two\\x1b[0m');
 });
 
 test('lone surrogates: U+DC80..U+DCFF (a stray byte) print as \\xNN, others as \\uNNNN, pairs as they are', () => {

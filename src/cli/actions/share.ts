@@ -3,7 +3,6 @@ import { NotFoundError, UsageError } from '../../core/errors.js';
 import { LIMITS } from '../../core/limits.js';
 import { clampDownloadDuration } from '../../client/share.js';
 import type { CliContext } from '../context.js';
-import { printable } from '../output/printable.js';
 import { formatDuration } from '../output/format.js';
 import { formatRemote, type RemoteLocation } from '../remote-path.js';
 import { findFile, openTarget } from './remote-files.js';
@@ -78,11 +77,9 @@ export async function shareAction(ctx: CliContext, loc: RemoteLocation, o: { exp
       expiresAt,
       seconds: d.seconds,
     },
-    url,
+    isPrefix
+      ? `${url}\n(valid for every name starting with "${loc.path}": replace the name in the URL; expires ${expiresAt})`
+      : url,
   );
-  if (isPrefix)
-    ctx.out.text(
-      `(valid for every name starting with "${printable(loc.path)}": replace the name in the URL; expires ${expiresAt})`,
-    );
-  else ctx.out.notice(`link valid until ${expiresAt}`);
+  if (!isPrefix) ctx.out.notice(`link valid until ${expiresAt}`);
 }

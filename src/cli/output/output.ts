@@ -7,7 +7,7 @@
  */
 import { makeColors, type Colors } from './colors.js';
 import type { LogFile } from './log-file.js';
-import { printable, printableText } from './printable.js';
+import { printable, printableLines, printableText } from './printable.js';
 import { scrub } from './secrets.js';
 
 export interface OutputOptions {
@@ -58,13 +58,13 @@ export class Output {
   result(record: object, human?: string): void {
     this.eraseBars?.();
     if (this.json) this.o.stdout.write(scrub(JSON.stringify(record)) + '\n');
-    else if (human !== undefined) this.o.stdout.write(scrub(printableText(human)) + '\n');
+    else if (human !== undefined) this.o.stdout.write(scrub(printableLines(human)) + '\n');
   }
 
   /** Human-only stdout text (nothing with --json). */
   text(line: string): void {
     this.eraseBars?.();
-    if (!this.json) this.o.stdout.write(scrub(printableText(line)) + '\n');
+    if (!this.json) this.o.stdout.write(scrub(printableLines(line)) + '\n');
   }
 
   /** A notice for people (stderr); hidden by --quiet. */

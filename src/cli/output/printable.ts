@@ -59,6 +59,11 @@ export function printable(name: string): string {
   return escapeAll(name, true);
 }
 
+/** A human result of one or more lines: each line escaped as printableText, the line breaks kept. */
+export function printableLines(text: string): string {
+  return text.includes('\n') ? text.split('\n').map(printableText).join('\n') : printableText(text);
+}
+
 /** Free text (a message, a whole output line) with its controls escaped; backslashes stay as they are. */
 export function printableText(text: string): string {
   return escapeAll(text, false);
