@@ -67,6 +67,20 @@ test('sync up: a file and a folder whose names are not UTF-8 are failed items na
   assert.deepEqual(await names(b), ['good.txt']);
 });
 
+test('a name that is not UTF-8 holds back no deletion: it can match nothing on B2', async () => {
+  const src = await folder('badutf8-delete');
+  await writeFile(join(src, 'good.txt'), 'good');
+  await writeFile(rawPath(src, CAFE_LATIN1), 'latin-1 name');
+  const b = await bucket();
+  await client.uploadFile({ bucketId: b.id, fileName: 'extra.txt', body: Buffer.from('x'), contentLength: 1 });
+  expectCode(await fx.run(['copy', src, `b2://${b.name}/`]), 4); // good.txt there, so one deletion of two is allowed
+  const r = await fx.run(['sync', src, `b2://${b.name}/`]);
+  expectCode(r, 4);
+  assert.match(r.stderr, /failed: caf\\xe9\.txt: /);
+  assert.doesNotMatch(r.stderr, /deletion\(s\) not done/);
+  assert.deepEqual(await names(b), ['good.txt']);
+});
+
 test('put of a folder: a name that is not UTF-8 is a failed item named by its bytes, exit 4, the rest uploaded', async () => {
   const src = await folder('put-badutf8');
   await writeFile(join(src, 'good.txt'), 'good');

@@ -41,6 +41,8 @@ function listSide(run: SyncRun, side: Side, role: 'source' | 'destination'): Asy
       signal: opts.signal,
       onWarning: (item, message) => run.emit({ type: 'warning', item, message }),
       onError,
+      // No B2 name can match it, so its absence from the listing cannot make a deletion wrong.
+      onBadName: (item, message) => run.error(item, `list ${role}: ${message}`),
     });
   const listing = listB2(side.client, side.bucketId, side.prefix, {
     markers: opts.createEmptySrcDirs,

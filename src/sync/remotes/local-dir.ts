@@ -12,6 +12,11 @@ export type Report = (item: string, message: string) => void;
 /** The options of the walk this module reads. */
 export interface DirOptions {
   copyLinks?: boolean;
+  /**
+   * A name that cannot be a B2 name (not UTF-8); default: the fail report. Apart from it because
+   * such a name hides nothing on B2, so it need not hold back deletions as an unreadable item does.
+   */
+  onBadName?: Report;
 }
 
 export interface Item {
@@ -45,7 +50,7 @@ export async function readItems(
     const { name, valid } = bytesToName(d.name);
     if (!valid) {
       const what = d.isDirectory() ? 'folder' : 'file';
-      fail(rel + name, `${what} name is not valid UTF-8 (B2 names are UTF-8): not synced`);
+      (opts.onBadName ?? fail)(rel + name, `${what} name is not valid UTF-8 (B2 names are UTF-8): not synced`);
       continue;
     }
     if (name.endsWith(TEMP_SUFFIX)) continue;

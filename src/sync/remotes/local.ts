@@ -27,6 +27,8 @@ export interface LocalWalkOptions {
   onWarning?: (item: string, message: string) => void;
   /** A directory or file that exists but could not be read: the listing is incomplete. */
   onError?: (item: string, message: string) => void;
+  /** A file or folder whose name cannot be a B2 name (not UTF-8); default: onError. */
+  onBadName?: (item: string, message: string) => void;
   signal?: AbortSignal;
 }
 
