@@ -22,6 +22,7 @@ import { registerSync } from './commands/sync.js';
 import { registerTransfer } from './commands/transfer.js';
 import { makeColors } from './output/colors.js';
 import { intOption } from './options.js';
+import { printableText } from './output/printable.js';
 import { scrub } from './output/secrets.js';
 import { Runtime, processIo } from './runtime.js';
 import type { Io } from './context.js';
@@ -108,7 +109,7 @@ export function reportError(
   }
   const msg = err instanceof B2Error ? explain(err) : err instanceof Error ? err.message : String(err);
   const color = makeColors(process.env, Boolean(stderr.isTTY));
-  stderr.write(scrub(color.red(`b2sync: ${msg}`)) + '\n');
+  stderr.write(scrub(color.red(`b2sync: ${printableText(msg)}`)) + '\n');
   if (verbose && err instanceof Error && err.stack) stderr.write(`${scrub(err.stack)}\n`);
   if (err instanceof UsageError || err instanceof LimitError) return EXIT.usage;
   if (err instanceof NotFoundError) return EXIT.notFound;

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { bucketNameProblem } from '../wire/names.js';
+import { printable } from './output/printable.js';
 
 export interface LocalLocation {
   kind: 'local';
@@ -78,6 +79,11 @@ export function parseRemoteInBucket(text: string, what = 'path'): RemoteLocation
 }
 
 /** How a remote location is written back (for messages and listings). */
+/** formatRemote for a human output line: the name's controls and backslashes escaped. */
+export function shownRemote(loc: { profile?: string; bucket: string; path: string }): string {
+  return printable(formatRemote(loc));
+}
+
 export function formatRemote(loc: { profile?: string; bucket: string; path: string }): string {
   const tail = loc.path ? `${loc.bucket}/${loc.path}` : loc.bucket;
   return loc.profile ? `${loc.profile}:${tail}` : `b2://${tail}`;

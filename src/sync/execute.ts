@@ -6,7 +6,7 @@ import { copyFile, downloadToFile, uploadLocalFile, type Progress, type Transfer
 import type { B2Api } from '../client/api.js';
 import type { PlanItem } from './compare.js';
 import { INFO_SRC_MTIME } from './remotes/b2.js';
-import { localPathFor } from './remotes/local-path.js';
+import { FILE_AND_FOLDER, localPathFor } from './remotes/local-path.js';
 import type { Side } from './sides.js';
 
 export interface ExecContext {
@@ -14,6 +14,8 @@ export interface ExecContext {
   dst: Side;
   tuning?: TransferTuning;
   hardDelete?: boolean;
+  /** B2 → local: file names that are also folders on B2; their downloads fail, naming why. */
+  conflicts?: ReadonlySet<string>;
   signal?: AbortSignal;
   onProgress?: (path: string, p: Progress) => void;
 }
@@ -82,6 +84,7 @@ export async function transferItem(it: PlanItem, cx: ExecContext): Promise<numbe
     case 'download': {
       const d = local(cx.dst);
       const target = localTarget(d.root, path);
+      if (cx.conflicts?.has(path)) throw new Error(FILE_AND_FOLDER);
       if (src.kind === 'marker') {
         await mkdir(dirname(target), { recursive: true });
         return 0;

@@ -9,6 +9,7 @@ import type { ExecContext } from './execute.js';
 import { Filter } from './filter-rules.js';
 import { LocalHasher } from './hash-cache.js';
 import { PlanSpool } from './plan-spool.js';
+import { FileFolderConflicts } from './remotes/local-path.js';
 import { Scheduler } from './scheduler.js';
 import { checkDirection, missingSource, resolveSide, type Side } from './sides.js';
 import { TypeChangeDetector } from './type-change.js';
@@ -60,6 +61,8 @@ export class SyncRun {
   transferFailures = 0;
   deletesStarted = 0;
   deletesRefused = 0;
+  /** B2 → local: source names that are both a file and a folder on B2 (their files are not written). */
+  readonly conflicts = new FileFolderConflicts();
   /** Local paths deleted (bounded), for pruning the folders they leave empty. */
   readonly deletedLocal: string[] = [];
 
@@ -104,6 +107,7 @@ export class SyncRun {
       dst,
       tuning: opts.tuning,
       hardDelete: opts.hardDelete,
+      conflicts: this.conflicts.files,
       signal: this.signal,
       onProgress: (path, p) => this.emit({ type: 'progress', path, bytes: p.bytes, totalBytes: p.totalBytes }),
     };

@@ -2,6 +2,7 @@
  * B2 string encoding for X-Bz-File-Name, X-Bz-Info-* values, /file/ paths and query values (b2-api.md §5.5),
  * and file-name validation (§5.1). No I/O.
  */
+import { isUtf8 } from 'node:buffer';
 import { LIMITS } from '../core/limits.js';
 
 // Bytes left as-is: A-Z a-z 0-9 . _ - / ~ ! $ ' ( ) * ; = : @
@@ -77,6 +78,41 @@ function isWellFormedUtf16(s: string): boolean {
     } else if (c >= 0xdc00 && c <= 0xdfff) return false;
   }
   return true;
+}
+
+/**
+ * A local name read as bytes, as a string: valid UTF-8 decoded, and each byte that is not part of a
+ * valid UTF-8 sequence kept as the lone surrogate U+DC80 + byte (as Python's "surrogateescape"), so
+ * the name can still be reported (the CLI prints those as \xNN). `valid` says whether there were none.
+ */
+export function bytesToName(bytes: Uint8Array): { name: string; valid: boolean } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(text)) return { name: text.toString('utf8'), valid: true };
+  let name = '';
+  for (let i = 0; i < text.length;) {
+    const n = utf8SequenceLength(text, i);
+    if (n > 0) {
+      name += text.toString('utf8', i, i + n);
+      i += n;
+    } else name += String.fromCharCode(0xdc00 + text[i++]);
+  }
+  return { name, valid: false };
+}
+
+/** Length of the valid UTF-8 sequence starting at i (1-4), or 0 when the byte there starts none. */
+function utf8SequenceLength(b: Buffer, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (n === 0 || i + n > b.length) return 0;
+  for (let k = 1; k < n; k++) if ((b[i + k] & 0xc0) !== 0x80) return 0;
+  const c1 = b[i + 1];
+  // Overlong 3- and 4-byte forms, UTF-16 surrogates, and code points past U+10FFFF.
+  if (c === 0xe0 && c1 < 0xa0) return 0;
+  if (c === 0xed && c1 >= 0xa0) return 0;
+  if (c === 0xf0 && c1 < 0x90) return 0;
+  if (c === 0xf4 && c1 >= 0x90) return 0;
+  return n;
 }
 
 /** Compare two strings by their UTF-8 bytes (B2's listing order). */

@@ -129,7 +129,8 @@ test('a sync where some files fail exits 4 and names each failure on stderr', as
   await writeFile(join(mixed, 'bad\u0001.txt'), 'bad');
   const r = await fx.run(['sync', mixed, `b2://${B}/mixed`]);
   expectCode(r, 4);
-  assert.match(r.stderr, /failed: .*bad\u0001\.txt/);
+  assert.match(r.stderr, /failed: .*bad\\x01\.txt/);
+  assert.ok(!r.stderr.includes('\u0001'), 'no raw control character on stderr');
   assert.match(r.stderr, /item\(s\) failed during sync/);
   expectCode(await fx.run(['cat', `b2://${B}/mixed/ok.txt`]), 0);
 });

@@ -10,7 +10,8 @@ import { cancelUnfinished, TEMP_SUFFIX } from '../../transfer/index.js';
 import type { FileVersion } from '../../wire/types.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../output/format.js';
-import { formatRemote, type Location } from '../remote-path.js';
+import { formatRemote, shownRemote, type Location } from '../remote-path.js';
+import { printable } from '../output/printable.js';
 import { forEachItem, openTarget } from './remote-files.js';
 
 export interface CleanupOptions {
@@ -58,7 +59,7 @@ async function localCleanup(ctx: CliContext, dir: string, o: CleanupOptions): Pr
     if (!o.dryRun) await rm(f.path, { force: true });
     ctx.out.result(
       { type: 'temp-file', path: f.path, size: f.size, dryRun: o.dryRun || undefined },
-      `${o.dryRun ? 'would remove' : 'removed'} ${f.path} (${formatBytes(f.size)})`,
+      `${o.dryRun ? 'would remove' : 'removed'} ${printable(f.path)} (${formatBytes(f.size)})`,
     );
   }
   if (found.length === 0) ctx.out.notice(`no temporary download files (*${TEMP_SUFFIX}) under ${dir}`);
@@ -87,7 +88,7 @@ export async function cleanupAction(ctx: CliContext, loc: Location, o: CleanupOp
         uploadTime: new Date(f.uploadTimestamp).toISOString(),
         dryRun: o.dryRun || undefined,
       },
-      `${o.dryRun ? 'would cancel' : 'cancelled'} unfinished large file ${formatRemote({ ...loc, path: f.fileName })} (${f.fileId})`,
+      `${o.dryRun ? 'would cancel' : 'cancelled'} unfinished large file ${shownRemote({ ...loc, path: f.fileName })} (${f.fileId})`,
     );
   }
   if (!o.oldVersions) return;
@@ -110,7 +111,7 @@ export async function cleanupAction(ctx: CliContext, loc: Location, o: CleanupOp
           action: f.action,
           dryRun: o.dryRun || undefined,
         },
-        `${o.dryRun ? 'would delete' : 'deleted'} old version ${f.fileId} of ${formatRemote({ ...loc, path: f.fileName })}`,
+        `${o.dryRun ? 'would delete' : 'deleted'} old version ${f.fileId} of ${shownRemote({ ...loc, path: f.fileName })}`,
       );
     },
   );

@@ -5,7 +5,7 @@ import type { B2Api } from '../../client/api.js';
 import type { FileVersion } from '../../wire/types.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../output/format.js';
-import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
 import { baseName, fileSha1, folderPrefix, forEachItem, openTarget, resolveFiles } from './remote-files.js';
 
 export interface CopyMoveOptions {
@@ -48,8 +48,8 @@ export async function copyMoveAction(
     o.transfers,
     (it) => formatRemote({ ...src, path: it.file.fileName }),
     async (it) => {
-      const from = formatRemote({ ...src, path: it.file.fileName });
-      const to = formatRemote({ ...dst, path: it.name });
+      const from = shownRemote({ ...src, path: it.file.fileName });
+      const to = shownRemote({ ...dst, path: it.name });
       if (o.dryRun) {
         ctx.out.result(
           { type: verb, dryRun: true, from, to, size: it.file.contentLength },

@@ -3,12 +3,15 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { B2Error, NotFoundError, UsageError } from '../../core/errors.js';
+import { FILE_AND_FOLDER, FileFolderConflicts, localPathFor } from '../../sync/remotes/local-path.js';
+import type { FileVersion } from '../../wire/types.js';
 import { downloadRange, downloadToFile, type DownloadSource } from '../../transfer/index.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import { Progress } from '../output/progress.js';
-import { formatRemote, type RemoteLocation } from '../remote-path.js';
-import { safeJoin, statOrUndefined } from './local-files.js';
+import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
+import { statOrUndefined } from './local-files.js';
 import { baseName, forEachItem, openTarget, resolveFiles, type Target } from './remote-files.js';
 import { versionNotFound } from './versions.js';
 
@@ -34,6 +37,8 @@ interface GetItem {
   name: string;
   size: number;
   local: string;
+  /** Why this file is not written (a B2 name that cannot be a local path): a failed item. */
+  problem?: string;
 }
 
 export async function getAction(ctx: CliContext, src: RemoteLocation, localText: string, o: GetOptions): Promise<void> {
@@ -42,9 +47,13 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
   const items = await getItems(t, src, localText, o);
   if (o.dryRun) {
     for (const it of items) {
+      if (it.problem) {
+        ctx.out.failed(formatRemote({ ...src, path: it.name }), it.problem);
+        continue;
+      }
       ctx.out.result(
         { type: 'download', dryRun: true, bucket: src.bucket, name: it.name, local: it.local, size: it.size },
-        `would download ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(it.size)})`,
+        `would download ${shownRemote({ ...src, path: it.name })} -> ${printable(it.local)} (${formatBytes(it.size)})`,
       );
     }
     return;
@@ -86,16 +95,24 @@ async function getItems(t: Target, src: RemoteLocation, localText: string, o: Ge
     } else {
       if (localStat && !localStat.isDirectory())
         throw new UsageError(`${localText} is a file; a folder is needed to download ${formatRemote(src)}`);
-      items = what.files.map((f) => ({
-        source: { bucketName: src.bucket, fileName: f.fileName },
-        name: f.fileName,
-        size: f.contentLength,
-        local: safeJoin(localText, f.fileName.slice(what.prefix.length)),
-      }));
+      items = folderItems(src.bucket, localText, what.prefix, what.files);
     }
   }
 
   return items;
+}
+
+/** The files under a prefix, each with its local path or the reason it has none. */
+function folderItems(bucketName: string, localText: string, prefix: string, files: FileVersion[]): GetItem[] {
+  const conflicts = new FileFolderConflicts();
+  for (const f of files) conflicts.add(f.fileName);
+  return files.map((f) => {
+    const it = { source: { bucketName, fileName: f.fileName }, name: f.fileName, size: f.contentLength };
+    const where = localPathFor(localText, f.fileName.slice(prefix.length));
+    if ('problem' in where) return { ...it, local: '', problem: where.problem };
+    if (conflicts.files.has(f.fileName)) return { ...it, local: where.path, problem: FILE_AND_FOLDER };
+    return { ...it, local: where.path };
+  });
 }
 
 async function downloadItems(
@@ -115,6 +132,7 @@ async function downloadItems(
       o.transfers,
       (it) => formatRemote({ ...src, path: it.name }),
       async (it) => {
+        if (it.problem) throw new Error(it.problem);
         try {
           await mkdir(dirname(it.local), { recursive: true });
           const r = await downloadToFile(t.client, {
@@ -138,7 +156,7 @@ async function downloadItems(
             },
             ctx.out.quiet
               ? undefined
-              : `downloaded ${formatRemote({ ...src, path: it.name })} -> ${it.local} (${formatBytes(r.bytes)})`,
+              : `downloaded ${shownRemote({ ...src, path: it.name })} -> ${printable(it.local)} (${formatBytes(r.bytes)})`,
           );
         } catch (err) {
           progress.finish(it.name, 0);

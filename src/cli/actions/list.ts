@@ -1,6 +1,7 @@
 /** lsd (buckets, or folders under a prefix) and ls (files; recursive by default; -l; --versions). */
 import type { CliContext } from '../context.js';
 import { formatTime, pad } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import type { RemoteLocation } from '../remote-path.js';
 import { fileRecord, fileSha1, folderPrefix, modTime, openTarget, findFile } from './remote-files.js';
 import { NotFoundError } from '../../core/errors.js';
@@ -23,7 +24,7 @@ export async function lsdAction(ctx: CliContext, loc: RemoteLocation | undefined
   for await (const f of t.client.listFileNames(t.bucket.bucketId, { prefix: prefix || undefined, delimiter: '/' })) {
     if (f.action !== 'folder') continue;
     const rel = f.fileName.slice(prefix.length);
-    ctx.out.result({ type: 'folder', bucket: loc.bucket, name: f.fileName, path: rel }, rel);
+    ctx.out.result({ type: 'folder', bucket: loc.bucket, name: f.fileName, path: rel }, printable(rel));
   }
 }
 
@@ -74,12 +75,12 @@ export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOption
     let human: string;
     if (f.action === 'hide') {
       human = o.long
-        ? `${pad('-', 12)} ${formatTime(f.uploadTimestamp)} ${'(deleted)'.padEnd(40)} ${f.fileId}  ${rel}`
-        : `${pad('-', 12)} ${rel} (deleted ${formatTime(f.uploadTimestamp)})`;
+        ? `${pad('-', 12)} ${formatTime(f.uploadTimestamp)} ${'(deleted)'.padEnd(40)} ${f.fileId}  ${printable(rel)}`
+        : `${pad('-', 12)} ${printable(rel)} (deleted ${formatTime(f.uploadTimestamp)})`;
     } else if (o.long) {
-      human = `${pad(f.contentLength, 12)} ${formatTime(modTime(f))} ${(fileSha1(f) ?? '-').padEnd(40)} ${f.fileId}  ${rel}${isOld ? ' (old version)' : ''}`;
+      human = `${pad(f.contentLength, 12)} ${formatTime(modTime(f))} ${(fileSha1(f) ?? '-').padEnd(40)} ${f.fileId}  ${printable(rel)}${isOld ? ' (old version)' : ''}`;
     } else {
-      human = `${pad(f.contentLength, 12)} ${rel}${isOld ? ' (old version)' : ''}`;
+      human = `${pad(f.contentLength, 12)} ${printable(rel)}${isOld ? ' (old version)' : ''}`;
     }
     ctx.out.result(rec, human);
   }

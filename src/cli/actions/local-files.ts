@@ -1,7 +1,7 @@
-/** Local-side helpers: walking a folder (no symlinks followed), safe joins for downloaded names. */
+/** Local-side helpers: walking a folder (no symlinks followed, names read as bytes), stat or undefined. */
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { join } from 'node:path';
+import { bytesToName } from '../../wire/names.js';
 
 export interface LocalFile {
   path: string;
@@ -9,17 +9,33 @@ export interface LocalFile {
   rel: string;
   size: number;
   mtimeMs: number;
+  /** Why this file cannot be uploaded (a name that is not UTF-8): reported as a failed item. */
+  problem?: string;
 }
 
-/** Every regular file under dir, sorted by relative path; symlinks and other specials are reported via onSkip. */
+/**
+ * Every regular file under dir, sorted by relative path; symlinks and other specials are reported via
+ * onSkip. Names are read as bytes: a file or folder whose name is not UTF-8 comes back as one item
+ * with a problem (its name keeping each stray byte as U+DC80 + byte), never walked into or read.
+ */
 export async function walkLocal(dir: string, onSkip?: (path: string, why: string) => void): Promise<LocalFile[]> {
   const out: LocalFile[] = [];
   async function walk(abs: string, rel: string): Promise<void> {
-    const entries = await readdir(abs, { withFileTypes: true });
+    const entries = await readdir(abs, { withFileTypes: true, encoding: 'buffer' });
     for (const e of entries) {
-      const p = join(abs, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(p, r);
+      const { name, valid } = bytesToName(e.name);
+      const p = join(abs, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (!valid) {
+        const what = e.isDirectory() ? 'folder' : 'file';
+        out.push({
+          path: p,
+          rel: r,
+          size: 0,
+          mtimeMs: 0,
+          problem: `${what} name is not valid UTF-8 (B2 names are UTF-8)`,
+        });
+      } else if (e.isDirectory()) await walk(p, r);
       else if (e.isFile()) {
         const st = await lstat(p);
         out.push({ path: p, rel: r, size: st.size, mtimeMs: st.mtimeMs });
@@ -28,19 +44,6 @@ export async function walkLocal(dir: string, onSkip?: (path: string, why: string
   }
   await walk(dir, '');
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-}
-
-/** join(base, name) refusing names that would land outside base ("..", absolute). */
-export function safeJoin(base: string, name: string): string {
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..' || (p.includes('\\') && process.platform === 'win32'))) {
-    throw new UsageError(`refusing to write "${name}": the name would land outside ${base}`);
-  }
-  const target = resolve(base, ...parts);
-  const root = resolve(base);
-  if (target !== root && !target.startsWith(root + sep))
-    throw new UsageError(`refusing to write "${name}" outside ${base}`);
-  return target;
 }
 
 export async function statOrUndefined(path: string): Promise<import('node:fs').Stats | undefined> {

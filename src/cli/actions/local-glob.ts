@@ -29,9 +29,18 @@ export async function expandLocalGlob(pattern: string): Promise<LocalFile[]> {
   const paths = await fg(pattern, { onlyFiles: true, followSymbolicLinks: false, dot: false, unique: true });
   const out: LocalFile[] = [];
   for (const path of paths.sort()) {
-    const st = await lstat(path);
-    if (!st.isFile()) continue;
     const rel = relative(resolve(base), resolve(path)).split(sep).join('/');
+    const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+      // fast-glob reads names as UTF-8 text: a name that is not UTF-8 comes back with U+FFFD and
+      // cannot be found again under that spelling.
+      if (e.code === 'ENOENT' && path.includes('\ufffd')) return undefined;
+      throw e;
+    });
+    if (!st) {
+      out.push({ path, rel, size: 0, mtimeMs: 0, problem: 'name is not valid UTF-8 (B2 names are UTF-8)' });
+      continue;
+    }
+    if (!st.isFile()) continue;
     out.push({ path, rel, size: st.size, mtimeMs: st.mtimeMs });
   }
   return out;

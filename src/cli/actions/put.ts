@@ -5,8 +5,9 @@ import { LIMITS } from '../../core/limits.js';
 import { uploadLocalFile, uploadStream } from '../../transfer/index.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import { Progress } from '../output/progress.js';
-import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
 import { walkLocal, statOrUndefined, type LocalFile } from './local-files.js';
 import { expandLocalGlob, isLocalGlob } from './local-glob.js';
 import { fileSha1, folderPrefix, forEachItem, openTarget } from './remote-files.js';
@@ -56,7 +57,7 @@ async function putStdin(
   if (o.dryRun) {
     ctx.out.result(
       { type: 'upload', dryRun: true, local: '-', bucket: dst.bucket, name: dst.path },
-      `would upload stdin -> ${formatRemote(dst)}`,
+      `would upload stdin -> ${shownRemote(dst)}`,
     );
     return;
   }
@@ -84,7 +85,7 @@ async function putStdin(
         fileId: fv.fileId,
         sha1: fileSha1(fv),
       },
-      `uploaded stdin -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+      `uploaded stdin -> ${shownRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
     );
   } finally {
     progress.stop();
@@ -109,7 +110,7 @@ async function localItems(ctx: CliContext, localText: string, dst: RemoteLocatio
   if (!st) throw new NotFoundError(`${localText}: no such local file or folder`);
   if (st.isDirectory()) {
     const prefix = folderPrefix(dst.path);
-    const files = await walkLocal(localText, (p, why) => ctx.out.warn(`${p}: ${why}`));
+    const files = await walkLocal(localText, (p, why) => ctx.out.warn(`${printable(p)}: ${why}`));
     return files.map((f) => ({ local: f, name: prefix + f.rel }));
   }
   if (st.isFile()) {
@@ -124,13 +125,17 @@ export async function putAction(ctx: CliContext, localText: string, dst: RemoteL
   const tuning = o.partSize ? { partSize: o.partSize } : undefined;
   if (localText === '-') return putStdin(ctx, dst, o, tuning);
   const items = await localItems(ctx, localText, dst);
-  for (const it of items) checkUploadSize(it.local.path, it.local.size, o.partSize);
+  for (const it of items) if (!it.local.problem) checkUploadSize(it.local.path, it.local.size, o.partSize);
 
   if (o.dryRun) {
     for (const it of items) {
+      if (it.local.problem) {
+        ctx.out.failed(it.local.path, it.local.problem);
+        continue;
+      }
       ctx.out.result(
         { type: 'upload', dryRun: true, local: it.local.path, bucket: dst.bucket, name: it.name, size: it.local.size },
-        `would upload ${it.local.path} -> ${formatRemote({ ...dst, path: it.name })} (${formatBytes(it.local.size)})`,
+        `would upload ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: it.name })} (${formatBytes(it.local.size)})`,
       );
     }
     return;
@@ -147,6 +152,7 @@ export async function putAction(ctx: CliContext, localText: string, dst: RemoteL
       o.transfers,
       (it) => it.local.path,
       async (it) => {
+        if (it.local.problem) throw new Error(it.local.problem);
         try {
           const fv = await uploadLocalFile(t.client, {
             bucketId: t.bucket.bucketId,
@@ -172,7 +178,7 @@ export async function putAction(ctx: CliContext, localText: string, dst: RemoteL
             },
             ctx.out.quiet
               ? undefined
-              : `uploaded ${it.local.path} -> ${formatRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+              : `uploaded ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
           );
         } catch (err) {
           progress.finish(it.name, 0);

@@ -3,7 +3,7 @@ import { NotFoundError, UsageError } from '../../core/errors.js';
 import type { BucketType, FileVersion } from '../../wire/types.js';
 import type { CliContext } from '../context.js';
 import { confirm } from '../prompt.js';
-import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
 import { FOLDER_PLACEHOLDER, findFile, folderPrefix, forEachItem, openTarget, type Target } from './remote-files.js';
 
 export interface RmOptions {
@@ -38,7 +38,7 @@ async function deleteVersions(
     o.transfers,
     (f) => `${formatRemote({ ...t.loc, path: f.fileName })} (${f.fileId})`,
     async (f) => {
-      const where = formatRemote({ ...t.loc, path: f.fileName });
+      const where = shownRemote({ ...t.loc, path: f.fileName });
       const rec = { type: 'delete', bucket: t.loc.bucket, name: f.fileName, fileId: f.fileId, action: f.action };
       if (o.dryRun) {
         ctx.out.result({ ...rec, dryRun: true }, `would delete ${where} version ${f.fileId}`);
@@ -90,7 +90,7 @@ export async function rmAction(ctx: CliContext, loc: RemoteLocation, o: RmOption
     o.transfers,
     (n) => formatRemote({ ...loc, path: n }),
     async (name) => {
-      const where = formatRemote({ ...loc, path: name });
+      const where = shownRemote({ ...loc, path: name });
       if (o.dryRun) {
         ctx.out.result({ type: 'hide', dryRun: true, bucket: loc.bucket, name }, `would hide ${where}`);
         return;
@@ -131,7 +131,7 @@ export async function mkdirAction(
   if (o.dryRun) {
     ctx.out.result(
       { type: 'folder', dryRun: true, bucket: loc.bucket, name },
-      `would create ${formatRemote({ ...loc, path: name })}`,
+      `would create ${shownRemote({ ...loc, path: name })}`,
     );
     return;
   }
@@ -144,7 +144,7 @@ export async function mkdirAction(
   });
   ctx.out.result(
     { type: 'folder', bucket: loc.bucket, name, fileId: fv.fileId },
-    `created folder ${formatRemote({ ...loc, path: folderPrefix(loc.path) })}`,
+    `created folder ${shownRemote({ ...loc, path: folderPrefix(loc.path) })}`,
   );
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../../sync/index.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import { Progress } from '../output/progress.js';
 import { formatRemote, type Location } from '../remote-path.js';
 import { statOrUndefined } from './local-files.js';
@@ -117,7 +118,7 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
     show: (text: string) => void,
   ): void => {
     if (out.json) out.result({ ...rec, item: item ?? null, message });
-    else show(item ? `${item}: ${message}` : message);
+    else show(item ? `${printable(item)}: ${message}` : message);
   };
   return (e) => {
     switch (e.type) {
@@ -125,7 +126,7 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
         const shown = dryRun && (e.action.action !== 'skip' || out.verbose);
         out.result(
           { type: 'plan', ...e.action },
-          shown ? `${e.action.action.padEnd(8)} ${e.action.path} (${e.action.reason})` : undefined,
+          shown ? `${e.action.action.padEnd(8)} ${printable(e.action.path)} (${e.action.reason})` : undefined,
         );
         break;
       }
@@ -139,7 +140,7 @@ export function syncEventPrinter(out: CliContext['out'], progress: Progress, dry
         progress.finish(e.action.path);
         out.result(
           { type: 'done', ...e.action },
-          out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${e.action.path}`,
+          out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${printable(e.action.path)}`,
         );
         break;
       case 'error':

@@ -6,7 +6,8 @@ import { downloadToFile, restoreVersion } from '../../transfer/index.js';
 import type { FileVersion } from '../../wire/types.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatTime, pad } from '../output/format.js';
-import { formatRemote, type RemoteLocation } from '../remote-path.js';
+import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
+import { printable } from '../output/printable.js';
 import { statOrUndefined } from './local-files.js';
 import { baseName, fileRecord, fileSha1, openTarget, type Target } from './remote-files.js';
 
@@ -81,7 +82,7 @@ export async function versionsGetAction(
   if (o.dryRun) {
     ctx.out.result(
       { type: 'download', dryRun: true, bucket: loc.bucket, name: f.fileName, fileId, local, size: f.contentLength },
-      `would download version ${fileId} -> ${local}`,
+      `would download version ${fileId} -> ${printable(local)}`,
     );
     return;
   }
@@ -102,7 +103,7 @@ export async function versionsGetAction(
       size: r.bytes,
       sha1Verified: r.sha1Verified,
     },
-    `downloaded version ${fileId} of ${formatRemote(loc)} -> ${local} (${formatBytes(r.bytes)})`,
+    `downloaded version ${fileId} of ${shownRemote(loc)} -> ${printable(local)} (${formatBytes(r.bytes)})`,
   );
 }
 
@@ -118,7 +119,7 @@ export async function versionsRestoreAction(
   if (o.dryRun) {
     ctx.out.result(
       { type: 'restore', dryRun: true, bucket: loc.bucket, name: f.fileName, sourceFileId: fileId },
-      `would restore version ${fileId} of ${formatRemote(loc)}`,
+      `would restore version ${fileId} of ${shownRemote(loc)}`,
     );
     return;
   }
@@ -138,6 +139,6 @@ export async function versionsRestoreAction(
       fileId: fv.fileId,
       size: fv.contentLength,
     },
-    `restored ${formatRemote(loc)} from version ${fileId} (new version ${fv.fileId})`,
+    `restored ${shownRemote(loc)} from version ${fileId} (new version ${fv.fileId})`,
   );
 }

@@ -1,9 +1,13 @@
 /**
  * Everything the CLI writes. stdout carries results (human lines, or NDJSON with --json); stderr carries
- * notices, warnings, errors, verbose call logs and progress. Every write is scrubbed of known secrets.
+ * notices, warnings, errors, verbose call logs and progress. Every write is scrubbed of known secrets,
+ * and every human line has its control characters escaped (printable.ts), so that a name holding a
+ * newline or an ANSI escape can neither split a line nor recolour the terminal. Callers pass names
+ * through printable() as well, which also escapes backslashes.
  */
 import { makeColors, type Colors } from './colors.js';
 import type { LogFile } from './log-file.js';
+import { printable, printableLines, printableText } from './printable.js';
 import { scrub } from './secrets.js';
 
 export interface OutputOptions {
@@ -54,42 +58,45 @@ export class Output {
   result(record: object, human?: string): void {
     this.eraseBars?.();
     if (this.json) this.o.stdout.write(scrub(JSON.stringify(record)) + '\n');
-    else if (human !== undefined) this.o.stdout.write(scrub(human) + '\n');
+    else if (human !== undefined) this.o.stdout.write(scrub(printableLines(human)) + '\n');
   }
 
   /** Human-only stdout text (nothing with --json). */
   text(line: string): void {
     this.eraseBars?.();
-    if (!this.json) this.o.stdout.write(scrub(line) + '\n');
+    if (!this.json) this.o.stdout.write(scrub(printableLines(line)) + '\n');
   }
 
   /** A notice for people (stderr); hidden by --quiet. */
   notice(line: string): void {
     this.eraseBars?.();
-    this.o.logFile?.write('NOTE', line);
-    if (!this.quiet) this.o.stderr.write(scrub(`b2sync: ${line}`) + '\n');
+    const text = printableText(line);
+    this.o.logFile?.write('NOTE', text);
+    if (!this.quiet) this.o.stderr.write(scrub(`b2sync: ${text}`) + '\n');
   }
 
   /** A warning (stderr), shown even with --quiet. */
   warn(line: string): void {
     this.eraseBars?.();
-    this.o.logFile?.write('WARN', line);
-    this.o.stderr.write(scrub(this.color.yellow(`b2sync: ${line}`)) + '\n');
+    const text = printableText(line);
+    this.o.logFile?.write('WARN', text);
+    this.o.stderr.write(scrub(this.color.yellow(`b2sync: ${text}`)) + '\n');
   }
 
-  /** An item that failed (stderr, always). */
+  /** An item that failed (stderr, always): the item is a name (printable), the message free text. */
   failed(item: string, err: unknown): void {
     this.eraseBars?.();
-    const msg = err instanceof Error ? err.message : String(err);
-    this.o.logFile?.write('ERROR', `${item}: ${msg}`);
-    this.o.stderr.write(scrub(this.color.red(`b2sync: failed: ${item}: ${msg}`)) + '\n');
+    const msg = printableText(err instanceof Error ? err.message : String(err));
+    this.o.logFile?.write('ERROR', `${printable(item)}: ${msg}`);
+    this.o.stderr.write(scrub(this.color.red(`b2sync: failed: ${printable(item)}: ${msg}`)) + '\n');
   }
 
   /** Verbose detail (stderr with -v; always to --log-file). */
   debug(line: string): void {
     this.eraseBars?.();
-    this.o.logFile?.write('DEBUG', line);
-    if (this.verbose) this.o.stderr.write(scrub(this.color.dim(`b2sync: ${line}`)) + '\n');
+    const text = printableText(line);
+    this.o.logFile?.write('DEBUG', text);
+    if (this.verbose) this.o.stderr.write(scrub(this.color.dim(`b2sync: ${text}`)) + '\n');
   }
 
   /** Only to --log-file. */

@@ -4,6 +4,7 @@
  */
 import { formatBytes, formatDuration, formatSpeed } from './format.js';
 import type { Output } from './output.js';
+import { printable } from './printable.js';
 
 interface FileState {
   name: string;
@@ -75,7 +76,8 @@ export class Progress {
     const active = [...this.files.values()].slice(0, 8);
     for (const f of active) {
       const pct = f.total ? f.bytes / f.total : 0;
-      const label = f.name.length > 30 ? `…${f.name.slice(-29)}` : f.name.padEnd(30);
+      const name = printable(f.name);
+      const label = name.length > 30 ? `…${name.slice(-29)}` : name.padEnd(30);
       lines.push(
         `${label} ${formatBytes(f.bytes)}${f.total ? ` / ${formatBytes(f.total)} ${bar(pct)}` : ''}`.slice(0, width),
       );

@@ -41,12 +41,23 @@ function listSide(run: SyncRun, side: Side, role: 'source' | 'destination'): Asy
       signal: opts.signal,
       onWarning: (item, message) => run.emit({ type: 'warning', item, message }),
       onError,
+      // No B2 name can match it, so its absence from the listing cannot make a deletion wrong.
+      onBadName: (item, message) => run.error(item, `list ${role}: ${message}`),
     });
   const listing = listB2(side.client, side.bucketId, side.prefix, {
     markers: opts.createEmptySrcDirs,
     signal: opts.signal,
   });
-  return readAhead(listing, B2_READ_AHEAD);
+  const toLocal = role === 'source' && run.dst.kind === 'local';
+  return readAhead(toLocal ? noticingConflicts(listing, run) : listing, B2_READ_AHEAD);
+}
+
+/** A B2 source for a local destination: names that are both a file and a folder are noted as they pass. */
+async function* noticingConflicts(listing: AsyncIterable<Entry>, run: SyncRun): AsyncGenerator<Entry> {
+  for await (const e of listing) {
+    run.conflicts.add(e.path);
+    yield e;
+  }
 }
 
 /** The full listings of both sides. */

@@ -7,15 +7,16 @@
  * "d/…" key, so a depth-first walk over per-directory lists sorted that way yields the global order
  * ("a-b" < "a/b" < "a0"). Memory: one sorted list per directory on the current path (depth × width).
  *
- * Names: each path segment is normalised to NFC (the B2 name); the on-disk name is kept for I/O.
+ * Names: read as bytes; each path segment is normalised to NFC (the B2 name) and the on-disk name is
+ * kept for I/O. A name that is not UTF-8 cannot be a B2 name: it is reported as a failed item (named
+ * with its bytes kept as U+DC80 + byte, printed as \xNN) and not synced.
  */
 import { lstatSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import type { Dirent, Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
-import { compareUtf8 } from '../../wire/names.js';
-import { TEMP_SUFFIX } from '../../transfer/index.js';
 import type { Entry } from '../types.js';
+import { readItems, type Item, type Report } from './local-dir.js';
 
 export const EMPTY_DIR_MARKER = '.bzEmpty';
 
@@ -26,17 +27,9 @@ export interface LocalWalkOptions {
   onWarning?: (item: string, message: string) => void;
   /** A directory or file that exists but could not be read: the listing is incomplete. */
   onError?: (item: string, message: string) => void;
+  /** A file or folder whose name cannot be a B2 name (not UTF-8); default: onError. */
+  onBadName?: (item: string, message: string) => void;
   signal?: AbortSignal;
-}
-
-interface Item {
-  /** On-disk name. */
-  name: string;
-  /** Sort key: the NFC name, plus '/' for a directory. */
-  key: string;
-  dir: boolean;
-  /** A followed symlink's target stats (files only). */
-  stats?: Stats;
 }
 
 /** One directory on the current path of the walk. */
@@ -72,8 +65,6 @@ export async function localRootState(root: string): Promise<'dir' | 'missing' | 
     throw e;
   }
 }
-
-type Report = (item: string, message: string) => void;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -270,69 +261,4 @@ function statQuiet(path: string): Stats | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** One directory's entries, sorted by B2 key; skipped kinds reported. Undefined when unreadable (reported). */
-async function readItems(
-  prefix: string,
-  rel: string,
-  opts: LocalWalkOptions,
-  warn: Report,
-  fail: Report,
-): Promise<Item[] | undefined> {
-  let dirents: Dirent[];
-  try {
-    dirents = await readdir(prefix === '' ? '.' : prefix, { withFileTypes: true });
-  } catch (e) {
-    fail(rel || '.', `cannot read directory: ${(e as Error).message}`);
-    return undefined;
-  }
-  const items: Item[] = [];
-  for (const d of dirents) {
-    const name = d.name;
-    if (name.endsWith(TEMP_SUFFIX)) continue;
-    let dir: boolean;
-    let stats: Stats | undefined;
-    if (d.isFile()) dir = false;
-    else if (d.isDirectory()) dir = true;
-    else if (d.isSymbolicLink()) {
-      if (!opts.copyLinks) {
-        warn(rel + name, 'symlink skipped (use --copy-links to follow symlinks)');
-        continue;
-      }
-      try {
-        stats = statSync(prefix + name);
-      } catch (e) {
-        warn(rel + name, `broken symlink skipped: ${(e as Error).message}`);
-        continue;
-      }
-      dir = stats.isDirectory();
-      if (!dir && !stats.isFile()) {
-        warn(rel + name, 'symlink to a special file skipped');
-        continue;
-      }
-      if (dir) stats = undefined;
-    } else {
-      warn(rel + name, 'special file (socket, fifo or device) skipped');
-      continue;
-    }
-    const nfc = name.normalize('NFC');
-    items.push({ name, key: dir ? nfc + '/' : nfc, dir, stats });
-  }
-  items.sort((a, b) => compareUtf8(a.key, b.key));
-  // Two on-disk names with the same NFC form would map to one B2 name: keep the first.
-  let w = 0;
-  for (let i = 0; i < items.length; i++) {
-    if (w > 0 && items[i].key === items[w - 1].key) {
-      const nfc = items[i].dir ? items[i].key.slice(0, -1) : items[i].key;
-      warn(
-        rel + nfc,
-        `skipped: another name in this directory has the same NFC form (${JSON.stringify(items[w - 1].name)})`,
-      );
-      continue;
-    }
-    items[w++] = items[i];
-  }
-  items.length = w;
-  return items;
 }

@@ -3,6 +3,10 @@
  * later attempt for the same version finds it and continues from it; the prefix note beside it
  * (`<temp>.prefix.b2sync-tmp`) bounds what a parallel download may keep. Committing renames the
  * verified temp into place; abandoning keeps a resumable prefix or removes it.
+ *
+ * A final name too long to carry those 31 bytes within a 255-byte name component uses a shortened
+ * stem instead: `<first bytes of the name>.<8 hex of sha1(name)>.<12 hex>.b2sync-tmp`, still one per
+ * (target, fileId) and still ending in the suffix that `cleanup` looks for.
  */
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
@@ -13,10 +17,40 @@ import { INFO_SRC_LAST_MODIFIED } from '../../wire/headers.js';
 /** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
 export const TEMP_SUFFIX = '.b2sync-tmp';
 
+/** The longest name component most filesystems take (ext4, xfs, btrfs, tmpfs: 255 bytes). */
+const MAX_COMPONENT_BYTES = 255;
+/** What the prefix note adds to a target's name: '.' + 12 hex + '.prefix' + TEMP_SUFFIX. */
+const NOTE_EXTRA_BYTES = 1 + 12 + '.prefix'.length + TEMP_SUFFIX.length;
+/** The longest base (target name, or shortened stem + '.' + 8 hex) whose temp and note both fit. */
+const MAX_BASE_BYTES = MAX_COMPONENT_BYTES - NOTE_EXTRA_BYTES;
+
+function sha1Hex(s: string): string {
+  return createHash('sha1').update(s).digest('hex');
+}
+
+/** The first bytes of name, at most max, cut at a character boundary. */
+function utf8Head(name: string, max: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of name) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > max) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
+/** The part of the temp name before `.<12 hex>.b2sync-tmp`: the target's own name when it fits. */
+function tempBase(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= MAX_BASE_BYTES) return name;
+  return `${utf8Head(name, MAX_BASE_BYTES - 9)}.${sha1Hex(name).slice(0, 8)}`;
+}
+
 /** The temp file a download of `fileId` to `target` uses. */
 export function tempPathFor(target: string, fileId: string): string {
-  const tag = createHash('sha1').update(fileId).digest('hex').slice(0, 12);
-  return `${target}${'.'}${tag}${TEMP_SUFFIX}`;
+  const tag = sha1Hex(fileId).slice(0, 12);
+  return join(dirname(target), `${tempBase(basename(target))}.${tag}${TEMP_SUFFIX}`);
 }
 
 function escapeRe(s: string): string {
@@ -25,7 +59,7 @@ function escapeRe(s: string): string {
 
 /** Names (in the target's directory) of temp files of earlier downloads to `target`. */
 export async function tempsOf(target: string): Promise<string[]> {
-  const re = new RegExp(`^${escapeRe(basename(target))}\\.[0-9a-f]{12}${escapeRe(TEMP_SUFFIX)}$`);
+  const re = new RegExp(`^${escapeRe(tempBase(basename(target)))}\\.[0-9a-f]{12}${escapeRe(TEMP_SUFFIX)}$`);
   const names = await readdir(dirname(target)).catch(() => [] as string[]);
   return names.filter((n) => re.test(n)).map((n) => join(dirname(target), n));
 }
