@@ -1,6 +1,6 @@
 /**
- * Fault storm: a tree (mostly 1-64 KiB files, a few of several MiB, one above the 200 MB large-file
- * cutoff) synced up and then down while about 10% of B2 calls fail: 500, 503, 503 with Retry-After,
+ * Fault storm: a tree (mostly 1-64 KiB files, a few of several MiB, one above the large-file cutoff:
+ * 200 MB in full, 16 MiB short) synced up and then down while about 10% of B2 calls fail: 500, 503, 503 with Retry-After,
  * 429, connections dropped before the reply, replies cut short after the server acted (lost replies to
  * b2_start_large_file, b2_finish_large_file and b2_upload_file among them) and corrupted download
  * bodies. Both syncs must exit 0 with every file byte-identical (hashed by this test), no temp file, no
@@ -10,9 +10,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Checks } from './lib/checks.js';
 import { assertMovedNothing, expectOk, retriesLogged } from './lib/cli-output.js';
 import { addCounts, buildSchedule, ERRORS, firedByKind, inject, sumCounts, type CallPlan } from './lib/faults.js';
-import { LARGE_FILE_SIZE, PART_SIZE, totalCalls, tortureFixture, type TortureFixture } from './lib/fixture.js';
+import {
+  LARGE_FILE_SIZE,
+  PART_SIZE,
+  UPLOAD_ARGS,
+  totalCalls,
+  tortureFixture,
+  type TortureFixture,
+} from './lib/fixture.js';
 import { RemoteView } from './lib/remote.js';
 import { seededRng } from './lib/rng.js';
 import { assertSameTree, hashTree, tempFiles, totalBytes, writeTree, type FileSpec } from './lib/tree.js';
@@ -83,14 +91,8 @@ test('a tree synced up and down through a storm of B2 faults arrives byte for by
   await rm(join(fx.dir, 'config'), { recursive: true, force: true });
 
   // Every check runs and is reported, so one run shows all that went wrong, not just the first.
-  const problems: string[] = [];
-  const check = async (what: string, fn: () => unknown): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(`${what}: ${err instanceof Error ? err.message.split('\n').slice(0, 6).join(' | ') : String(err)}`);
-    }
-  };
+  const checks = new Checks();
+  const check = (what: string, fn: () => unknown) => checks.check(what, fn);
   const faults: Record<string, number> = {};
   let calls = 0;
   let retries = 0;
@@ -112,7 +114,7 @@ test('a tree synced up and down through a storm of B2 faults arrives byte for by
   };
 
   const tUp = Date.now();
-  await storm(upPlan(), ['sync', src, `b2://${B}/`], 'sync up');
+  await storm(upPlan(), ['sync', ...UPLOAD_ARGS, src, `b2://${B}/`], 'sync up');
   const upMs = Date.now() - tUp;
   const remote = await RemoteView.open(fx.emu, B);
   await check('bucket', async () => assertSameTree(await remote.latestHashes(), want, 'the bucket after sync up'));
@@ -125,7 +127,7 @@ test('a tree synced up and down through a storm of B2 faults arrives byte for by
   const downMs = Date.now() - tDown;
   await check('temp files', async () => assert.deepEqual(await tempFiles(dst), [], 'no temp file left in dst'));
   await check('folder', async () => assertSameTree(await hashTree(dst), want, 'the folder after sync down'));
-  const upAgain = await fx.run(['--json', 'sync', src, `b2://${B}/`]);
+  const upAgain = await fx.run(['--json', 'sync', ...UPLOAD_ARGS, src, `b2://${B}/`]);
   await check('re-sync up', () => assertMovedNothing(upAgain, 'fault-free re-sync up'));
   const downAgain = await fx.run(['--json', 'sync', `b2://${B}/`, dst]);
   await check('re-sync down', () => assertMovedNothing(downAgain, 'fault-free re-sync down'));
@@ -143,7 +145,7 @@ test('a tree synced up and down through a storm of B2 faults arrives byte for by
     syncUpMs: upMs,
     syncDownMs: downMs,
     wallMs: Date.now() - t0,
-    problems: problems.length,
+    problems: checks.problems.length,
   });
-  assert.deepEqual(problems, [], 'every check of the storm passed');
+  checks.assertNone('every check of the storm passed');
 });

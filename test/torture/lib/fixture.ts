@@ -1,18 +1,25 @@
 /**
- * The torture scenarios' fixture: an in-process emulator whose recommended part size is 5 MiB (so a
- * file above b2sync's 200 MB large-file cutoff is 39 parts), a temp folder, and the BUILT CLI run as a
+ * The torture scenarios' fixture: an in-process emulator, a temp folder, and the BUILT CLI run as a
  * subprocess (test/cli/harness.ts), either to completion or killable at a moment the test chooses.
+ * In full, large files are b2sync's default: above its 200 MB cutoff, here in 5 MiB parts (39 of them);
+ * the short form uploads with --upload-cutoff 16M and 1 MiB parts, so its large file of 24 MiB is 25
+ * parts and a short run stays short.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import { size } from '../report.js';
 import { assertNoSecrets, baseEnv, BIN, cachedTokens, ROOT, runBin, type RunResult } from '../../cli/harness.js';
 
-export const PART_SIZE = 5 * 1024 * 1024;
-/** b2sync's large-file cutoff is 200 MB (src/transfer/types.ts DEFAULTS): one byte-exact large file above it. */
-export const LARGE_FILE_SIZE = 201_000_000;
+const MIB = 1024 * 1024;
+/** The emulator's recommended (and, short, minimum) part size: b2sync cuts large files at it. */
+export const PART_SIZE = size(5 * MIB, 1 * MIB);
+/** A file above the large-file cutoff: b2sync's default 200 MB in full, 16 MiB (UPLOAD_ARGS) short. */
+export const LARGE_FILE_SIZE = size(201_000_000, 24 * MIB + 1);
+/** Options for every upload command (put, sync up): the short form's lower cutoff. */
+export const UPLOAD_ARGS: string[] = size([], ['--upload-cutoff', '16M']);
 
 export interface TortureFixture {
   emu: RunningEmulator;
@@ -25,7 +32,12 @@ export interface TortureFixture {
 }
 
 export async function tortureFixture(): Promise<TortureFixture> {
-  const emu = await startEmulator({ port: 0, log: () => undefined, recommendedPartSize: PART_SIZE });
+  const emu = await startEmulator({
+    port: 0,
+    log: () => undefined,
+    recommendedPartSize: PART_SIZE,
+    minPartSize: size(undefined, PART_SIZE),
+  });
   const dir = await mkdtemp(join(tmpdir(), 'b2sync-torture-'));
   const configDir = join(dir, 'config');
   const env: NodeJS.ProcessEnv = {

@@ -23,7 +23,7 @@ export class RemoteView {
     return new RemoteView(s, bucketName, r.buckets[0].bucketId as string);
   }
 
-  /** name -> SHA-1 of the bytes of the latest visible version of every name (downloaded and hashed here). */
+  /** Name below prefix -> SHA-1 of the bytes of the latest visible version of every name under prefix (downloaded and hashed here). */
   async latestHashes(prefix = ''): Promise<Map<string, string>> {
     const { files } = (await listAll(this.s, 'b2_list_file_names', { bucketId: this.bucketId, prefix }, 1000)) as {
       files: { fileName: string }[];
@@ -37,7 +37,7 @@ export class RemoteView {
           headers: { Authorization: this.s.token },
         });
         assert.equal(r.status, 200, `download of ${f.fileName}`);
-        out.set(f.fileName, sha1(r.bytes));
+        out.set(f.fileName.slice(prefix.length), sha1(r.bytes));
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
