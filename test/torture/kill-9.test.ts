@@ -1,5 +1,5 @@
 /**
- * kill -9: big transfers (put and get of a large file (201 MB in full, 24 MiB short), sync up and sync down of trees with big
+ * kill -9: big transfers (put and get of a large file (48 MiB in full, 24 MiB short), sync up and sync down of trees with big
  * files) SIGKILLed at seeded random points, then re-run. Between the kill and the re-run no file under
  * a final name is wrong (locally its old bytes or its new bytes; on B2 the latest version of each name
  * is its old or its new bytes, or absent); the re-run exits 0 with everything byte for byte; a large
@@ -11,7 +11,13 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Checks } from './lib/checks.js';
 import { expectOk } from './lib/cli-output.js';
-import { LARGE_FILE_SIZE, PART_SIZE, UPLOAD_ARGS, tortureFixture, type TortureFixture } from './lib/fixture.js';
+import {
+  LARGE_FILE_SIZE,
+  PART_SIZE,
+  UPLOAD_ARGS as SHORT_UPLOAD_ARGS,
+  tortureFixture,
+  type TortureFixture,
+} from './lib/fixture.js';
 import { afterCalls, killWhen, tempReaches, type Trigger } from './lib/kill.js';
 import { RemoteView } from './lib/remote.js';
 import { seededRng } from './lib/rng.js';
@@ -22,7 +28,13 @@ const B = 'torture-kill';
 const KINDS = ['put', 'get', 'sync-up', 'sync-down'] as const;
 type Kind = (typeof KINDS)[number];
 const ROUNDS = size(20, 6);
-const PARTS = Math.ceil(LARGE_FILE_SIZE / PART_SIZE);
+/**
+ * The large file: 48 MiB + 1 in full (10 parts of 5 MiB, uploaded with --upload-cutoff 32M), since 20
+ * rounds of the 201 MB file took over 12 minutes here; the short form's 24 MiB + 1 in 1 MiB parts.
+ */
+const LARGE = size(48 * 1024 * 1024 + 1, LARGE_FILE_SIZE);
+const UPLOAD_ARGS = size(['--upload-cutoff', '32M'], SHORT_UPLOAD_ARGS);
+const PARTS = Math.ceil(LARGE / PART_SIZE);
 const UPLOADS = ['b2_upload_file', 'b2_upload_part'];
 const DOWNLOADS = ['b2_download_file_by_id', 'b2_download_file_by_name'];
 const rng = seededRng('kill-9');
@@ -41,7 +53,7 @@ before(async () => {
   expectOk(await fx.run(['mkdir', `b2://${B}`]), 'mkdir');
   remote = await RemoteView.open(fx.emu, B);
   large.path = join(fx.dir, 'large.bin');
-  const data = rng.bytes(LARGE_FILE_SIZE);
+  const data = rng.bytes(LARGE);
   await writeFile(large.path, data);
   large.sha1 = sha1(data);
 });
@@ -144,7 +156,7 @@ async function getRound(i: number): Promise<void> {
     old.set('large.bin', sha1(data));
   }
   const args = ['get', `b2://${B}/${source}`, join(dir, 'large.bin')];
-  const at = Math.floor(LARGE_FILE_SIZE * (0.05 + 0.9 * rng.next()));
+  const at = Math.floor(LARGE * (0.05 + 0.9 * rng.next()));
   await killRun(args, tempReaches(dir, at), `get ${i}`);
   const want = new Map([['large.bin', large.sha1]]);
   await localNeverTorn(dir, want, old, `get ${i} after the kill`);
@@ -221,7 +233,7 @@ test('big transfers SIGKILLed at random points never leave a wrong file; re-runs
   const leftDir = join(fx.dir, 'get-left');
   await mkdir(leftDir);
   const getArgs = ['get', `b2://${B}/${uploadedLarge[0]!}`, join(leftDir, 'large.bin')];
-  await killRun(getArgs, tempReaches(leftDir, LARGE_FILE_SIZE / 3), 'get left');
+  await killRun(getArgs, tempReaches(leftDir, LARGE / 3), 'get left');
   const unfinishedBefore = (await remote.unfinished()).length;
   const tempsBefore = (await tempFiles(fx.dir)).length;
   await checks.check('something left for cleanup', () =>
@@ -236,7 +248,7 @@ test('big transfers SIGKILLed at random points never leave a wrong file; re-runs
   report('kill-9', {
     seed: rng.seed,
     transfers: ROUNDS,
-    largeFileBytes: LARGE_FILE_SIZE,
+    largeFileBytes: LARGE,
     partsPerLargeFile: PARTS,
     ...figures,
     unfinishedCleaned: unfinishedBefore,
