@@ -67,10 +67,10 @@ async function unfinishedOf(name: string): Promise<{ fileId: string; parts: numb
   return { fileId: u[0]!.fileId, parts: new Set(await remote.partNumbers(u[0]!.fileId)).size };
 }
 
-/** Kills a run at `trigger` (+ 0-40 ms), counting the kill or a run that ended first. */
-async function killRun(args: string[], trigger: Trigger, what: string): Promise<void> {
+/** Kills a run at `trigger` (+ 0-40 ms unless told), counting the kill or a run that ended first. */
+async function killRun(args: string[], trigger: Trigger, what: string, delayMs = rng.int(0, 40)): Promise<void> {
   fx.emu.controls.resetCounters();
-  const k = await killWhen(fx, args, trigger, rng.int(0, 40));
+  const k = await killWhen(fx, args, trigger, delayMs);
   if (k.killed) figures.kills++;
   else {
     figures.endedBeforeKill++;
@@ -233,7 +233,8 @@ test('big transfers SIGKILLed at random points never leave a wrong file; re-runs
   const leftDir = join(fx.dir, 'get-left');
   await mkdir(leftDir);
   const getArgs = ['get', `b2://${B}/${uploadedLarge[0]!}`, join(leftDir, 'large.bin')];
-  await killRun(getArgs, tempReaches(leftDir, LARGE / 3), 'get left');
+  // at once when the temp file appears: a short download could otherwise finish within the delay
+  await killRun(getArgs, tempReaches(leftDir, 1), 'get left', 0);
   const unfinishedBefore = (await remote.unfinished()).length;
   const tempsBefore = (await tempFiles(fx.dir)).length;
   await checks.check('something left for cleanup', () =>
