@@ -64,8 +64,9 @@ export class ClientCore {
   }
 
   /**
-   * Run fn with the account token: re-authorize once on 401 expired/bad token (surfacing the original
-   * error when that fails), and retry transient failures with backoff, honouring Retry-After.
+   * Run fn with the account token: re-authorize on 401 expired/bad token (surfacing the original error
+   * when that fails), the first time for free and again, against the retry budget, if the new token
+   * expires too before the call gets through; retry transient failures with backoff, honouring Retry-After.
    * A failed authorization is final here: Session.authorize retried it already.
    */
   withAuth<T>(
@@ -92,14 +93,15 @@ export class ClientCore {
         },
         classify: async (err) => {
           if (!auth || !(err instanceof B2Error)) return 'fail';
-          if (!err.reauthorize || reauthorized) return transientVerdict(err);
-          reauthorized = true;
+          if (!err.reauthorize) return transientVerdict(err);
           try {
             await this.refreshSession(auth.token, sig);
           } catch {
             if (sig?.aborted) throw abortReason(sig);
             throw err;
           }
+          if (reauthorized) return 'retry-now';
+          reauthorized = true;
           return 'again';
         },
       },

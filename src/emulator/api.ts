@@ -30,8 +30,8 @@ export interface EmulatorOptions {
  * A fault rule: the next `count` calls matching `call` (after skipping `after` of them) fail.
  * kind 'error' answers status/code/message (+ Retry-After); 'drop' destroys the connection part-way
  * (mid request body for uploads, mid response body for downloads); 'corrupt' flips bytes in a download body;
- * 'cut' (JSON calls only) carries the call out, then sends the headers and about half the reply body
- * and destroys the connection.
+ * 'cut' (JSON calls and uploads, not downloads) carries the call out, then sends the headers and about
+ * half the reply body and destroys the connection.
  */
 export interface FaultSpec {
   /** B2 call name (e.g. "b2_upload_part", "b2_download_file_by_name") or "*" for any call. */

@@ -102,14 +102,15 @@ export class Controls {
   /**
    * The fault (if any) for this call. Every matching rule sees the call (its `after` counts down);
    * the first rule past its `after` fires and uses up one of its `count`.
-   * 'corrupt' rules only match downloads.
+   * 'corrupt' rules only match downloads; 'cut' rules match JSON calls and uploads (the upload is
+   * stored, then its reply is cut), never downloads.
    */
   takeFault(call: string, kind: CallKind): Fault | undefined {
     let fired: FaultRule | undefined;
     for (const r of this.rules) {
       if (r.call !== '*' && r.call !== call) continue;
       if (r.kind === 'corrupt' && kind !== 'download') continue;
-      if (r.kind === 'cut' && kind !== 'json') continue;
+      if (r.kind === 'cut' && kind === 'download') continue;
       if (r.skip > 0) {
         r.skip--;
         continue;

@@ -173,7 +173,7 @@ describe('cut faults', () => {
     const bucket = await makeBucket(s);
     const data = Buffer.from('cut me');
     await uploadOk(await getUploadUrl(s, bucket.bucketId), 'kept.txt', data);
-    // A cut rule does not fire on uploads or downloads.
+    // A cut rule does not fire on downloads.
     emu.controls.injectFault({ call: '*', kind: 'cut' });
     assert.deepEqual(
       (await fetchRaw(byNameUrl(s, bucket.bucketName, 'kept.txt'), { headers: { Authorization: s.token } })).bytes,
@@ -196,6 +196,37 @@ describe('cut faults', () => {
     assert.ok(got > 0 && got < promised, `received ${got} of ${promised}`);
     // The call took effect: the name is hidden.
     assert.deepEqual((await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files, []);
+  });
+  it('an upload cut is stored, then its reply stops part-way (a lost reply to b2_upload_file)', async () => {
+    const bucket = await makeBucket(s);
+    const target = await getUploadUrl(s, bucket.bucketId);
+    emu.controls.injectFault({ call: 'b2_upload_file', kind: 'cut' });
+    const data = Buffer.from('stored, but the client never hears of it');
+    const r = await request(target.uploadUrl, {
+      method: 'POST',
+      headers: {
+        authorization: target.authorizationToken,
+        'x-bz-file-name': 'lost-reply.txt',
+        'content-type': 'text/plain',
+        'x-bz-content-sha1': sha1(data),
+      },
+      body: data,
+    });
+    assert.equal(r.statusCode, 200);
+    const promised = Number(r.headers['content-length']);
+    let got = 0;
+    const cut = await dropped(
+      (async () => {
+        for await (const chunk of r.body) got += (chunk as Buffer).length;
+      })(),
+    );
+    assert.ok(cut, 'the reply ended early with an error');
+    assert.ok(got > 0 && got < promised, `received ${got} of ${promised}`);
+    const files = (await ok(s, 'b2_list_file_names', { bucketId: bucket.bucketId })).files;
+    assert.deepEqual(
+      files.map((f: { fileName: string; contentSha1: string }) => [f.fileName, f.contentSha1]),
+      [['lost-reply.txt', sha1(data)]],
+    );
   });
 });
 

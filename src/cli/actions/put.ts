@@ -23,6 +23,8 @@ export interface PutOptions {
   info?: Record<string, string>;
   transfers: number;
   partSize?: number;
+  /** Files of this size and more go up as large files (default 200 MB). */
+  uploadCutoff?: number;
 }
 
 /** Refuse, before any call, files B2 cannot take: over 10 TB, or needing more than 10,000 parts. */
@@ -51,7 +53,7 @@ async function putStdin(
   ctx: CliContext,
   dst: RemoteLocation,
   o: PutOptions,
-  tuning?: { partSize: number },
+  tuning?: { partSize?: number; largeFileCutoff?: number },
 ): Promise<void> {
   if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
   if (o.dryRun) {
@@ -122,7 +124,8 @@ async function localItems(ctx: CliContext, localText: string, dst: RemoteLocatio
 
 export async function putAction(ctx: CliContext, localText: string, dst: RemoteLocation, o: PutOptions): Promise<void> {
   if (!dst.bucket) throw new UsageError(`"${formatRemote(dst)}" names no bucket: use b2://bucket/path`);
-  const tuning = o.partSize ? { partSize: o.partSize } : undefined;
+  const tuning =
+    o.partSize || o.uploadCutoff !== undefined ? { partSize: o.partSize, largeFileCutoff: o.uploadCutoff } : undefined;
   if (localText === '-') return putStdin(ctx, dst, o, tuning);
   const items = await localItems(ctx, localText, dst);
   for (const it of items) if (!it.local.problem) checkUploadSize(it.local.path, it.local.size, o.partSize);

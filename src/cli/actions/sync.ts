@@ -40,6 +40,8 @@ export interface SyncCliOptions {
   createEmptySrcDirs: boolean;
   transfers?: number;
   checkers?: number;
+  /** Uploads: files of this size and more go up as large files (default 200 MB). */
+  uploadCutoff?: number;
   /** Flush downloaded files to disk before they are renamed into place (a local DST only). */
   fsync?: boolean;
   dryRun: boolean;
@@ -85,6 +87,8 @@ function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o
   if (mode === 'copy' && (o.deleteDuring || o.hardDelete || o.maxDelete !== undefined)) {
     throw new UsageError('copy never deletes: --delete-during, --hard-delete and --max-delete apply to sync');
   }
+  if (o.uploadCutoff !== undefined && (src.kind !== 'local' || dst.kind === 'local'))
+    throw new UsageError(`--upload-cutoff applies to uploads: SRC must be a local folder and DST on B2`);
   if (o.fsync && dst.kind !== 'local')
     throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
@@ -180,7 +184,10 @@ function engineOptions(
     transfers: o.transfers,
     checkers: o.checkers,
     dryRun: o.dryRun,
-    tuning: o.fsync ? { fsync: true } : undefined,
+    tuning:
+      o.fsync || o.uploadCutoff !== undefined
+        ? { fsync: o.fsync || undefined, largeFileCutoff: o.uploadCutoff }
+        : undefined,
     keepPlan: false, // the plan is printed from plan events as it is made; no need to hold it
     hashCacheDir: o.checksum ? join(ctx.configDir, 'hash-cache') : undefined,
     signal: ctx.abort.signal,

@@ -1,6 +1,6 @@
 /** Small helpers shared by the command declarations. */
 import { Option, type Command } from 'commander';
-import { intOption } from '../options.js';
+import { intOption, sizeOption } from '../options.js';
 import type { CliContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
 
@@ -14,6 +14,14 @@ export function dryRunOption(): Option {
 }
 
 /** For commands that write downloaded files to local disk; passed on as TransferTuning.fsync. */
+/** Files at or above this size are uploaded as large files (in parts); B2's own tools use 200 MB. */
+export function uploadCutoffOption(): Option {
+  return new Option(
+    '--upload-cutoff <size>',
+    'upload files of this size and more as large files, in parts (default 200MB)',
+  ).argParser(sizeOption);
+}
+
 export function fsyncOption(): Option {
   return new Option(
     '--fsync',

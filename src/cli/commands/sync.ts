@@ -4,7 +4,7 @@ import type { SyncCliOptions } from '../actions/sync.js';
 import { collect, durationOption, intOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, fsyncOption, run } from './common.js';
+import { dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
 
 export function registerSync(program: Command, rt: Runtime): void {
   for (const mode of ['sync', 'copy'] as const) {
@@ -18,7 +18,7 @@ export function registerSync(program: Command, rt: Runtime): void {
       .argument('<src>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix')
       .argument('<dst>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix');
     addCompareAndFilterOptions(cmd);
-    cmd.addOption(fsyncOption()).addOption(dryRunOption());
+    cmd.addOption(uploadCutoffOption()).addOption(fsyncOption()).addOption(dryRunOption());
     if (mode === 'sync') {
       cmd
         .option('--delete-after', 'delete extras after all transfers succeeded (the default)')
@@ -102,6 +102,7 @@ export function syncCliOptions(o: Record<string, unknown>): SyncCliOptions {
     createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
     transfers: o.transfers as number | undefined,
     checkers: o.checkers as number | undefined,
+    uploadCutoff: o.uploadCutoff as number | undefined,
     fsync: Boolean(o.fsync),
     dryRun: Boolean(o.dryRun),
   };

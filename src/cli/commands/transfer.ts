@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { intOption, keyValue, sizeOption } from '../options.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, fsyncOption, run, transfersOption } from './common.js';
+import { dryRunOption, examples, fsyncOption, run, transfersOption, uploadCutoffOption } from './common.js';
 
 export function registerTransfer(program: Command, rt: Runtime): void {
   examples(
@@ -20,6 +20,7 @@ export function registerTransfer(program: Command, rt: Runtime): void {
           "part size for large files (5M..5G; default: the account's recommended size)",
         ).argParser(sizeOption),
       )
+      .addOption(uploadCutoffOption())
       .addOption(transfersOption(4))
       .addOption(dryRunOption())
       .action(
@@ -30,6 +31,7 @@ export function registerTransfer(program: Command, rt: Runtime): void {
             info: o.info as Record<string, string> | undefined,
             transfers: o.transfers as number,
             partSize: o.partSize as number | undefined,
+            uploadCutoff: o.uploadCutoff as number | undefined,
           }),
         ),
       ),
