@@ -25,6 +25,13 @@ export function uploadVerdict(err: unknown): RetryVerdict {
   return err.status === 401 || err.code === 'auth_token_limit' ? 'retry-now' : 'retry';
 }
 
+/**
+ * Refused upload tokens (401) an upload may meet before they count against --retries: tokens expire
+ * together (B2 expires them, the emulator's expire-tokens control too), so URLs handed back to the pool
+ * by uploads in flight can be stale one after the other. Bounded, so a key that can never upload fails.
+ */
+const FREE_UPLOAD_TOKEN_REFUSALS = 3;
+
 /** Where an upload goes: the call, the pool (and key) of its URLs, how to get a new URL, its headers. */
 interface UploadTarget {
   call: 'b2_upload_file' | 'b2_upload_part';
@@ -91,6 +98,7 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
       body.dispose();
     }
   };
+  let freeRefusals = FREE_UPLOAD_TOKEN_REFUSALS;
   return retrying(attemptOnce, {
     signal: sig,
     policy: core.retry,
@@ -98,8 +106,10 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
     classify: (err) => {
       if (!sending) return 'fail';
       const verdict = uploadVerdict(err);
-      if (verdict === 'retry-now' && (err as B2Error).status === 401) pool.drop(poolKey); // the other pooled tokens are likely stale too
-      return verdict;
+      if (verdict !== 'retry-now' || (err as B2Error).status !== 401) return verdict;
+      pool.drop(poolKey); // the other pooled tokens are likely stale too
+      // A token that expired in the pool is no fault of this upload: the first few cost no retry.
+      return freeRefusals-- > 0 ? 'again' : verdict;
     },
   });
 }

@@ -47,3 +47,40 @@ test('a token refused on every try fails the call once the retry budget is spent
     await c.close();
   }
 });
+
+test('an upload meeting a few stale upload tokens in a row succeeds without spending its retries', async () => {
+  const c = makeClient(emu, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 } });
+  try {
+    const bucket = await c.createBucket({ bucketName: 'reauth-upload-bucket', bucketType: 'allPrivate' });
+    emu.controls.resetCounters();
+    emu.controls.injectFault({ call: 'b2_upload_file', status: 401, code: 'expired_auth_token', count: 3 });
+    const data = Buffer.from('stale tokens are no fault of this upload');
+    const v = await c.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: 'u.txt',
+      body: data,
+      contentLength: data.length,
+    });
+    assert.equal(v.contentLength, data.length);
+    assert.equal(calls(emu, 'b2_upload_file'), 4, 'three refused, the fourth stored');
+  } finally {
+    emu.controls.clearFaults();
+    await c.close();
+  }
+});
+
+test('an upload whose token is refused on every try still fails', async () => {
+  const c = makeClient(emu, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 } });
+  try {
+    const bucket = await c.createBucket({ bucketName: 'reauth-upload-bucket-2', bucketType: 'allPrivate' });
+    emu.controls.injectFault({ call: 'b2_upload_file', status: 401, code: 'expired_auth_token', count: 100 });
+    const data = Buffer.from('never');
+    await assert.rejects(
+      c.uploadFile({ bucketId: bucket.bucketId, fileName: 'u.txt', body: data, contentLength: data.length }),
+      B2Error,
+    );
+  } finally {
+    emu.controls.clearFaults();
+    await c.close();
+  }
+});
