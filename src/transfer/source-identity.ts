@@ -5,6 +5,7 @@
  * B2 (SourceChangedError), and uploadLocalFile tries again once the file has settled.
  */
 import type { BigIntStats } from 'node:fs';
+import { sleep } from '../core/abort.js';
 
 /**
  * A file whose ctime is this recent is still being written: file timestamps come from a coarse clock,
@@ -43,4 +44,26 @@ export function checkUnchanged(id: SourceIdentity, st: BigIntStats): void {
   else if (st.size !== id.size) what = `changed size (${id.size} -> ${st.size} bytes)`;
   else if (st.mtimeNs !== id.mtimeNs || st.ctimeNs !== id.ctimeNs) what = 'was modified';
   if (what) throw new SourceChangedError(`${id.path} ${what} while it was being uploaded`);
+}
+
+/**
+ * The identity of a file that was written to just now, once it has been left alone for SETTLE_MS:
+ * a freshly written file costs one short wait, one still being written a SourceChangedError.
+ */
+export async function settled(
+  path: string,
+  statNow: () => Promise<BigIntStats>,
+  signal?: AbortSignal,
+  first?: BigIntStats,
+): Promise<SourceIdentity> {
+  let st = first ?? (await statNow());
+  for (let tries = 0; ; tries++) {
+    try {
+      return settledIdentity(path, st);
+    } catch (err) {
+      if (tries >= 2) throw err;
+    }
+    await sleep(SETTLE_MS, signal);
+    st = await statNow();
+  }
 }

@@ -11,13 +11,7 @@ import { completeLargeFile, type PartJob } from './large-upload.js';
 import { atLeastTwoParts, checkFileSize, choosePartSize, partRanges } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
 import { sleep, throwIfAborted } from '../core/abort.js';
-import {
-  checkUnchanged,
-  SETTLE_MS,
-  settledIdentity,
-  SourceChangedError,
-  type SourceIdentity,
-} from './source-identity.js';
+import { checkUnchanged, SETTLE_MS, settled, SourceChangedError, type SourceIdentity } from './source-identity.js';
 import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, INFO_SRC_SIZE, type Progress, type TransferTuning } from './types.js';
 
@@ -101,7 +95,7 @@ async function uploadOnce(client: B2Api, p: UploadLocalFileParams): Promise<File
   }
   const st = await stat(p.localPath, { bigint: true });
   if (!st.isFile()) throw new Error(`${p.localPath} is not a regular file`);
-  const id = settledIdentity(p.localPath, st);
+  const id = await settled(p.localPath, () => stat(p.localPath, { bigint: true }), p.signal, st);
   const size = Number(st.size);
   checkFileSize(size); // before any call
   const mtime = localMtimeMillis(st.mtimeNs);
@@ -158,7 +152,7 @@ function uploadSmall(
 async function readExactly(path: string, size: number, signal?: AbortSignal): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const id = settledIdentity(path, await fh.stat({ bigint: true }));
+    const id = await settled(path, () => fh.stat({ bigint: true }), signal);
     // One byte more than expected: a file that grew is caught by the same read.
     const buf = Buffer.allocUnsafe(size + 1);
     let got = 0;
@@ -170,9 +164,7 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
     throwIfAborted(signal);
     checkUnchanged(id, await fh.stat({ bigint: true }));
     if (got !== size)
-      throw new SourceChangedError(
-        `${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`,
-      );
+      throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
     return buf.subarray(0, size);
   } finally {
     await fh.close();

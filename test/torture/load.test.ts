@@ -1,6 +1,6 @@
 /**
- * Torture: load. Many concurrent clients against one emulator process for a fixed time: half are
- * b2sync processes (put, get, ls, cp, sync), half raw API clients over fetch (b2_upload_file,
+ * Torture: load. Many concurrent clients against one emulator process for a fixed time: a quarter are
+ * b2sync processes (put, get, ls, cp, sync), the rest raw API clients over fetch (b2_upload_file,
  * b2_download_file_by_name, b2_copy_file, b2_list_file_names). Each checks what it reads by SHA-1
  * against what it wrote; at the end every file written is listed and downloaded again and hashed.
  * No fault is injected, so any 5xx is a failure; the emulator's RSS, sampled every second, stays flat.
@@ -99,7 +99,8 @@ async function rawClient(c: number, deadline: number): Promise<void> {
       }
       await new Promise((r) => setTimeout(r, 40)); // paced: the point is concurrency, not filling the disk
     } catch (err) {
-      fail(who, (err as Error).message);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      fail(who, `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
     }
   }
 }
@@ -167,7 +168,7 @@ test(`load: ${CLIENTS} clients for ${SECONDS} s against one emulator process`, {
   const t0 = Date.now();
   const deadline = t0 + SECONDS * 1000;
   await Promise.all(
-    Array.from({ length: CLIENTS }, (_, c) => (c % 2 === 0 ? cliClient(c, deadline) : rawClient(c, deadline))),
+    Array.from({ length: CLIENTS }, (_, c) => (c % 4 === 0 ? cliClient(c, deadline) : rawClient(c, deadline))),
   );
   const wall = (Date.now() - t0) / 1000;
   clearInterval(sampler);
