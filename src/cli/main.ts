@@ -56,11 +56,11 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
         'configuration folder (default $XDG_CONFIG_HOME/b2sync or ~/.config/b2sync)',
       ).env('B2SYNC_CONFIG_DIR'),
     )
-    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeErr: (s) => io.stderr.write(s),
       writeOut: (s) => io.stdout.write(s),
+      outputError: usageLine,
     });
   program.addHelpText('after', EXIT_CODES_HELP);
   registerConfig(program, rt);
@@ -73,12 +73,24 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
   // Every command (and subcommand) throws instead of exiting, so main decides the code.
   const walk = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ writeErr: (s) => io.stderr.write(s), writeOut: (s) => io.stdout.write(s) });
-    c.showHelpAfterError('(add --help for usage)');
+    c.configureOutput({
+      writeErr: (s) => io.stderr.write(s),
+      writeOut: (s) => io.stdout.write(s),
+      outputError: usageLine,
+    });
     c.commands.forEach(walk);
   };
   program.commands.forEach(walk);
   return program;
+}
+
+/** A usage error from commander as one line, like every other error: `b2sync: <what> (add --help for usage)`. */
+function usageLine(msg: string, write: (s: string) => void): void {
+  const what = msg
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  write(`b2sync: ${what} (add --help for usage)\n`);
 }
 
 /** A clearer line for common B2 failures. */

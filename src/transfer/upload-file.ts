@@ -10,7 +10,8 @@ import { fileRangeBody, sha1OfFileRange } from './file-range.js';
 import { completeLargeFile, type PartJob } from './large-upload.js';
 import { atLeastTwoParts, checkFileSize, choosePartSize, partRanges } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
-import { throwIfAborted } from '../core/abort.js';
+import { sleep, throwIfAborted } from '../core/abort.js';
+import { checkUnchanged, SETTLE_MS, settled, SourceChangedError, type SourceIdentity } from './source-identity.js';
 import { uploadWhole } from './upload-whole.js';
 import { DEFAULTS, INFO_SRC_SIZE, type Progress, type TransferTuning } from './types.js';
 
@@ -52,7 +53,33 @@ export function localMtimeMillis(mtimeNs: bigint): number {
   return Number((mtimeNs + 500_000n) / 1_000_000n);
 }
 
+/** Waits before the attempts after a source change (ms): about 6 s in all for the file to settle. */
+const SETTLE_WAITS = [SETTLE_MS, 200, 400, 800, 1600, 3200];
+
+/**
+ * Upload a local file. One whose bytes change while they are read (size, times or inode differ from
+ * the start of the attempt) is never stored torn: that attempt fails before its last byte reaches B2
+ * (a large file is cancelled), and the upload starts again once the file has settled; a file that
+ * keeps changing fails with a SourceChangedError naming it.
+ */
 export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): Promise<FileVersion> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // After a change the caller's size and mtime are stale: stat the file again.
+      return await uploadOnce(client, attempt === 0 ? p : { ...p, knownSize: undefined, knownMtimeMs: undefined });
+    } catch (err) {
+      if (!(err instanceof SourceChangedError)) throw err;
+      const wait = SETTLE_WAITS[attempt];
+      if (wait === undefined)
+        throw new SourceChangedError(
+          `${err.message}; it kept changing over ${attempt + 1} attempts, so nothing was stored: upload it once it is no longer written to`,
+        );
+      await sleep(wait, p.signal);
+    }
+  }
+}
+
+async function uploadOnce(client: B2Api, p: UploadLocalFileParams): Promise<FileVersion> {
   throwIfAborted(p.signal);
   const known = p.knownSize;
   if (
@@ -68,13 +95,14 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
   }
   const st = await stat(p.localPath, { bigint: true });
   if (!st.isFile()) throw new Error(`${p.localPath} is not a regular file`);
+  const id = await settled(p.localPath, () => stat(p.localPath, { bigint: true }), p.signal, st);
   const size = Number(st.size);
   checkFileSize(size); // before any call
   const mtime = localMtimeMillis(st.mtimeNs);
   const info: Record<string, string> = { [INFO_SRC_LAST_MODIFIED]: String(mtime), ...p.info };
   const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
 
-  if (size < cutoff) return uploadSmall(client, p, size, info);
+  if (size < cutoff) return uploadSmall(client, p, { size, id }, info);
   const k = p.knownSha1;
   if (k && k.size === size && k.mtimeMs === mtime && isSha1Hex(k.sha1) && info[INFO_LARGE_FILE_SHA1] === undefined) {
     info[INFO_LARGE_FILE_SHA1] = k.sha1;
@@ -87,34 +115,44 @@ export async function uploadLocalFile(client: B2Api, p: UploadLocalFileParams): 
     requested: p.tuning?.partSize,
   });
   const partSize = atLeastTwoParts(size, planned, account.absoluteMinimumPartSize);
-  if (partSize === undefined && size <= LIMITS.maxSimpleUploadBytes) return uploadSmall(client, p, size, info);
+  if (partSize === undefined && size <= LIMITS.maxSimpleUploadBytes) return uploadSmall(client, p, { size, id }, info);
   return uploadLarge(
     client,
     p,
-    size,
+    { size, id },
     { planned: partSize ?? planned, minimum: account.absoluteMinimumPartSize },
     { ...info, [INFO_SRC_SIZE]: String(size) },
   );
 }
 
+/** The file being uploaded: its size and its identity when the attempt started. */
+interface Source {
+  size: number;
+  id: SourceIdentity;
+}
+
 function uploadSmall(
   client: B2Api,
   p: UploadLocalFileParams,
-  size: number,
+  { size, id }: Source,
   info: Record<string, string>,
 ): Promise<FileVersion> {
   return uploadWhole(
     client,
     p,
-    { body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size), size },
+    { body: size === 0 ? Buffer.alloc(0) : fileRangeBody(p.localPath, 0, size, id), size },
     info,
   );
 }
 
-/** Read the whole file (expected: `size` bytes) in one read; fail if it now has another size. */
+/**
+ * Read the whole file (expected: `size` bytes) in one read; fail if it now has another size, and with
+ * a SourceChangedError when it was being written to or changed during the read.
+ */
 async function readExactly(path: string, size: number, signal?: AbortSignal): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
+    const id = await settled(path, () => fh.stat({ bigint: true }), signal);
     // One byte more than expected: a file that grew is caught by the same read.
     const buf = Buffer.allocUnsafe(size + 1);
     let got = 0;
@@ -124,6 +162,7 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
       got += bytesRead;
     }
     throwIfAborted(signal);
+    checkUnchanged(id, await fh.stat({ bigint: true }));
     if (got !== size)
       throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
     return buf.subarray(0, size);
@@ -178,7 +217,7 @@ async function findResumable(
 async function uploadLarge(
   client: B2Api,
   p: UploadLocalFileParams,
-  size: number,
+  { size, id }: Source,
   { planned: plannedPartSize, minimum }: { planned: number; minimum: number },
   info: Record<string, string>,
 ): Promise<FileVersion> {
@@ -234,9 +273,9 @@ async function uploadLarge(
       yield {
         partNumber: r.partNumber,
         length: r.length,
-        body: fileRangeBody(path, r.start, r.length),
+        body: fileRangeBody(path, r.start, r.length, id),
         existingSha1: prior && prior.contentLength === r.length ? prior.contentSha1 : undefined,
-        localSha1: (signal) => sha1OfFileRange(path, r.start, r.length, signal),
+        localSha1: (signal) => sha1OfFileRange(path, r.start, r.length, signal, id),
       };
     }
   }

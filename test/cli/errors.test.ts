@@ -107,7 +107,7 @@ test('wrong option values exit 2 through commander', async () => {
   ]) {
     const r = await fx.run(args);
     expectCode(r, 2);
-    assert.match(r.stderr, /error: /, args.join(' '));
+    assert.match(r.stderr, /^b2sync: [^\n]+ \(add --help for usage\)\n$/, args.join(' '));
   }
   for (const args of [
     ['ls', '--bogus', `b2://${B}`],
@@ -123,7 +123,7 @@ test('wrong option values exit 2 through commander', async () => {
   ]) {
     const r = await runInProcess(args);
     expectCode(r, 2);
-    assert.match(r.stderr, /error: /, args.join(' '));
+    assert.match(r.stderr, /^b2sync: [^\n]+ \(add --help for usage\)\n$/, args.join(' '));
   }
   // no command at all, or a command group without its subcommand: help on stderr, exit 2
   for (const args of [[], ['bucket']]) {

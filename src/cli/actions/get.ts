@@ -63,7 +63,10 @@ export async function getAction(ctx: CliContext, src: RemoteLocation, localText:
 
 /** What `get` downloads: one version, one file, or every file under a folder prefix, each with its local path. */
 async function getItems(t: Target, src: RemoteLocation, localText: string, o: GetOptions): Promise<GetItem[]> {
-  const localStat = await statOrUndefined(localText);
+  const localStat = await statOrUndefined(localText).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOTDIR') throw err;
+    throw new UsageError(`${localText}: a file stands where a folder is needed on the way there`);
+  });
   const localIsDir = Boolean(localStat?.isDirectory()) || /[\\/]$/.test(localText);
   let items: GetItem[];
   if (o.versionId) {

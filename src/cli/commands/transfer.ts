@@ -1,9 +1,16 @@
 /** `put`, `get` and `cat`. */
 import { Option, type Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { intOption, keyValue, sizeOption } from '../options.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { dryRunOption, examples, fsyncOption, run, transfersOption, uploadCutoffOption } from './common.js';
+
+/** A local path argument; an empty one would resolve to the working folder (and a temp file beside it). */
+function localArg(text: string): string {
+  if (text === '') throw new UsageError('empty local path: give a file or folder (. for this folder)');
+  return text;
+}
 
 export function registerTransfer(program: Command, rt: Runtime): void {
   examples(
@@ -25,7 +32,7 @@ export function registerTransfer(program: Command, rt: Runtime): void {
       .addOption(dryRunOption())
       .action(
         run(rt, async (ctx, o, local: string, remote: string) =>
-          (await import('../actions/put.js')).putAction(ctx, local, parseRemote(remote), {
+          (await import('../actions/put.js')).putAction(ctx, localArg(local), parseRemote(remote), {
             dryRun: Boolean(o.dryRun),
             contentType: o.contentType as string | undefined,
             info: o.info as Record<string, string> | undefined,
@@ -58,7 +65,7 @@ function registerGetCat(program: Command, rt: Runtime): void {
       .addOption(dryRunOption())
       .action(
         run(rt, async (ctx, o, remote: string, local: string) =>
-          (await import('../actions/get.js')).getAction(ctx, parseRemote(remote), local, {
+          (await import('../actions/get.js')).getAction(ctx, parseRemote(remote), localArg(local), {
             dryRun: Boolean(o.dryRun),
             versionId: o.versionId as string | undefined,
             transfers: o.transfers as number,

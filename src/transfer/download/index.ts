@@ -40,7 +40,15 @@ import { DEFAULTS, type DownloadSource, type Progress, type TransferTuning } fro
 import { ParallelFetch, type ParallelState } from './parallel-fetch.js';
 import { fetchSingle, openResumed } from './range-fetch.js';
 import { TempFill } from './temp-fill.js';
-import { abandonTemp, commitTemp, prefixNoteFor, removeStaleTemps, tempPathFor } from './temp-file.js';
+import {
+  abandonTemp,
+  commitTemp,
+  diskFullError,
+  isDiskFull,
+  prefixNoteFor,
+  removeStaleTemps,
+  tempPathFor,
+} from './temp-file.js';
 import { checkDigest, checkLength, expectedSha1, VerifyingStream } from './verify.js';
 
 export { TEMP_SUFFIX, tempPathFor, prefixNoteFor } from './temp-file.js';
@@ -124,7 +132,7 @@ async function downloadOnce(
     // A parallel download keeps the part complete from byte 0 (the pieces beyond are dropped).
     await fill.abandon(parallel ? state.prefix : undefined);
     await abandonTemp(temp, err);
-    throw err;
+    throw isDiskFull(err) ? diskFullError(target, err) : err;
   }
   return { result: { bytes: total, sha1Verified: expected !== undefined, directIo, fileVersion: meta }, temp };
 }

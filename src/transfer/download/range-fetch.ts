@@ -13,7 +13,7 @@ import type { ProgressTracker } from '../progress.js';
 import type { PrefixHasher } from '../prefix-hasher.js';
 import type { WorkerHasher } from '../worker-hasher.js';
 import { pump, type Cursor, type OnWritten } from './pump.js';
-import { keptBytes, prefixNoteFor, tempPathFor, tempsOf } from './temp-file.js';
+import { isDiskFull, keptBytes, prefixNoteFor, tempPathFor, tempsOf } from './temp-file.js';
 
 export type Hasher = PrefixHasher | WorkerHasher;
 
@@ -76,7 +76,7 @@ export async function fetchInto(f: RangeFetch): Promise<void> {
     {
       signal,
       policy: client.retryPolicy,
-      classify: (err) => (err instanceof B2Error && !err.retryable ? 'fail' : 'retry'),
+      classify: (err) => ((err instanceof B2Error && !err.retryable) || isDiskFull(err) ? 'fail' : 'retry'),
       retryAfter: b2RetryAfter,
     },
   );

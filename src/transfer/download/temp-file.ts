@@ -129,10 +129,32 @@ export async function commitTemp(
   if (fsync) await syncDir(dirname(target));
 }
 
-/** After a failure: keep a temp file with bytes in it for the next attempt unless the failure is final. */
+/** Local errors no retry can mend: the disk or quota is full, the file too big, the file system read-only. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS']);
+
+/** Is `err` the local disk refusing the download's bytes (ENOSPC and kin)? */
+export function isDiskFull(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && DISK_FULL.has((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The error a download reports when the disk refused it: it names the file and says what was done. */
+export function diskFullError(target: string, err: NodeJS.ErrnoException): Error {
+  const why = err.code === 'ENOSPC' ? 'no space left on device' : err.message.replace(/^E[A-Z]+: /, '');
+  const e: NodeJS.ErrnoException = new Error(
+    `${target}: ${why} (${err.code}); the partial download was removed, the file left as it was`,
+  );
+  e.code = err.code;
+  return e;
+}
+
+/**
+ * After a failure: keep a temp file with bytes in it for the next attempt unless the failure is final.
+ * A full disk removes it: kept, it would fill the disk it could not fit on.
+ */
 export async function abandonTemp(temp: string, err: unknown): Promise<void> {
   const keep =
     !(err instanceof IntegrityError) &&
+    !isDiskFull(err) &&
     (await sizeOf(temp)) > 0 &&
     (isAbortError(err) || !(err instanceof B2Error && !err.retryable));
   if (!keep) await removeTemp(temp);
