@@ -1,6 +1,6 @@
 /**
  * File listings (b2_list_file_names, b2_list_file_versions) as async iterators, each page's reply read
- * as it arrives.
+ * as it arrives: entry by entry, or in batches (the entries each network chunk completed).
  */
 import { LIMITS } from '../core/limits.js';
 import type { FileVersion } from '../wire/types.js';
@@ -21,6 +21,15 @@ function listBody(bucketId: string, opts: ListOptions): Record<string, unknown> 
 }
 
 export function listFileNames(core: ClientCore, bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
+  return flatten(listFileNameBatches(core, bucketId, opts));
+}
+
+/** listFileNames in batches: each array holds the entries one network chunk of a page completed (never empty). */
+export function listFileNameBatches(
+  core: ClientCore,
+  bucketId: string,
+  opts: ListOptions = {},
+): AsyncIterable<FileVersion[]> {
   const first = opts.startFileName !== undefined ? { startFileName: opts.startFileName } : null;
   return streamList(
     core,
@@ -34,11 +43,19 @@ export function listFileNames(core: ClientCore, bucketId: string, opts: ListOpti
   );
 }
 
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
+
 export function listFileVersions(
   core: ClientCore,
   bucketId: string,
   opts: ListOptions = {},
 ): AsyncIterable<FileVersion> {
+  return flatten(listFileVersionBatches(core, bucketId, opts));
+}
+
+function listFileVersionBatches(core: ClientCore, bucketId: string, opts: ListOptions): AsyncIterable<FileVersion[]> {
   let first: Record<string, unknown> | null = null;
   if (opts.startFileName !== undefined) {
     first = { startFileName: opts.startFileName };
@@ -70,7 +87,7 @@ interface ListQuery {
 
 /**
  * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
- * are yielded one network chunk at a time, so memory holds a slice of a page, never a whole
+ * are yielded in batches, one network chunk's worth at a time, so memory holds a slice of a page, never a whole
  * 10,000-entry page. A reply cut short after some entries is asked again from the last entry given
  * (B2's start fields are inclusive, so that entry is skipped); such re-asks share the retry count.
  */
@@ -83,7 +100,7 @@ async function* streamList(
     same: (a: FileVersion, b: FileVersion) => boolean;
     next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
   },
-): AsyncGenerator<FileVersion> {
+): AsyncGenerator<FileVersion[]> {
   const { makeBase, first, signal } = query;
   const base = makeBase(); // checked on first use, like every listing's options
   const sig = core.signal(signal);
@@ -133,15 +150,15 @@ async function* streamList(
         if (!start) return;
         continue;
       }
-      for (const f of r.value) {
-        if (skip) {
-          const dup = cursor.same(f, skip);
-          skip = undefined;
-          if (dup) continue;
-        }
-        last = f;
-        yield f;
+      let batch = r.value;
+      if (skip) {
+        const dup = cursor.same(batch[0], skip);
+        skip = undefined;
+        if (dup) batch = batch.slice(1);
+        if (batch.length === 0) continue;
       }
+      last = batch[batch.length - 1];
+      yield batch;
     }
   } finally {
     await page?.return(undefined as never);
