@@ -4,7 +4,7 @@
  * round runs every given b2sync build and `rclone sync --fast-list` once, interleaved, each timed by
  * /usr/bin/time (wall, peak RSS, user + system CPU), with the emulator's CPU for the run beside it.
  *
- *   node --import tsx bench/resync-loop.ts --bin old=/tmp/old/bin/b2sync.js --bin new=bin/b2sync.js
+ *   node --import tsx bench/resync-loop.ts --bin old=/tmp/old/bin/b2sync.js --bin new=bin/b2sync.js[,--node-flag...]
  *        [--files 100000] [--rounds 5] [--dir /tmp] [--cpu-prof DIR] [--no-rclone]
  *
  * The first --bin populates the bucket (`sync --transfers 64`). Prints walls per run and medians.
@@ -25,14 +25,23 @@ interface Tool {
 }
 
 function parse(argv: string[]) {
-  const a = { bins: [] as { label: string; path: string }[], files: 100_000, rounds: 5, dir: tmpdir(), rclone: true };
+  const a = {
+    bins: [] as { label: string; path: string; flags: string[] }[],
+    files: 100_000,
+    rounds: 5,
+    dir: tmpdir(),
+    rclone: true,
+  };
   let prof: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     const v = () => argv[++i];
     if (f === '--bin') {
-      const [label, path] = v().split('=');
-      a.bins.push({ label, path: resolve(path) });
+      const spec = v();
+      const eq = spec.indexOf('=');
+      const [label, rest] = [spec.slice(0, eq), spec.slice(eq + 1)];
+      const [path, ...flags] = rest.split(',');
+      a.bins.push({ label, path: resolve(path), flags });
     } else if (f === '--files') a.files = Number(v());
     else if (f === '--rounds') a.rounds = Number(v());
     else if (f === '--dir') a.dir = v();
@@ -82,7 +91,7 @@ async function main(): Promise<void> {
         const node = prof
           ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${b.label}-${++n}.cpuprofile`]
           : [];
-        return runMeasured(process.execPath, [...node, b.path, 'sync', src, dst], env, scratch);
+        return runMeasured(process.execPath, [...b.flags, ...node, b.path, 'sync', src, dst], env, scratch);
       },
     }));
     if (args.rclone) {
