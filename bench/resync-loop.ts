@@ -5,8 +5,10 @@
  * /usr/bin/time (wall, peak RSS, user + system CPU), with the emulator's CPU for the run beside it.
  *
  *   node --import tsx bench/resync-loop.ts --bin old=/tmp/old/bin/b2sync.js --bin new=bin/b2sync.js[,--node-flag...]
- *        [--files 100000] [--rounds 5] [--dir /tmp] [--cpu-prof DIR] [--no-rclone]
+ *        [--files 100000] [--rounds 5] [--dir /tmp] [--cpu-prof DIR] [--no-rclone] [--parts]
  *
+ * --parts: each round also runs the last --bin's listing alone and its local walk alone
+ * (bench/lib/resync-parts.mjs), to show what the two halves cost by themselves.
  * The first --bin populates the bucket (`sync --transfers 64`). Prints walls per run and medians.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +33,7 @@ function parse(argv: string[]) {
     rounds: 5,
     dir: tmpdir(),
     rclone: true,
+    parts: false,
   };
   let prof: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -47,6 +50,7 @@ function parse(argv: string[]) {
     else if (f === '--dir') a.dir = v();
     else if (f === '--cpu-prof') prof = resolve(v());
     else if (f === '--no-rclone') a.rclone = false;
+    else if (f === '--parts') a.parts = true;
     else throw new Error(`unknown option ${f}`);
   }
   if (a.bins.length === 0) throw new Error('give at least one --bin label=path');
@@ -94,6 +98,15 @@ async function main(): Promise<void> {
         return runMeasured(process.execPath, [...b.flags, ...node, b.path, 'sync', src, dst], env, scratch);
       },
     }));
+    if (args.parts) {
+      const build = resolve(args.bins[args.bins.length - 1].path, '../..');
+      const parts = new URL('./lib/resync-parts.mjs', import.meta.url).pathname;
+      const part = (label: string, argv: string[]): Tool => ({
+        label,
+        run: () => runMeasured(process.execPath, [parts, build, ...argv], env, scratch),
+      });
+      tools.push(part('listing alone', ['list', bucket, 'tree/']), part('walk alone', ['walk', src]));
+    }
     if (args.rclone) {
       const rEnv = rcloneEnv({ endpoint: url, keyId, applicationKey });
       tools.push({
