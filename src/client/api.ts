@@ -219,6 +219,8 @@ export interface B2Api {
 
   /** Newest visible version of each name (plus folder entries with a delimiter), in B2's order. */
   listFileNames(bucketId: string, opts?: ListOptions): AsyncIterable<FileVersion>;
+  /** listFileNames in batches (one per network chunk of a page, never empty), for callers that go through many. */
+  listFileNameBatches?(bucketId: string, opts?: ListOptions): AsyncIterable<FileVersion[]>;
   /** Every version, hide markers included, names ascending, newest first within a name. */
   listFileVersions(bucketId: string, opts?: ListOptions): AsyncIterable<FileVersion>;
 

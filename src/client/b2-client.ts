@@ -220,7 +220,9 @@ export class B2Client implements B2Api {
   listFileNames(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
     return listings.listFileNames(this.core, bucketId, opts);
   }
-
+  listFileNameBatches(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion[]> {
+    return listings.listFileNameBatches(this.core, bucketId, opts);
+  }
   listFileVersions(bucketId: string, opts: ListOptions = {}): AsyncIterable<FileVersion> {
     return listings.listFileVersions(this.core, bucketId, opts);
   }

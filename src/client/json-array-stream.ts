@@ -10,7 +10,8 @@
  * The scanner only tracks what it must: nesting depth, whether it is inside a string (and after a
  * backslash), and where each element of the array starts and ends. Elements wholly inside one chunk
  * are parsed together with a single JSON.parse of "[" + run + "]"; an element split across chunks is
- * joined and parsed alone. Malformed input surfaces as a SyntaxError from push() or end().
+ * joined and parsed alone. Malformed input surfaces as a SyntaxError from push() or end(). An optional
+ * `strip` pattern (global) is removed from each element's text before it is parsed (a lean listing).
  */
 
 const QUOTE = 0x22;
@@ -41,10 +42,12 @@ export class JsonArrayStream<E> {
   /**
    * @param arrayKey the top-level field holding the array to stream (checked when the array opens).
    * @param maxRestBytes bound on the bytes kept outside the array (a reply that is not the expected shape).
+   * @param strip matches removed from the elements' text before parsing (must leave valid JSON).
    */
   constructor(
     private readonly arrayKey: string,
     private readonly maxRestBytes = 1 << 20,
+    private readonly strip?: RegExp,
   ) {}
 
   /** Feed the next chunk; returns the elements it completed, in order. */
@@ -54,6 +57,7 @@ export class JsonArrayStream<E> {
       out: [],
       runStart: -1,
       runEnd: -1,
+      strip: this.strip,
       elemStart: this.inElement ? -1 : -2,
       restStart: this.inArray ? -1 : 0,
       depth: this.depth,
@@ -134,7 +138,7 @@ export class JsonArrayStream<E> {
       this.pending.push(sc.chunk.subarray(0, i + 1));
       const text = Buffer.concat(this.pending).toString('utf8');
       this.pending = [];
-      sc.out.push(JSON.parse(text) as E);
+      sc.out.push(JSON.parse(this.strip ? text.replace(this.strip, '') : text) as E);
     }
     sc.elemStart = -2;
   }
@@ -172,6 +176,7 @@ export class JsonArrayStream<E> {
 interface ChunkScan<E> {
   chunk: Buffer;
   out: E[];
+  strip: RegExp | undefined;
   /** Start and end of the current run of whole elements in this chunk (runStart -1: none). */
   runStart: number;
   runEnd: number;
@@ -189,7 +194,8 @@ interface ChunkScan<E> {
 /** Parse the run of whole elements found in this chunk with one JSON.parse. */
 function flushRun<E>(sc: ChunkScan<E>): void {
   if (sc.runStart < 0) return;
-  const parsed = JSON.parse(`[${sc.chunk.toString('utf8', sc.runStart, sc.runEnd)}]`) as E[];
+  const text = sc.chunk.toString('utf8', sc.runStart, sc.runEnd);
+  const parsed = JSON.parse(`[${sc.strip ? text.replace(sc.strip, '') : text}]`) as E[];
   for (const e of parsed) sc.out.push(e);
   sc.runStart = -1;
 }

@@ -207,13 +207,15 @@ export class Transport {
    * objects in batches (those each network chunk completed) as the body arrives; returns the reply's
    * other fields. A body cut short or unreadable
    * fails like any transport failure (retryable); a malformed one is a bad_response B2Error.
+   * `strip`: text removed from each object before it is parsed (JsonArrayStream).
    */
   async *jsonArray<E>(
     req: HttpRequest,
     res: HttpResponse,
     arrayKey: string,
+    strip?: RegExp,
   ): AsyncGenerator<E[], Record<string, unknown>> {
-    const scanner = new JsonArrayStream<E>(arrayKey);
+    const scanner = new JsonArrayStream<E>(arrayKey, undefined, strip);
     let finished = false;
     try {
       for await (const chunk of res.body) {

@@ -48,11 +48,27 @@ function bySizeAndTime(src: Entry, dst: Entry, o: CompareOptions, pair: MarchPai
   return item(o.transferAction, src, d > 0 ? 'newer' : 'older', pair);
 }
 
+/** decideNow's answer when the pair can only be decided by hashing (decide does that). */
+export const NEEDS_HASHES: unique symbol = Symbol('needs hashes');
+
 /**
  * Decide one pair. Returns undefined when nothing is to be said (a destination extra in copy mode).
  * Order of rules: --ignore-existing, markers, --update, then the compare mode.
  */
 export async function decide(pair: MarchPair, o: CompareOptions, hashes?: HashSources): Promise<PlanItem | undefined> {
+  const r = decideNow(pair, o, hashes);
+  return r === NEEDS_HASHES ? byHashes(pair.src!, pair.dst!, o, hashes!, pair) : r;
+}
+
+/**
+ * decide without awaiting anything: the decision, or NEEDS_HASHES when --checksum must read SHA-1s
+ * (a local file's, through the cache). The planner decides most pairs this way, with no promise each.
+ */
+export function decideNow(
+  pair: MarchPair,
+  o: CompareOptions,
+  hashes?: HashSources,
+): PlanItem | undefined | typeof NEEDS_HASHES {
   const { src, dst } = pair;
   if (src && !dst) return item(o.transferAction, src, 'new', pair);
   if (!src && dst) return o.mode === 'sync' ? item('delete', dst, 'extra on destination', pair) : undefined;
@@ -75,22 +91,35 @@ export async function decide(pair: MarchPair, o: CompareOptions, hashes?: HashSo
       if (!hashes) return bySizeAndTime(src, dst, o, pair);
       // A B2 entry (no localPath) knows its SHA-1 from the listing or not at all: when it does not,
       // fall back at once instead of reading the local file for nothing.
-      const unknown = (x: Entry) => x.localPath === undefined && x.sha1 === undefined;
-      const [hs, hd] =
-        unknown(src) || unknown(dst)
-          ? [unknown(src) ? undefined : 'n/a', unknown(dst) ? undefined : 'n/a']
-          : await Promise.all([hashes.src(src), hashes.dst(dst)]);
-      if (hs === undefined || hd === undefined) {
-        const side = hs === undefined ? 'source' : 'destination';
-        hashes.onFallback?.(
-          src.path,
-          `no SHA-1 known on the ${side} (large file without large_file_sha1): compared by size and time`,
-        );
+      if (unknownSha1(src) || unknownSha1(dst)) {
+        fallBack(hashes, src.path, unknownSha1(src) ? 'source' : 'destination');
         return bySizeAndTime(src, dst, o, pair);
       }
-      return hs === hd
-        ? item('skip', src, 'same checksum', pair)
-        : item(o.transferAction, src, 'checksum differs', pair);
+      return NEEDS_HASHES;
     }
   }
+}
+
+const unknownSha1 = (x: Entry) => x.localPath === undefined && x.sha1 === undefined;
+
+function fallBack(hashes: HashSources, path: string, side: 'source' | 'destination'): void {
+  hashes.onFallback?.(
+    path,
+    `no SHA-1 known on the ${side} (large file without large_file_sha1): compared by size and time`,
+  );
+}
+
+async function byHashes(
+  src: Entry,
+  dst: Entry,
+  o: CompareOptions,
+  hashes: HashSources,
+  pair: MarchPair,
+): Promise<PlanItem | undefined> {
+  const [hs, hd] = await Promise.all([hashes.src(src), hashes.dst(dst)]);
+  if (hs === undefined || hd === undefined) {
+    fallBack(hashes, src.path, hs === undefined ? 'source' : 'destination');
+    return bySizeAndTime(src, dst, o, pair);
+  }
+  return hs === hd ? item('skip', src, 'same checksum', pair) : item(o.transferAction, src, 'checksum differs', pair);
 }

@@ -37,56 +37,107 @@ export function compareB2Order(a: string, b: string): number {
   return ca < cb ? -1 : 1;
 }
 
-/** Order checks inline (no generator per side): each listing must be strictly increasing. */
-export async function* march(src: AsyncIterable<Entry>, dst: AsyncIterable<Entry>): AsyncGenerator<MarchPair> {
-  const a = src[Symbol.asyncIterator]();
-  const b = dst[Symbol.asyncIterator]();
-  let prevA: string | undefined;
-  let prevB: string | undefined;
-  const nextA = async (): Promise<Entry | undefined> => {
-    const r = await a.next();
-    if (r.done) return undefined;
-    const p = r.value.path;
-    if (prevA !== undefined && compareB2Order(prevA, p) >= 0) throw new ListingOrderError('source', prevA, p);
-    prevA = p;
-    return r.value;
-  };
-  const nextB = async (): Promise<Entry | undefined> => {
-    const r = await b.next();
-    if (r.done) return undefined;
-    const p = r.value.path;
-    if (prevB !== undefined && compareB2Order(prevB, p) >= 0) throw new ListingOrderError('destination', prevB, p);
-    prevB = p;
-    return r.value;
-  };
-  try {
-    // Both sides read ahead on their own (the walk's buffer, the B2 read-ahead), so awaiting them one
-    // after the other loses nothing and saves a Promise.all per pair.
-    let ea = await nextA();
-    let eb = await nextB();
-    while (ea !== undefined || eb !== undefined) {
-      if (ea === undefined) {
-        yield { dst: eb };
-        eb = await nextB();
-      } else if (eb === undefined) {
-        yield { src: ea };
-        ea = await nextA();
-      } else {
-        const c = compareB2Order(ea.path, eb.path);
-        if (c === 0) {
-          yield { src: ea, dst: eb };
-          ea = await nextA();
-          eb = await nextB();
-        } else if (c < 0) {
-          yield { src: ea };
-          ea = await nextA();
-        } else {
-          yield { dst: eb };
-          eb = await nextB();
-        }
+/** Pairs gathered before the march hands a batch on (or sooner, when a side must wait for its next batch). */
+const OUT_BATCH = 2048;
+
+/** One side of the march: its current batch, the position in it, and the order check. */
+class Cursor {
+  buf: Entry[] = [];
+  i = 0;
+  done = false;
+  private prev: string | undefined;
+  private readonly it: AsyncIterator<Entry[]>;
+
+  constructor(
+    src: AsyncIterable<Entry[]>,
+    private readonly side: string,
+  ) {
+    this.it = src[Symbol.asyncIterator]();
+  }
+
+  /** Read the next non-empty batch (or the end). */
+  async refill(): Promise<void> {
+    for (;;) {
+      const r = await this.it.next();
+      if (r.done) {
+        this.done = true;
+        this.buf = [];
+        this.i = 0;
+        return;
+      }
+      if (r.value.length > 0) {
+        this.buf = r.value;
+        this.i = 0;
+        this.check(r.value[0].path);
+        return;
       }
     }
-  } finally {
-    await Promise.allSettled([a.return?.(undefined), b.return?.(undefined)]);
   }
+
+  /** Step past the current entry; the next one must sort after it. */
+  advance(): void {
+    if (++this.i < this.buf.length) this.check(this.buf[this.i].path);
+  }
+
+  private check(p: string): void {
+    const prev = this.prev;
+    if (prev !== undefined && compareB2Order(prev, p) >= 0) throw new ListingOrderError(this.side, prev, p);
+    this.prev = p;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.(undefined);
+  }
+}
+
+/**
+ * The march over listings given in batches (arrays of entries in order), yielding batches of pairs:
+ * entries are matched in a plain loop, and the generator is resumed once per batch, not per entry.
+ * Order checks inline: each listing must be strictly increasing (pairs before a bad entry are handed on first).
+ */
+export async function* marchBatches(
+  src: AsyncIterable<Entry[]>,
+  dst: AsyncIterable<Entry[]>,
+): AsyncGenerator<MarchPair[]> {
+  const a = new Cursor(src, 'source');
+  const b = new Cursor(dst, 'destination');
+  let out: MarchPair[] = [];
+  try {
+    for (;;) {
+      // Both sides read ahead on their own (the walk's buffer, the B2 read-ahead), so awaiting them one
+      // after the other loses nothing.
+      const need = a.i >= a.buf.length && !a.done ? a : b.i >= b.buf.length && !b.done ? b : undefined;
+      if (need || out.length >= OUT_BATCH) {
+        if (out.length > 0) {
+          yield out;
+          out = [];
+        }
+        if (need) await need.refill();
+        continue;
+      }
+      const ea = a.i < a.buf.length ? a.buf[a.i] : undefined;
+      const eb = b.i < b.buf.length ? b.buf[b.i] : undefined;
+      if (ea === undefined && eb === undefined) break;
+      const c = ea === undefined ? 1 : eb === undefined ? -1 : compareB2Order(ea.path, eb.path);
+      out.push(c === 0 ? { src: ea, dst: eb } : c < 0 ? { src: ea } : { dst: eb });
+      if (c <= 0) a.advance();
+      if (c >= 0) b.advance();
+    }
+    if (out.length > 0) yield out;
+  } catch (e) {
+    if (out.length > 0) yield out;
+    throw e;
+  } finally {
+    await Promise.allSettled([a.close(), b.close()]);
+  }
+}
+
+/** The march entry by entry (each listing given entry by entry): marchBatches in small steps. */
+export async function* march(src: AsyncIterable<Entry>, dst: AsyncIterable<Entry>): AsyncGenerator<MarchPair> {
+  for await (const pairs of marchBatches(singles(src), singles(dst))) yield* pairs;
+}
+
+/** Each entry as a batch of one. */
+export async function* singles<T>(it: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const x of it) yield [x];
 }

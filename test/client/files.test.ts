@@ -273,3 +273,33 @@ test('stopping a listing part-way through a page releases its connection', async
     await one.close();
   }
 });
+
+test('listFileNameBatches: the same entries as listFileNames, in batches, without the members that say nothing', async () => {
+  const silent =
+    ',"legalHold":{"isClientAuthorizedToRead":true,"value":null},"serverSideEncryption":{"algorithm":null,"mode":null}';
+  const names = [
+    ...Array.from({ length: 60 }, (_, i) => `lean/${String(i).padStart(4, '0')}`),
+    `lean/x${silent}`,
+    'lean/y"},{"fileName":"fake"}',
+  ];
+  await parallel(names, 8, async (n) => {
+    const text = n;
+    await c.uploadFile({
+      bucketId: bucket.bucketId,
+      fileName: n,
+      body: Buffer.from(text),
+      contentLength: Buffer.byteLength(text),
+      info: { note: silent, other: `${silent}"` },
+    });
+  });
+  const full = await collect(c.listFileNames(bucket.bucketId, { prefix: 'lean/', pageSize: 25 }));
+  const batches = await collect(c.listFileNameBatches(bucket.bucketId, { prefix: 'lean/', pageSize: 25 }));
+  assert.ok(batches.length >= 3 && batches.every((b) => b.length > 0), `${batches.length} batches`);
+  const lean = batches.flat();
+  assert.equal(full.length, names.length);
+  // The emulator writes the three members with their "nothing" values: the lean listing drops exactly those.
+  assert.ok(full.every((f) => f.legalHold && f.serverSideEncryption && f.fileRetention));
+  const want = full.map(({ legalHold: _l, serverSideEncryption: _s, fileRetention: _r, ...rest }) => rest);
+  assert.deepEqual(lean, want);
+  assert.ok(lean.some((f) => f.fileName === `lean/x${silent}` && f.fileInfo?.note === silent));
+});

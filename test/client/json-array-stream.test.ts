@@ -90,3 +90,23 @@ test('JsonArrayStream bounds what it keeps outside the array', () => {
   const s = new JsonArrayStream<Item>('files', 64);
   assert.throws(() => s.push(Buffer.from(`{"junk":"${'x'.repeat(100)}","files":[]}`)), /more than 64 bytes/);
 });
+
+test('JsonArrayStream with a strip pattern removes it from every element, whole or split across chunks', () => {
+  const files = [
+    { fileName: 'a', legalHold: { value: null }, size: 1 },
+    { fileName: ',"legalHold":{"value":null}', legalHold: { value: null } },
+    { fileName: 'c', legalHold: { value: 'on' } },
+  ];
+  const text = JSON.stringify({ files, nextFileName: null });
+  const bytes = Buffer.from(text);
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const s = new JsonArrayStream<Item>('files', undefined, /,"legalHold":\{"value":null\}/g);
+    const items = [...s.push(bytes.subarray(0, cut)), ...s.push(bytes.subarray(cut))];
+    assert.deepEqual(
+      items,
+      [{ fileName: 'a', size: 1 }, { fileName: ',"legalHold":{"value":null}' }, files[2]],
+      `cut at ${cut}`,
+    );
+    assert.deepEqual(s.end(), { files: [], nextFileName: null });
+  }
+});

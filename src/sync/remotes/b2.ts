@@ -6,6 +6,7 @@ import type { B2Api } from '../../client/api.js';
 import { normalizeSha1 } from '../../core/sha1.js';
 import type { FileVersion } from '../../wire/types.js';
 import type { Entry } from '../types.js';
+import { singles } from '../march.js';
 import { EMPTY_DIR_MARKER } from './local.js';
 
 export const LIST_PAGE_SIZE = 10_000;
@@ -58,10 +59,27 @@ export async function* listB2(
   prefix: string,
   opts: { markers?: boolean; signal?: AbortSignal } = {},
 ): AsyncGenerator<Entry> {
-  for await (const fv of client.listFileNames(bucketId, { prefix, pageSize: LIST_PAGE_SIZE, signal: opts.signal })) {
-    const e = entryFromVersion(fv, prefix);
-    if (!e) continue;
-    if (e.kind === 'marker' && !opts.markers) continue;
-    yield e;
+  for await (const batch of listB2Batches(client, bucketId, prefix, opts)) yield* batch;
+}
+
+/** listB2 in batches (never empty): one per network chunk of a listing page, when the client lists that way. */
+export async function* listB2Batches(
+  client: B2Api,
+  bucketId: string,
+  prefix: string,
+  opts: { markers?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<Entry[]> {
+  const query = { prefix, pageSize: LIST_PAGE_SIZE, signal: opts.signal };
+  const pages = client.listFileNameBatches
+    ? client.listFileNameBatches(bucketId, query)
+    : singles(client.listFileNames(bucketId, query));
+  const markers = opts.markers === true;
+  for await (const fvs of pages) {
+    const out: Entry[] = [];
+    for (let i = 0; i < fvs.length; i++) {
+      const e = entryFromVersion(fvs[i], prefix);
+      if (e && (markers || e.kind !== 'marker')) out.push(e);
+    }
+    if (out.length > 0) yield out;
   }
 }

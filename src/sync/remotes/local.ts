@@ -73,17 +73,28 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * The walk runs ahead of the consumer into a bounded buffer (WALK_AHEAD), one batch per event-loop turn.
  */
 export async function* walkLocal(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry> {
+  const signal = opts.signal;
+  for await (const batch of walkLocalBatches(root, opts)) {
+    for (let i = 0; i < batch.length; i++) {
+      signal?.throwIfAborted();
+      yield batch[i];
+    }
+  }
+}
+
+/** walkLocal in batches (never empty): whatever the walk buffered since the consumer last asked. */
+export async function* walkLocalBatches(root: string, opts: LocalWalkOptions = {}): AsyncGenerator<Entry[]> {
   const walk = new Walk(opts);
   const signal = opts.signal;
   const pumping = walk.run(root);
   try {
     for (;;) {
       const batch = walk.take();
-      for (let i = 0; i < batch.length; i++) {
+      if (batch.length > 0) {
         signal?.throwIfAborted();
-        yield batch[i];
+        yield batch;
+        continue;
       }
-      if (batch.length > 0) continue;
       if (walk.finished) {
         if (walk.failed) throw walk.error;
         return;
