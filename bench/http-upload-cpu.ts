@@ -3,7 +3,10 @@
  * alone over the same file (read with a stream and hashed with node:crypto), alternating, in their
  * own processes; the emulator runs in a third (--data mode).
  *
- *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp]
+ *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp] [--liftoff]
+ *
+ * --liftoff: also run the upload under `node --liftoff-only` (undici's llhttp WebAssembly never tiered
+ * up to TurboFan, as bin/b2sync.js runs it), interleaved with the default upload.
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,29 +39,32 @@ try {
   await client.close();
   const src = join(scratch, 'src');
   await writeRandomFile(src, bytes);
-  const cpu = new Map<string, number[]>([
-    ['upload', []],
-    ['sha1', []],
-  ]);
+  const ops = args.includes('--liftoff') ? ['upload', 'upload-liftoff', 'sha1'] : ['upload', 'sha1'];
+  const cpu = new Map<string, number[]>(ops.map((op) => [op, []]));
   for (let i = 0; i < runs; i++) {
-    for (const op of i % 2 ? ['sha1', 'upload'] : ['upload', 'sha1']) {
+    for (const op of i % 2 ? [...ops].reverse() : ops) {
       spawnSync('sync');
-      const job = JSON.stringify({ ...target, op, bucketId: bucket.bucketId, path: src });
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'http-upload-run.ts'), job], {
-        encoding: 'utf8',
-      });
+      const job = JSON.stringify({ ...target, op: op.split('-')[0], bucketId: bucket.bucketId, path: src });
+      const flags = op.endsWith('-liftoff') ? ['--liftoff-only'] : [];
+      const script = join(root, 'bench', 'http-upload-run.ts');
+      const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, job], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${op} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; ms: number };
       const perGiB = out.cpuMs / 1000 / (bytes / GiB);
       cpu.get(op)!.push(perGiB);
       console.log(
-        `  round ${i + 1} ${op.padEnd(6)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
+        `  round ${i + 1} ${op.padEnd(14)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
       );
     }
   }
   const up = median(cpu.get('upload')!);
   const sha = median(cpu.get('sha1')!);
   console.log(`upload median ${up.toFixed(2)} CPU s/GiB, sha1 alone ${sha.toFixed(2)}: ${(up / sha).toFixed(2)}x`);
+  const lift = cpu.get('upload-liftoff');
+  if (lift)
+    console.log(
+      `upload --liftoff-only median ${median(lift).toFixed(2)} CPU s/GiB: ${(median(lift) / sha).toFixed(2)}x`,
+    );
 } finally {
   emu.stdin!.end();
   await once(emu, 'exit');
