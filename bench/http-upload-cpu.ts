@@ -3,9 +3,14 @@
  * alone over the same file (read with a stream and hashed with node:crypto), alternating, in their
  * own processes; the emulator runs in a third (--data mode).
  *
- *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp]
+ *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp] [--liftoff] [--floor]
+ *
+ * --floor: also time the floor of an upload without HTTP: the same read and SHA-1, the bytes written to
+ * a loopback TCP socket whose reader (another process) discards them.
+ * --liftoff: also run the upload under `node --liftoff-only` (undici's llhttp WebAssembly never tiered
+ * up to TurboFan, as bin/b2sync.js runs it), interleaved with the default upload.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +20,15 @@ import { startBenchEmulator, writeRandomFile } from './lib/cpu-bench-setup.js';
 import { median } from './lib/stats.js';
 
 const root = new URL('..', import.meta.url).pathname;
+
+/** A TCP server in its own process that reads and discards whatever it is sent (for --floor). */
+async function startSink(): Promise<{ port: number; child: ChildProcess }> {
+  const code =
+    "const s=require('net').createServer((c)=>c.on('data',()=>{}));s.listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { port: Number(line.toString().trim()), child };
+}
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
@@ -29,37 +43,49 @@ const dataDir = join(scratch, 'data');
 await mkdir(dataDir);
 const bench = await startBenchEmulator(dataDir);
 const emu = bench.process;
+const sink = args.includes('--floor') ? await startSink() : undefined;
 try {
   const target = bench.target;
   const client = bench.client();
   const bucket = await client.createBucket({ bucketName: `upcpu-${process.pid}`, bucketType: 'allPrivate' });
   await client.close();
+  const sinkPort = sink?.port;
   const src = join(scratch, 'src');
   await writeRandomFile(src, bytes);
-  const cpu = new Map<string, number[]>([
-    ['upload', []],
-    ['sha1', []],
-  ]);
+  const ops = ['upload', ...(args.includes('--liftoff') ? ['upload-liftoff'] : []), 'sha1'];
+  if (args.includes('--floor')) ops.push('floor');
+  const cpu = new Map<string, number[]>(ops.map((op) => [op, []]));
   for (let i = 0; i < runs; i++) {
-    for (const op of i % 2 ? ['sha1', 'upload'] : ['upload', 'sha1']) {
+    for (const op of i % 2 ? [...ops].reverse() : ops) {
       spawnSync('sync');
-      const job = JSON.stringify({ ...target, op, bucketId: bucket.bucketId, path: src });
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'http-upload-run.ts'), job], {
-        encoding: 'utf8',
-      });
+      const job = JSON.stringify({ ...target, op: op.split('-')[0], bucketId: bucket.bucketId, path: src, sinkPort });
+      const flags = op.endsWith('-liftoff') ? ['--liftoff-only'] : [];
+      const script = join(root, 'bench', 'http-upload-run.ts');
+      const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, job], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${op} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; ms: number };
       const perGiB = out.cpuMs / 1000 / (bytes / GiB);
       cpu.get(op)!.push(perGiB);
       console.log(
-        `  round ${i + 1} ${op.padEnd(6)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
+        `  round ${i + 1} ${op.padEnd(14)} ${perGiB.toFixed(2)} CPU s/GiB, ${(bytes / 1e6 / (out.ms / 1000)).toFixed(0)} MB/s`,
       );
     }
   }
   const up = median(cpu.get('upload')!);
   const sha = median(cpu.get('sha1')!);
   console.log(`upload median ${up.toFixed(2)} CPU s/GiB, sha1 alone ${sha.toFixed(2)}: ${(up / sha).toFixed(2)}x`);
+  const floor = cpu.get('floor');
+  if (floor)
+    console.log(
+      `floor (read + SHA-1 + loopback TCP write) median ${median(floor).toFixed(2)} CPU s/GiB: ${(median(floor) / sha).toFixed(2)}x`,
+    );
+  const lift = cpu.get('upload-liftoff');
+  if (lift)
+    console.log(
+      `upload --liftoff-only median ${median(lift).toFixed(2)} CPU s/GiB: ${(median(lift) / sha).toFixed(2)}x`,
+    );
 } finally {
+  sink?.child.kill();
   emu.stdin!.end();
   await once(emu, 'exit');
   await rm(scratch, { recursive: true, force: true });

@@ -5,11 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { B2Client } from '../src/client/b2-client.js';
 import { uploadLocalFile } from '../src/transfer/index.js';
 
 const a = JSON.parse(process.argv[2]) as {
-  op: 'upload' | 'sha1';
+  op: 'upload' | 'sha1' | 'floor';
+  /** For 'floor': the port of a discarding TCP server on loopback (another process). */
+  sinkPort?: number;
   url: string;
   keyId: string;
   applicationKey: string;
@@ -30,6 +34,18 @@ const t0 = performance.now();
 const c0 = process.cpuUsage();
 if (a.op === 'upload') {
   await uploadLocalFile(client!, { bucketId: a.bucketId, fileName: `u-${process.pid}`, localPath: a.path });
+} else if (a.op === 'floor') {
+  // The floor of an upload without HTTP: read, hash and write the same bytes to a loopback socket.
+  const sock = connect(a.sinkPort!, '127.0.0.1');
+  await once(sock, 'connect');
+  const h = createHash('sha1');
+  for await (const chunk of createReadStream(a.path, { highWaterMark: 1024 * 1024 })) {
+    h.update(chunk as Buffer);
+    if (!sock.write(chunk as Buffer)) await once(sock, 'drain');
+  }
+  h.digest('hex');
+  sock.end();
+  await once(sock, 'close');
 } else {
   const h = createHash('sha1');
   for await (const chunk of createReadStream(a.path, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
