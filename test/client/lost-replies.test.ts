@@ -3,7 +3,7 @@
  * call is carried out, the reply cut short): the client's retry must end in the right state with no
  * error shown. b2_start_large_file leaves no second unfinished large file behind; b2_finish_large_file,
  * b2_delete_file_version, b2_cancel_large_file and b2_hide_file answer success on a retry that finds
- * the work done.
+ * the work done; a resent b2_upload_file stores a second identical version (documented).
  */
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -176,8 +176,17 @@ test('b2_hide_file of a name already hidden, not retried, is still already_hidde
   );
 });
 
-test('b2_upload_file stored but its reply lost: a retry stores a second identical version', (t) => {
-  // The emulator's upload faults store nothing ("drop" cuts the request body) and "cut" matches JSON
-  // calls only, so this case cannot be produced here; docs/commands.md documents the behaviour.
-  t.skip('the emulator has no fault for an upload that is stored and whose reply is then lost');
+test('b2_upload_file stored but its reply lost: the retry stores a second identical version', async () => {
+  const fileName = name('upload-cut');
+  const body = randomBytes(1000);
+  emu.controls.injectFault({ call: 'b2_upload_file', kind: 'cut' });
+  const v = await c.uploadFile({ bucketId, fileName, body, contentLength: body.length });
+  assert.equal(calls(emu, 'b2_upload_file'), 2, 'stored, reply cut, sent again');
+  const versions = await collect(c.listFileVersions(bucketId, { prefix: fileName }));
+  assert.equal(versions.length, 2, 'two versions: the one whose reply was lost and the retry');
+  for (const x of versions) {
+    assert.equal(x.contentSha1, sha1Hex(body));
+    assert.equal(x.contentLength, body.length);
+  }
+  assert.equal(versions[0].fileId, v.fileId, 'the retry is the newest version');
 });
