@@ -8,11 +8,11 @@
  * stem instead: `<first bytes of the name>.<8 hex of sha1(name)>.<12 hex>.b2sync-tmp`, still one per
  * (target, fileId) and still ending in the suffix that `cleanup` looks for.
  */
-import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { B2Error, IntegrityError, isAbortError } from '../../core/errors.js';
 import { INFO_SRC_LAST_MODIFIED } from '../../wire/headers.js';
+import { sha1Hex } from '../../core/sha1.js';
 
 /** Suffix of temporary download files; the CLI's cleanup command finds orphans by it. */
 export const TEMP_SUFFIX = '.b2sync-tmp';
@@ -23,10 +23,6 @@ const MAX_COMPONENT_BYTES = 255;
 const NOTE_EXTRA_BYTES = 1 + 12 + '.prefix'.length + TEMP_SUFFIX.length;
 /** The longest base (target name, or shortened stem + '.' + 8 hex) whose temp and note both fit. */
 const MAX_BASE_BYTES = MAX_COMPONENT_BYTES - NOTE_EXTRA_BYTES;
-
-function sha1Hex(s: string): string {
-  return createHash('sha1').update(s).digest('hex');
-}
 
 /** The first bytes of name, at most max, cut at a character boundary. */
 function utf8Head(name: string, max: number): string {
