@@ -80,6 +80,11 @@ function isWellFormedUtf16(s: string): boolean {
   return true;
 }
 
+/** Why a local file or folder whose name is not UTF-8 (bytesToName's `valid` false) cannot go to B2. */
+export function notUtf8Problem(isDirectory: boolean): string {
+  return `${isDirectory ? 'folder' : 'file'} name is not valid UTF-8 (B2 names are UTF-8)`;
+}
+
 /**
  * A local name read as bytes, as a string: valid UTF-8 decoded, and each byte that is not part of a
  * valid UTF-8 sequence kept as the lone surrogate U+DC80 + byte (as Python's "surrogateescape"), so

@@ -1,7 +1,7 @@
 /** Local-side helpers: walking a folder (no symlinks followed, names read as bytes), stat or undefined. */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesToName } from '../../wire/names.js';
+import { bytesToName, notUtf8Problem } from '../../wire/names.js';
 
 export interface LocalFile {
   path: string;
@@ -26,16 +26,8 @@ export async function walkLocal(dir: string, onSkip?: (path: string, why: string
       const { name, valid } = bytesToName(e.name);
       const p = join(abs, name);
       const r = rel ? `${rel}/${name}` : name;
-      if (!valid) {
-        const what = e.isDirectory() ? 'folder' : 'file';
-        out.push({
-          path: p,
-          rel: r,
-          size: 0,
-          mtimeMs: 0,
-          problem: `${what} name is not valid UTF-8 (B2 names are UTF-8)`,
-        });
-      } else if (e.isDirectory()) await walk(p, r);
+      if (!valid) out.push({ path: p, rel: r, size: 0, mtimeMs: 0, problem: notUtf8Problem(e.isDirectory()) });
+      else if (e.isDirectory()) await walk(p, r);
       else if (e.isFile()) {
         const st = await lstat(p);
         out.push({ path: p, rel: r, size: st.size, mtimeMs: st.mtimeMs });

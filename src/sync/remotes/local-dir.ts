@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { statSync, type Dirent, type Stats } from 'node:fs';
 import { TEMP_SUFFIX } from '../../transfer/index.js';
-import { bytesToName, compareUtf8 } from '../../wire/names.js';
+import { bytesToName, compareUtf8, notUtf8Problem } from '../../wire/names.js';
 
 export type Report = (item: string, message: string) => void;
 
@@ -49,8 +49,7 @@ export async function readItems(
   for (const d of dirents) {
     const { name, valid } = bytesToName(d.name);
     if (!valid) {
-      const what = d.isDirectory() ? 'folder' : 'file';
-      (opts.onBadName ?? fail)(rel + name, `${what} name is not valid UTF-8 (B2 names are UTF-8): not synced`);
+      (opts.onBadName ?? fail)(rel + name, `${notUtf8Problem(d.isDirectory())}: not synced`);
       continue;
     }
     if (name.endsWith(TEMP_SUFFIX)) continue;
