@@ -119,4 +119,6 @@ export interface Entry {
   hasSrcMtime?: boolean;
   /** 'marker' = an empty directory (.bzEmpty on B2). */
   kind: 'file' | 'marker';
+  /** Local: another name in the same folder differs from this one only in unicode form (NFC/NFD). */
+  twin?: boolean;
 }
