@@ -1,179 +1,206 @@
 /**
- * Building bisync's operations with their state changes (what the saved state becomes once each
- * succeeds). Op ids are given by the planner (OpIds), in the order operations are emitted.
+ * Builders of bisync's planned operations with their state changes (what the saved state becomes
+ * once the operation succeeds). Ids are -1 here; the planner numbers operations as it emits them.
  */
 import type { Entry } from '../types.js';
 import { conflictName } from './conflict-name.js';
-import { afterDownload, afterUpload, localMeta, remoteMeta } from './rules.js';
-import type { BisyncOp, BisyncPlannerOptions, BisyncReason, SideName, StateRecord, Where } from './types.js';
+import type {
+  BisyncOp,
+  BisyncPlannerOptions,
+  BisyncReason,
+  LocalMeta,
+  RemoteMeta,
+  StateChange,
+  StateRecord,
+  Where,
+} from './types.js';
 
-export class OpIds {
-  next = 0;
-  take(): number {
-    return this.next++;
-  }
+/** A local file's record; `sha1` when known. */
+export function localMeta(e: { size: number; mtimeMs: number; ino?: number }, sha1?: string): LocalMeta {
+  const m: LocalMeta = { size: e.size, mtimeMs: e.mtimeMs };
+  if (e.ino !== undefined) m.ino = e.ino;
+  if (sha1 !== undefined) m.sha1 = sha1;
+  return m;
 }
 
-type Built = BisyncOp;
-
-export function uploadOp(id: number, l: Entry, reason: BisyncReason, s?: StateRecord, r?: Entry): Built {
-  const path = l.path;
-  return {
-    id,
-    op: 'upload',
-    path,
-    reason,
-    size: l.size,
-    local: l,
-    remote: r,
-    changes: [{ path, before: s, after: afterUpload(path, l) }],
-  };
+/** A remote version's record (no fileId: one this run is about to create). */
+export function remoteMeta(e: { size: number; mtimeMs: number }, fileId?: string, sha1?: string): RemoteMeta {
+  const m: RemoteMeta = { size: e.size, mtimeMs: e.mtimeMs };
+  if (fileId !== undefined) m.fileId = fileId;
+  if (sha1 !== undefined) m.sha1 = sha1;
+  return m;
 }
 
-export function downloadOp(id: number, r: Entry, reason: BisyncReason, s?: StateRecord, l?: Entry): Built {
-  const path = r.path;
-  return {
-    id,
-    op: 'download',
-    path,
-    reason,
-    size: r.size,
-    remote: r,
-    local: l,
-    changes: [{ path, before: s, after: afterDownload(path, r) }],
-  };
+/** A state change, with no undefined keys. */
+export function change(path: string, before?: StateRecord, after?: StateRecord): StateChange {
+  const c: StateChange = { path };
+  if (before) c.before = before;
+  if (after) c.after = after;
+  return c;
 }
 
-export function deleteRemoteOp(id: number, s: StateRecord, r: Entry): Built {
-  return {
-    id,
-    op: 'delete-remote',
-    path: s.path,
-    reason: 'deleted',
-    size: r.size,
-    remote: r,
-    changes: [{ path: s.path, before: s }],
-  };
+/** The record once the local file `l` is uploaded to `path`. */
+export function uploadedRecord(path: string, l: Entry, sha1?: string): StateRecord {
+  const h = sha1 ?? l.sha1;
+  return { path, local: localMeta(l, h), remote: remoteMeta(l, undefined, h) };
 }
 
-export function deleteLocalOp(id: number, s: StateRecord, l: Entry): Built {
+/** The record once the remote version `r` is downloaded to `path`. */
+export function downloadedRecord(path: string, r: Entry): StateRecord {
+  return { path, local: localMeta({ size: r.size, mtimeMs: r.mtimeMs }), remote: remoteMeta(r, r.fileId, r.sha1) };
+}
+
+export function uploadOp(
+  l: Entry,
+  r: Entry | undefined,
+  s: StateRecord | undefined,
+  reason: BisyncReason,
+  sha1?: string,
+): BisyncOp {
+  const op: BisyncOp = { id: -1, op: 'upload', path: l.path, reason, size: l.size, local: l, changes: [] };
+  if (r) op.remote = r;
+  op.changes.push(change(l.path, s, uploadedRecord(l.path, l, sha1)));
+  return op;
+}
+
+export function downloadOp(r: Entry, l: Entry | undefined, s: StateRecord | undefined, reason: BisyncReason): BisyncOp {
+  const op: BisyncOp = { id: -1, op: 'download', path: r.path, reason, size: r.size, remote: r, changes: [] };
+  if (l) op.local = l;
+  op.changes.push(change(r.path, s, downloadedRecord(r.path, r)));
+  return op;
+}
+
+export function deleteLocalOp(l: Entry, s: StateRecord): BisyncOp {
   return {
-    id,
+    id: -1,
     op: 'delete-local',
-    path: s.path,
+    path: l.path,
     reason: 'deleted',
     size: l.size,
     local: l,
-    changes: [{ path: s.path, before: s }],
+    changes: [change(l.path, s)],
   };
 }
 
-export function settleOp(id: number, l: Entry, r: Entry, s?: StateRecord): Built {
-  const path = l.path;
-  const after: StateRecord = { path, local: localMeta(l), remote: remoteMeta(r) };
+export function deleteRemoteOp(r: Entry, s: StateRecord): BisyncOp {
+  const changes = [change(r.path, s)];
+  return { id: -1, op: 'delete-remote', path: r.path, reason: 'deleted', size: r.size, remote: r, changes };
+}
+
+/** Both sides hold the same content: the state records it (`sha1`: the local file's, when hashed). */
+export function settleOp(l: Entry, r: Entry, s: StateRecord | undefined, sha1?: string): BisyncOp {
+  const after: StateRecord = {
+    path: l.path,
+    local: localMeta(l, sha1 ?? l.sha1),
+    remote: remoteMeta(r, r.fileId, r.sha1),
+  };
   return {
-    id,
+    id: -1,
     op: 'settle',
-    path,
+    path: l.path,
     reason: 'same content',
     size: l.size,
     local: l,
     remote: r,
-    changes: [{ path, before: s, after }],
+    changes: [change(l.path, s, after)],
   };
 }
 
-/** The local file moved from s.path to l.path: B2 copies its version there and hides the old name. */
-export function renameRemoteOp(id: number, s: StateRecord, r: Entry, l: Entry): Built {
-  const remote = {
-    size: r.size,
-    mtimeMs: r.mtimeMs,
-    ...((r.sha1 ?? s.remote.sha1) ? { sha1: r.sha1 ?? s.remote.sha1 } : {}),
-  };
-  const after: StateRecord = { path: l.path, local: localMeta(l, s.local), remote };
+/** The local file `l` (now at a new name) was at `gone.path`, whose remote version `r` B2 copies over. */
+export function renameRemoteOp(gone: StateRecord, r: Entry, l: Entry, sha1?: string): BisyncOp {
+  const h = sha1 ?? l.sha1 ?? gone.local.sha1 ?? gone.remote.sha1;
+  const after: StateRecord = { path: l.path, local: localMeta(l, h), remote: remoteMeta(r, undefined, r.sha1 ?? h) };
+  const changes = [change(gone.path, gone), change(l.path, undefined, after)];
   return {
-    id,
+    id: -1,
     op: 'rename-remote',
     path: l.path,
-    from: s.path,
+    from: gone.path,
     reason: 'renamed',
     size: l.size,
     remote: r,
     local: l,
-    changes: [
-      { path: s.path, before: s },
-      { path: l.path, after },
-    ],
+    changes,
   };
 }
 
-/** B2 moved the version from s.path to r.path: the local file follows (rename keeps inode and mtime). */
-export function renameLocalOp(id: number, s: StateRecord, l: Entry, r: Entry): Built {
-  const after: StateRecord = { path: r.path, local: localMeta(l, s.local), remote: remoteMeta(r, s.remote) };
+/** The remote version `r` (a new name) was at `gone.path`, whose local file `l` moves to it. */
+export function renameLocalOp(gone: StateRecord, l: Entry, r: Entry): BisyncOp {
+  const h = gone.local.sha1 ?? r.sha1;
+  const after: StateRecord = { path: r.path, local: localMeta(l, h), remote: remoteMeta(r, r.fileId, r.sha1) };
+  const changes = [change(gone.path, gone), change(r.path, undefined, after)];
   return {
-    id,
+    id: -1,
     op: 'rename-local',
     path: r.path,
-    from: s.path,
+    from: gone.path,
     reason: 'renamed',
     size: r.size,
     local: l,
     remote: r,
-    changes: [
-      { path: s.path, before: s },
-      { path: r.path, after },
-    ],
+    changes,
   };
 }
 
-function other(side: SideName): SideName {
-  return side === 'path1' ? 'path2' : 'path1';
-}
-
-/** Which side keeps the name under the policy (ties go to path1). */
-export function conflictWinner(o: BisyncPlannerOptions, l: Entry, r: Entry): Where {
+/** The side that keeps the name, by policy (keep-both and newer: the newer mtime; ties: path1). */
+export function conflictWinner(l: Entry, r: Entry, o: BisyncPlannerOptions): Where {
   const path1: Where = o.localIs === 'path1' ? 'local' : 'remote';
   const path2: Where = path1 === 'local' ? 'remote' : 'local';
-  const newer: Where = l.mtimeMs > r.mtimeMs ? 'local' : r.mtimeMs > l.mtimeMs ? 'remote' : path1;
-  const older: Where = l.mtimeMs < r.mtimeMs ? 'local' : r.mtimeMs < l.mtimeMs ? 'remote' : path1;
   switch (o.conflict) {
-    case 'keep-both':
-    case 'newer':
-      return newer;
-    case 'older':
-      return older;
     case 'path1':
       return path1;
     case 'path2':
       return path2;
+    case 'older':
+      return l.mtimeMs === r.mtimeMs ? path1 : l.mtimeMs < r.mtimeMs ? 'local' : 'remote';
+    default:
+      return l.mtimeMs === r.mtimeMs ? path1 : l.mtimeMs > r.mtimeMs ? 'local' : 'remote';
   }
 }
 
-export function conflictOp(id: number, o: BisyncPlannerOptions, l: Entry, r: Entry, s?: StateRecord): Built {
-  const path = l.path;
-  const winner = conflictWinner(o, l, r);
-  const loserSide: SideName = winner === 'local' ? other(o.localIs) : o.localIs;
-  const keepLoser = o.conflict === 'keep-both' || winner === 'remote';
-  const loserPath = keepLoser ? conflictName(path, o.now, loserSide) : undefined;
-  const changes: BisyncOp['changes'] = [
-    { path, before: s, after: winner === 'local' ? afterUpload(path, l) : afterDownload(path, r) },
-  ];
-  if (loserPath)
-    changes.push({
-      path: loserPath,
-      after: winner === 'local' ? afterDownload(loserPath, r) : afterUpload(loserPath, l),
-    });
-  return {
-    id,
+/**
+ * Changed on both sides, different content. The winner's content takes the name on both sides; the
+ * loser's is kept on both sides under the conflict name (keep-both, or a local loser), else it stays
+ * as an older B2 version.
+ */
+export function conflictOp(
+  l: Entry,
+  r: Entry,
+  s: StateRecord | undefined,
+  o: BisyncPlannerOptions,
+  sha1?: string,
+): BisyncOp {
+  const winner = conflictWinner(l, r, o);
+  const loserSide = (winner === 'local') === (o.localIs === 'path1') ? 'path2' : 'path1';
+  const loserPath =
+    o.conflict === 'keep-both' || winner === 'remote' ? conflictName(l.path, loserSide, o.now) : undefined;
+  const size = winner === 'local' ? l.size : r.size;
+  const op: BisyncOp = {
+    id: -1,
     op: 'conflict',
-    path,
+    path: l.path,
     reason: 'conflict',
-    size: l.size,
+    size,
     local: l,
     remote: r,
     winner,
-    loserPath,
     policy: o.conflict,
-    changes,
+    changes: [],
   };
+  const win = winner === 'local' ? uploadedRecord(l.path, l, sha1) : downloadedRecord(l.path, r);
+  op.changes.push(change(l.path, s, win));
+  if (loserPath !== undefined) {
+    op.loserPath = loserPath;
+    const h = sha1 ?? l.sha1;
+    const lose: StateRecord =
+      winner === 'local'
+        ? {
+            path: loserPath,
+            local: localMeta({ size: r.size, mtimeMs: r.mtimeMs }),
+            remote: remoteMeta(r, undefined, r.sha1),
+          }
+        : { path: loserPath, local: localMeta(l, h), remote: remoteMeta(l, undefined, h) };
+    op.changes.push(change(loserPath, undefined, lose));
+  }
+  return op;
 }

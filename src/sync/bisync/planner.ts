@@ -1,43 +1,59 @@
 /**
- * Bisync's planner: a three-way march over the saved state and both listings (three-way.ts), each
- * path decided by the rules table (docs/bisync.md) into a keep record, an operation, a held path or
- * nothing (gone from both sides). Possible renames wait in renames.ts until the march ends, then
- * become renames or their ordinary operations ("late" ops). Pure apart from the local SHA-1 lookup;
- * memory flat in the tree size (the candidates grow with the number of changes only).
+ * The bisync planner: a three-way march over the saved state, the local listing and the remote
+ * listing (each sorted, in batches), each path decided by the rules table (rules.ts). Unchanged
+ * paths' refreshed records, operations and held paths go to the sink in path order; rename
+ * candidates wait for the end of the march (renames.ts), and their operations follow, late.
+ * Pure apart from the hash function; hashing only where a rule needs it, `checkers` at a time,
+ * results applied in path order. Memory is flat in the tree size (bar the rename candidates).
  */
 import { throwIfAborted } from '../../core/abort.js';
 import type { Entry } from '../types.js';
-import * as ops from './ops.js';
-import { RenameSide, type Paired } from './renames.js';
-import { localChanged, localMeta, remoteChanged, remoteMeta, sameContent, type RuleContext } from './rules.js';
-import { threeWay, type Triple } from './three-way.js';
+import { InOrder } from './in-order.js';
+import { downloadOp, uploadOp } from './ops.js';
+import { RenameCandidates } from './renames.js';
+import { decide, NEEDS_HASH, type Ruling } from './rules.js';
+import { marchThree, type Triple } from './three-way-march.js';
 import type { BisyncCounts, BisyncOp, BisyncPlannerOptions, StateRecord } from './types.js';
 
 export interface PlannerInput {
+  /** The saved state, sorted, in batches. */
   state: AsyncIterable<StateRecord[]>;
+  /** Sorted (walkLocalBatches), not yet filtered. */
   local: AsyncIterable<Entry[]>;
+  /** Sorted (listB2Batches), not yet filtered. */
   remote: AsyncIterable<Entry[]>;
   opts: BisyncPlannerOptions;
-  /** Is this entry inside bisync (the filters)? */
+  /** Filter: is this entry inside bisync? (sync's Filter.includes / pathIncluded) */
   included(e: Entry): boolean;
-  /** SHA-1 of a local file; undefined when it cannot be read. */
+  /** SHA-1 of a local file (hash cache); undefined when it cannot be read. */
   hashLocal(e: Entry): Promise<string | undefined>;
-  /** Records in the saved state, when known: 0 means nothing can be a rename, so nothing is held back. */
+  /** Records in the saved state, when known: with none, no new name can be half of a rename, so none waits. */
   stateRecords?: number;
   signal?: AbortSignal;
 }
 
 export interface PlanSink {
-  /** An unchanged path's record (refreshed), in path order. */
+  /** An unchanged path's refreshed record (or a held path's old one), in path order. */
   keep(rec: StateRecord): void | Promise<void>;
-  /** An operation; late = decided after the march (renames and unpaired rename candidates). */
+  /** An op, in path order while the march runs (late = true for renames and unpaired rename candidates). */
   op(op: BisyncOp, late: boolean): void | Promise<void>;
-  /** A path left alone (its old record is kept through keep()). */
+  /** A path held back (twin names, one-sided filter); the planner carries its old record over via keep(). */
   held(path: string, why: string): void;
 }
 
-const ONE_SIDED_FILTER = 'excluded by the filters on one side only: left alone on both';
-const TWIN_NAME = 'another local name differs from this one only in unicode form (NFC/NFD): rename one of them';
+export const DEFAULT_CHECKERS = 16;
+
+/** A path's outcome, as the march hands it on in order. */
+type Outcome =
+  Ruling | { kind: 'held'; path: string; why: string; s?: StateRecord } | { kind: 'carry'; s: StateRecord };
+
+/** The state record seen as an entry, for the filters. */
+const stateEntry = (s: StateRecord): Entry => ({
+  path: s.path,
+  size: s.local.size,
+  mtimeMs: s.local.mtimeMs,
+  kind: 'file',
+});
 
 class Planner {
   readonly counts: BisyncCounts = {
@@ -50,133 +66,126 @@ class Planner {
     conflicts: 0,
     held: 0,
   };
-  private readonly ids = new ops.OpIds();
-  private readonly localRenames = new RenameSide('local');
-  private readonly remoteRenames = new RenameSide('remote');
-  private readonly cx: RuleContext;
-  private readonly holdNew: boolean;
+  readonly renames = new RenameCandidates();
+  private nextId = 0;
+  private waitingNew = 0;
+  readonly checkers: number;
+  readonly queue: InOrder<Outcome>;
 
   constructor(
-    private readonly input: PlannerInput,
-    private readonly sink: PlanSink,
+    readonly input: PlannerInput,
+    readonly sink: PlanSink,
   ) {
-    const { opts } = input;
-    this.cx = { modifyWindowMs: opts.modifyWindowMs, checksum: opts.checksum, hashLocal: input.hashLocal };
-    this.holdNew = input.stateRecords !== 0;
+    this.checkers = Math.max(1, input.opts.checkers ?? DEFAULT_CHECKERS);
+    this.queue = new InOrder((x) => this.apply(x), this.checkers);
   }
 
-  private async emit(op: BisyncOp, late = false): Promise<void> {
-    if (op.op === 'delete-local') this.counts.deleteLocal++;
-    else if (op.op === 'delete-remote') this.counts.deleteRemote++;
-    else if (op.op === 'rename-local' || op.op === 'rename-remote') this.counts.renames++;
-    else if (op.op === 'conflict') this.counts.conflicts++;
-    await this.sink.op(op, late);
+  emit(op: BisyncOp, late: boolean): void | Promise<void> {
+    op.id = this.nextId++;
+    const c = this.counts;
+    if (op.op === 'delete-local') c.deleteLocal++;
+    else if (op.op === 'delete-remote') c.deleteRemote++;
+    else if (op.op === 'rename-local' || op.op === 'rename-remote') c.renames++;
+    else if (op.op === 'conflict') c.conflicts++;
+    return this.sink.op(op, late);
   }
 
-  private async hold(t: Triple<StateRecord, Entry>, why: string): Promise<void> {
-    this.counts.held++;
-    this.sink.held(t.path, why);
-    if (t.state) await this.sink.keep(t.state);
-  }
-
-  /** Filters: a path outside bisync on every present side is carried over; on one side only, held. */
-  private async filtered(t: Triple<StateRecord, Entry>): Promise<boolean> {
-    const { local: l, remote: r } = t;
-    const lIn = l ? this.input.included(l) : undefined;
-    const rIn = r ? this.input.included(r) : undefined;
-    if (lIn === false || rIn === false) {
-      if (lIn || rIn) await this.hold(t, ONE_SIDED_FILTER);
-      else if (t.state) await this.sink.keep(t.state);
-      return true;
-    }
-    if (l?.twin) {
-      await this.hold(t, TWIN_NAME);
-      return true;
-    }
-    return false;
-  }
-
-  async path(t: Triple<StateRecord, Entry>): Promise<void> {
-    if (t.state) this.counts.state++;
-    if (await this.filtered(t)) return;
-    const { state: s, local: l, remote: r } = t;
-    if (l) this.counts.local++;
-    if (r) this.counts.remote++;
-    if (!s) return this.fresh(l, r);
-    if (l && r) return this.both(s, l, r);
-    if (!l && !r) return; // deleted on both sides: the path leaves the state
-    if (r) {
-      if (remoteChanged(this.cx, s.remote, r))
-        return this.emit(ops.downloadOp(this.ids.take(), r, 'restored (changed on the other side)', s));
-      this.localRenames.gone.push({ s, other: r });
-      return;
-    }
-    if (await localChanged(this.cx, s.local, l!))
-      return this.emit(ops.uploadOp(this.ids.take(), l!, 'restored (changed on the other side)', s));
-    this.remoteRenames.gone.push({ s, other: l! });
-  }
-
-  /** No saved record: new on one side, or on both (the first run's overlap). */
-  private async fresh(l?: Entry, r?: Entry): Promise<void> {
-    if (l && r) return this.decideBoth(l, r);
-    if (l) {
-      if (this.holdNew && this.localRenames.holdNew(l)) return;
-      return this.emit(ops.uploadOp(this.ids.take(), l, 'new'));
-    }
-    if (r) {
-      if (this.holdNew && this.remoteRenames.holdNew(r)) return;
-      return this.emit(ops.downloadOp(this.ids.take(), r, 'new'));
+  apply(x: Outcome): void | Promise<void> {
+    switch (x.kind) {
+      case 'keep':
+        return this.sink.keep(x.rec);
+      case 'op':
+        return this.emit(x.op, false);
+      case 'drop':
+        return;
+      case 'carry':
+        return this.sink.keep(x.s);
+      case 'held':
+        this.counts.held++;
+        this.sink.held(x.path, x.why);
+        return x.s ? this.sink.keep(x.s) : undefined;
+      default:
+        if (this.newWaits(x)) this.renames.add(x);
+        else if (x.kind === 'new-local') return this.emit(uploadOp(x.l, undefined, undefined, 'new'), false);
+        else if (x.kind === 'new-remote') return this.emit(downloadOp(x.r, undefined, undefined, 'new'), false);
+        else this.renames.add(x);
     }
   }
 
-  private async both(s: StateRecord, l: Entry, r: Entry): Promise<void> {
-    const lc = await localChanged(this.cx, s.local, l);
-    const rc = remoteChanged(this.cx, s.remote, r);
-    if (!lc && !rc)
-      return this.sink.keep({ path: s.path, local: localMeta(l, s.local), remote: remoteMeta(r, s.remote) });
-    if (lc && !rc) return this.emit(ops.uploadOp(this.ids.take(), l, 'changed', s, r));
-    if (!lc && rc) return this.emit(ops.downloadOp(this.ids.take(), r, 'changed', s, l));
-    return this.decideBoth(l, r, s);
+  /**
+   * Does a new name wait for rename pairing? Not when the state is empty (a first run), nor beyond
+   * MAX_WAITING_NEW names, so that memory stays bounded (those are planned as plain transfers).
+   */
+  private newWaits(x: Ruling): boolean {
+    if (x.kind !== 'new-local' && x.kind !== 'new-remote') return true;
+    if (this.input.stateRecords === 0 || this.waitingNew >= MAX_WAITING_NEW) return false;
+    this.waitingNew++;
+    return true;
   }
 
-  /** Both sides hold something new to the other: the same content settles, else a conflict. */
-  private async decideBoth(l: Entry, r: Entry, s?: StateRecord): Promise<void> {
-    if (await sameContent(this.cx, l, r)) return this.emit(ops.settleOp(this.ids.take(), l, r, s));
-    return this.emit(ops.conflictOp(this.ids.take(), this.input.opts, l, r, s));
+  /** Filters and twins: the outcome when the path is not planned, else the entries to plan with. */
+  screen(t: Triple): Outcome | Triple {
+    const { s, path } = t;
+    const { included } = this.input;
+    if (s) this.counts.state++;
+    const l = t.l?.kind === 'file' ? t.l : undefined;
+    const r = t.r?.kind === 'file' ? t.r : undefined;
+    const inL = l ? included(l) : undefined;
+    const inR = r ? included(r) : undefined;
+    const inS = s ? included(stateEntry(s)) : undefined;
+    if (inL) this.counts.local++;
+    if (inR) this.counts.remote++;
+    const anyIn = inL === true || inR === true || inS === true;
+    const anyOut = inL === false || inR === false || inS === false;
+    if (!anyIn) return s ? { kind: 'carry', s } : { kind: 'drop' };
+    if (anyOut) {
+      const sides = [inL === false && 'local', inR === false && 'remote', inS === false && 'saved state'].filter(
+        Boolean,
+      );
+      return { kind: 'held', path, s, why: `excluded by the filters on one side only (${sides.join(', ')})` };
+    }
+    if (l?.twin)
+      return {
+        kind: 'held',
+        path,
+        s,
+        why: 'another local name differs from it only in unicode form: rename one of them',
+      };
+    return { path, s, l, r };
   }
 
-  /** After the march: renames, then the unpaired candidates' ordinary operations. */
-  async late(): Promise<void> {
-    const local = await this.localRenames.pair(this.cx);
-    const remote = await this.remoteRenames.pair(this.cx);
-    for (const p of local) await this.emit(this.lateLocal(p), true);
-    for (const p of remote) await this.emit(this.lateRemote(p), true);
-  }
-
-  /** Local side's candidates: a rename on B2, a deletion on B2, or an upload. */
-  private lateLocal(p: Paired): BisyncOp {
-    const id = this.ids.take();
-    if (p.kind === 'rename') return ops.renameRemoteOp(id, p.gone.s, p.gone.other, p.to);
-    if (p.kind === 'gone') return ops.deleteRemoteOp(id, p.gone.s, p.gone.other);
-    return ops.uploadOp(id, p.e, 'new');
-  }
-
-  /** B2 side's candidates: a local rename, a local deletion, or a download. */
-  private lateRemote(p: Paired): BisyncOp {
-    const id = this.ids.take();
-    if (p.kind === 'rename') return ops.renameLocalOp(id, p.gone.s, p.gone.other, p.to);
-    if (p.kind === 'gone') return ops.deleteLocalOp(id, p.gone.s, p.gone.other);
-    return ops.downloadOp(id, p.e, 'new');
+  /** One path: decided now when no hash is needed (no promise), else hashed and queued in order. */
+  step(t: Triple): void | Promise<void> {
+    const x = this.screen(t);
+    if (!('path' in x) || 'kind' in x) return this.queue.add(x as Outcome);
+    const o = this.input.opts;
+    const now = decide(x, o);
+    if (now !== NEEDS_HASH) return this.queue.add(now);
+    const hashed = this.input.hashLocal(x.l!).then((h) => decide(x, o, h ?? null) as Outcome);
+    return this.queue.later(hashed);
   }
 }
 
-/** Plan a bisync run into the sink; returns what was counted (for the safety stop and summary). */
+/** New names held back for rename pairing at most (the rest are planned at once, unpaired). */
+export const MAX_WAITING_NEW = 50_000;
+
+/** Plan a bisync run into `sink`; the counts for the safety stop and the summary. */
 export async function planBisync(input: PlannerInput, sink: PlanSink): Promise<BisyncCounts> {
   const p = new Planner(input, sink);
-  for await (const batch of threeWay(input.state, input.local, input.remote)) {
-    throwIfAborted(input.signal);
-    for (let i = 0; i < batch.length; i++) await p.path(batch[i]);
+  const { signal } = input;
+  for await (const batch of marchThree(input.state, input.local, input.remote)) {
+    throwIfAborted(signal);
+    for (let i = 0; i < batch.length; i++) {
+      const w = p.step(batch[i]);
+      if (w) await w;
+    }
   }
-  await p.late();
+  await p.queue.drain();
+  throwIfAborted(signal);
+  const late = await p.renames.resolve((e) => input.hashLocal(e), p.checkers);
+  for (const op of late) {
+    const w = p.emit(op, true);
+    if (w) await w;
+  }
   return p.counts;
 }

@@ -1,96 +1,97 @@
 /**
- * Rename detection. While the march runs, paths that may be one half of a rename are held here
- * instead of becoming deletions or transfers: a name gone from one side (unchanged on the other) and a
- * name new on that side (absent from the other). After the march they are paired — locally by inode,
- * size and mtime, else by SHA-1 (hashing only files whose size matches a gone one); on B2 by size and
- * SHA-1 — and each pair becomes one rename; the rest get their ordinary operations. Memory: the
- * candidates, bounded by the number of changes (new names beyond MAX_NEW_CANDIDATES are not held).
+ * Rename detection, after the march: a file gone from one side (its other side unchanged) and a new
+ * file on that side (absent on the other) with the same content is a rename, carried out on the
+ * other side without moving bytes. Candidates are held in memory (bounded by the number of changes);
+ * each pairs at most once; the unpaired get their normal operations.
  */
+import { compareB2Order } from '../march.js';
 import type { Entry } from '../types.js';
-import { localSha1, type RuleContext } from './rules.js';
-import type { StateRecord } from './types.js';
+import { mapLimit } from './in-order.js';
+import { deleteLocalOp, deleteRemoteOp, downloadOp, renameLocalOp, renameRemoteOp, uploadOp } from './ops.js';
+import type { Ruling } from './rules.js';
+import type { BisyncOp, StateRecord } from './types.js';
 
-/** New names held for pairing at most; beyond it new files are planned at once (no rename found for them). */
-export const MAX_NEW_CANDIDATES = 50_000;
+type Gone = { s: StateRecord; e: Entry; used: boolean };
 
-export interface Gone {
-  s: StateRecord;
-  /** The entry still present on the other side. */
-  other: Entry;
-  paired?: boolean;
+const inodeKey = (ino: number, size: number, mtimeMs: number) => `${ino}:${size}:${mtimeMs}`;
+
+/** First unused candidate under `key`, marked used. */
+function take(map: Map<string, Gone[]>, key: string, ok: (g: Gone) => boolean = () => true): Gone | undefined {
+  const list = map.get(key);
+  const g = list?.find((x) => !x.used && ok(x));
+  if (g) g.used = true;
+  return g;
 }
 
-export type Paired =
-  { kind: 'rename'; gone: Gone; to: Entry } | { kind: 'gone'; gone: Gone } | { kind: 'new'; e: Entry };
-
-function inoKey(size: number, mtimeMs: number, ino: number | undefined): string | undefined {
-  return ino === undefined ? undefined : `${ino}:${size}:${mtimeMs}`;
+function push(map: Map<string, Gone[]>, key: string, g: Gone): void {
+  const list = map.get(key);
+  if (list) list.push(g);
+  else map.set(key, [g]);
 }
 
-function knownSha1(s: StateRecord): string | undefined {
-  return s.remote.sha1 ?? s.local.sha1;
-}
+const stateSha1 = (s: StateRecord) => s.local.sha1 ?? s.remote.sha1;
 
-/** One direction's candidates (local renames, or B2 renames). */
-export class RenameSide {
-  readonly gone: Gone[] = [];
-  readonly fresh: Entry[] = [];
+export class RenameCandidates {
+  private readonly goneLocal: Gone[] = [];
+  private readonly newLocal: Entry[] = [];
+  private readonly goneRemote: Gone[] = [];
+  private readonly newRemote: Entry[] = [];
 
-  constructor(private readonly where: 'local' | 'remote') {}
-
-  /** Hold a new name? false when too many are held already. */
-  holdNew(e: Entry): boolean {
-    if (this.fresh.length >= MAX_NEW_CANDIDATES) return false;
-    this.fresh.push(e);
+  /** Take a candidate ruling; false when the ruling is not one. */
+  add(x: Ruling): boolean {
+    if (x.kind === 'gone-local') this.goneLocal.push({ s: x.s, e: x.r, used: false });
+    else if (x.kind === 'gone-remote') this.goneRemote.push({ s: x.s, e: x.l, used: false });
+    else if (x.kind === 'new-local') this.newLocal.push(x.l);
+    else if (x.kind === 'new-remote') this.newRemote.push(x.r);
+    else return false;
     return true;
   }
 
-  /** Pairs, then the unpaired gone and new names, in path order within each group. */
-  async pair(cx: RuleContext): Promise<Paired[]> {
-    const out: Paired[] = [];
-    const rest = this.where === 'local' ? await this.pairByInode(out) : this.fresh;
-    const left = await this.pairBySha1(cx, rest, out);
-    for (const g of this.gone) if (!g.paired) out.push({ kind: 'gone', gone: g });
-    for (const e of left) out.push({ kind: 'new', e });
-    return out;
+  /** Pair the candidates; every candidate's operation (renames and the unpaired ones' own), sorted by path. */
+  async resolve(hashLocal: (e: Entry) => Promise<string | undefined>, checkers: number): Promise<BisyncOp[]> {
+    const ops = await this.localSide(hashLocal, checkers);
+    this.remoteSide(ops);
+    for (const g of this.goneLocal) if (!g.used) ops.push(deleteRemoteOp(g.e, g.s));
+    for (const g of this.goneRemote) if (!g.used) ops.push(deleteLocalOp(g.e, g.s));
+    return ops.sort((a, b) => compareB2Order(a.path, b.path));
   }
 
-  private async pairByInode(out: Paired[]): Promise<Entry[]> {
-    const byKey = new Map<string, Gone>();
-    for (const g of this.gone) {
-      const k = inoKey(g.s.local.size, g.s.local.mtimeMs, g.s.local.ino);
-      if (k !== undefined && !byKey.has(k)) byKey.set(k, g);
+  /** Local renames (→ rename-remote): by inode, size and mtime, else by SHA-1 when the sizes match. */
+  private async localSide(hashLocal: (e: Entry) => Promise<string | undefined>, checkers: number): Promise<BisyncOp[]> {
+    const ops: BisyncOp[] = [];
+    const byInode = new Map<string, Gone[]>();
+    const bySize = new Map<string, Gone[]>();
+    for (const g of this.goneLocal) {
+      const { local } = g.s;
+      if (local.ino !== undefined) push(byInode, inodeKey(local.ino, local.size, local.mtimeMs), g);
+      if (stateSha1(g.s) !== undefined) push(bySize, String(local.size), g);
     }
-    const rest: Entry[] = [];
-    for (const e of this.fresh) {
-      const k = inoKey(e.size, e.mtimeMs, e.ino);
-      const g = k === undefined ? undefined : byKey.get(k);
-      if (g && !g.paired) {
-        g.paired = true;
-        out.push({ kind: 'rename', gone: g, to: e });
-      } else rest.push(e);
+    const toHash: Entry[] = [];
+    for (const l of this.newLocal) {
+      const g = l.ino !== undefined ? take(byInode, inodeKey(l.ino, l.size, l.mtimeMs)) : undefined;
+      if (g) ops.push(renameRemoteOp(g.s, g.e, l));
+      else if (bySize.has(String(l.size))) toHash.push(l);
+      else ops.push(uploadOp(l, undefined, undefined, 'new'));
     }
-    return rest;
+    const hashes = await mapLimit(toHash, checkers, async (l) => l.sha1 ?? (await hashLocal(l)));
+    toHash.forEach((l, i) => {
+      const h = hashes[i];
+      const g = h === undefined ? undefined : take(bySize, String(l.size), (x) => stateSha1(x.s) === h);
+      ops.push(g ? renameRemoteOp(g.s, g.e, l, h) : uploadOp(l, undefined, undefined, 'new', h));
+    });
+    return ops;
   }
 
-  private async pairBySha1(cx: RuleContext, fresh: Entry[], out: Paired[]): Promise<Entry[]> {
-    const bySize = new Map<number, Gone[]>();
-    for (const g of this.gone) {
-      if (g.paired || knownSha1(g.s) === undefined) continue;
-      const list = bySize.get(g.s.remote.size) ?? [];
-      list.push(g);
-      bySize.set(g.s.remote.size, list);
+  /** Remote renames (→ rename-local): same size and SHA-1. */
+  private remoteSide(ops: BisyncOp[]): void {
+    const bySha = new Map<string, Gone[]>();
+    for (const g of this.goneRemote) {
+      const h = g.s.remote.sha1 ?? g.s.local.sha1;
+      if (h !== undefined) push(bySha, `${g.s.remote.size}:${h}`, g);
     }
-    const left: Entry[] = [];
-    for (const e of fresh) {
-      const list = bySize.get(e.size);
-      const sha1 = list ? (this.where === 'local' ? await localSha1(cx, e) : e.sha1) : undefined;
-      const g = sha1 === undefined ? undefined : list!.find((c) => !c.paired && knownSha1(c.s) === sha1);
-      if (g) {
-        g.paired = true;
-        out.push({ kind: 'rename', gone: g, to: e });
-      } else left.push(e);
+    for (const r of this.newRemote) {
+      const g = r.sha1 !== undefined ? take(bySha, `${r.size}:${r.sha1}`) : undefined;
+      ops.push(g ? renameLocalOp(g.s, g.e, r) : downloadOp(r, undefined, undefined, 'new'));
     }
-    return left;
   }
 }

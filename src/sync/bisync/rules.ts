@@ -1,79 +1,117 @@
 /**
- * Bisync's change tests and records (docs/bisync.md, "Rules"): has a side changed since the saved
- * state, do the two sides hold the same content, and the state record each side's entry makes.
- * Pure, apart from the local SHA-1 lookup passed in.
+ * Bisync's change tests and rules table (docs/bisync-rules.md): what to do with one path, from the
+ * saved state S, the local entry L and the remote entry R. Pure: when a rule needs the local file's
+ * SHA-1 and it has not been read yet, the answer is NEEDS_HASH and the caller decides again with it.
  */
 import type { Entry } from '../types.js';
-import type { LocalMeta, RemoteMeta, StateRecord } from './types.js';
+import { conflictOp, downloadOp, localMeta, remoteMeta, settleOp, uploadOp } from './ops.js';
+import type { BisyncOp, BisyncPlannerOptions, StateRecord } from './types.js';
 
-export interface RuleContext {
-  modifyWindowMs: number;
-  checksum: boolean;
-  /** SHA-1 of a local file (cached on the entry); undefined when it cannot be read. */
-  hashLocal(e: Entry): Promise<string | undefined>;
+/** A rule needs the local file's SHA-1 (decide again with it). */
+export const NEEDS_HASH: unique symbol = Symbol('needs hash');
+
+/** The local file's SHA-1: undefined = not read yet, null = could not be read. */
+export type LocalHash = string | null | undefined;
+
+export type ChangeOptions = Pick<BisyncPlannerOptions, 'modifyWindowMs' | 'checksum'>;
+
+/** What the rules table says for one path. */
+export type Ruling =
+  | { kind: 'keep'; rec: StateRecord }
+  | { kind: 'op'; op: BisyncOp }
+  /** Gone from both sides: the path leaves the state. */
+  | { kind: 'drop' }
+  /** Rename candidates (paired after the march, else their normal op). */
+  | { kind: 'gone-local'; s: StateRecord; r: Entry }
+  | { kind: 'gone-remote'; s: StateRecord; l: Entry }
+  | { kind: 'new-local'; l: Entry }
+  | { kind: 'new-remote'; r: Entry };
+
+/** The hash when known without reading (the entry carries it) or already read. */
+function known(l: Entry, h: LocalHash): LocalHash {
+  return l.sha1 !== undefined ? l.sha1 : h;
 }
 
-function withinWindow(a: number, b: number, windowMs: number): boolean {
-  return Math.abs(a - b) <= windowMs;
+/**
+ * Has the local file changed since S? Size, else time beyond the window; with --checksum and a
+ * SHA-1 in S, content decides (a touched file with the same SHA-1 is unchanged).
+ */
+export function localChanged(s: StateRecord, l: Entry, o: ChangeOptions, h?: LocalHash): boolean | typeof NEEDS_HASH {
+  if (l.size !== s.local.size) return true;
+  const moved = Math.abs(l.mtimeMs - s.local.mtimeMs) > o.modifyWindowMs;
+  if (!o.checksum || s.local.sha1 === undefined) return moved;
+  const k = known(l, h);
+  if (k === undefined) return NEEDS_HASH;
+  return k === null ? moved : k !== s.local.sha1;
 }
 
-export async function localSha1(cx: RuleContext, e: Entry): Promise<string | undefined> {
-  if (e.sha1 === undefined) e.sha1 = await cx.hashLocal(e);
-  return e.sha1;
+/** Has the remote file changed since S? Same fileId: no; both SHA-1s known: size or SHA-1; else size or time. */
+export function remoteChanged(s: StateRecord, r: Entry, o: ChangeOptions): boolean {
+  if (s.remote.fileId !== undefined && s.remote.fileId === r.fileId) return false;
+  if (r.size !== s.remote.size) return true;
+  if (s.remote.sha1 !== undefined && r.sha1 !== undefined) return r.sha1 !== s.remote.sha1;
+  return Math.abs(r.mtimeMs - s.remote.mtimeMs) > o.modifyWindowMs;
 }
 
-/** Has the local file changed since the state? (--checksum: a touched file with the same SHA-1 has not.) */
-export async function localChanged(cx: RuleContext, s: LocalMeta, l: Entry): Promise<boolean> {
-  if (s.size !== l.size) return true;
-  if (withinWindow(s.mtimeMs, l.mtimeMs, cx.modifyWindowMs)) return false;
-  if (!cx.checksum || s.sha1 === undefined) return true;
-  const h = await localSha1(cx, l);
-  return h === undefined || h !== s.sha1;
-}
-
-/** Has the newest B2 version changed since the state? The same fileId, or the same size and SHA-1, has not. */
-export function remoteChanged(cx: RuleContext, s: RemoteMeta, r: Entry): boolean {
-  if (s.fileId !== undefined && s.fileId === r.fileId) return false;
-  if (s.size !== r.size) return true;
-  if (s.sha1 !== undefined && r.sha1 !== undefined) return s.sha1 !== r.sha1;
-  return !withinWindow(s.mtimeMs, r.mtimeMs, cx.modifyWindowMs);
-}
-
-/** Do the local file and the B2 version hold the same bytes? Same size and time, or same SHA-1. */
-export async function sameContent(cx: RuleContext, l: Entry, r: Entry): Promise<boolean> {
+/** Do L and R hold the same content? Same size and (time within the window, or the local SHA-1 equals R's). */
+export function sameContent(l: Entry, r: Entry, o: ChangeOptions, h?: LocalHash): boolean | typeof NEEDS_HASH {
   if (l.size !== r.size) return false;
-  if (!cx.checksum && withinWindow(l.mtimeMs, r.mtimeMs, cx.modifyWindowMs)) return true;
-  if (r.sha1 === undefined) return withinWindow(l.mtimeMs, r.mtimeMs, cx.modifyWindowMs);
-  return (await localSha1(cx, l)) === r.sha1;
+  if (Math.abs(l.mtimeMs - r.mtimeMs) <= o.modifyWindowMs) return true;
+  if (r.sha1 === undefined) return false;
+  const k = known(l, h);
+  if (k === undefined) return NEEDS_HASH;
+  return k !== null && k === r.sha1;
 }
 
-export function localMeta(l: Entry, known?: LocalMeta): LocalMeta {
-  const m: LocalMeta = { size: l.size, mtimeMs: l.mtimeMs };
-  if (l.ino !== undefined) m.ino = l.ino;
-  const sha1 = l.sha1 ?? known?.sha1;
-  if (sha1 !== undefined) m.sha1 = sha1;
-  return m;
+const sha = (l: Entry, h: LocalHash): string | undefined => known(l, h) ?? undefined;
+
+/** An unchanged path's record, refreshed from the current entries (a known SHA-1 kept). */
+export function refreshed(s: StateRecord, l: Entry, r: Entry, h: LocalHash): StateRecord {
+  const lsha = sha(l, h) ?? s.local.sha1;
+  const rsha = r.sha1 ?? (r.fileId === s.remote.fileId || r.size === s.remote.size ? s.remote.sha1 : undefined);
+  return { path: s.path, local: localMeta(l, lsha), remote: remoteMeta(r, r.fileId, rsha) };
 }
 
-export function remoteMeta(r: Entry, known?: RemoteMeta): RemoteMeta {
-  const m: RemoteMeta = { size: r.size, mtimeMs: r.mtimeMs };
-  if (r.fileId !== undefined) m.fileId = r.fileId;
-  const sha1 = r.sha1 ?? known?.sha1;
-  if (sha1 !== undefined) m.sha1 = sha1;
-  return m;
+/** Both sides present: settle when the content is the same, else a conflict. */
+function bothPresent(
+  t: { s?: StateRecord; l: Entry; r: Entry },
+  o: BisyncPlannerOptions,
+  h: LocalHash,
+): Ruling | typeof NEEDS_HASH {
+  const same = sameContent(t.l, t.r, o, h);
+  if (same === NEEDS_HASH) return same;
+  const op = same ? settleOp(t.l, t.r, t.s, sha(t.l, h)) : conflictOp(t.l, t.r, t.s, o, sha(t.l, h));
+  return { kind: 'op', op };
 }
 
-/** The record once a local file was uploaded: B2 then holds its bytes, with its mtime as src_last_modified_millis. */
-export function afterUpload(path: string, l: Entry, known?: LocalMeta): StateRecord {
-  const local = localMeta(l, known);
-  const remote: RemoteMeta = { size: l.size, mtimeMs: l.mtimeMs };
-  if (local.sha1 !== undefined) remote.sha1 = local.sha1;
-  return { path, local, remote };
-}
-
-/** The record once a B2 version was downloaded (its mtime set on the file; the inode is filled in next run). */
-export function afterDownload(path: string, r: Entry): StateRecord {
-  const local: LocalMeta = { size: r.size, mtimeMs: r.mtimeMs };
-  if (r.sha1 !== undefined) local.sha1 = r.sha1;
-  return { path, local, remote: remoteMeta(r) };
+/** The rules table for one path (entries already filtered; at least one of s, l, r present). */
+export function decide(
+  t: { s?: StateRecord; l?: Entry; r?: Entry },
+  o: BisyncPlannerOptions,
+  h?: LocalHash,
+): Ruling | typeof NEEDS_HASH {
+  const { s, l, r } = t;
+  if (!s) {
+    if (l && r) return bothPresent({ l, r }, o, h);
+    if (l) return { kind: 'new-local', l };
+    if (r) return { kind: 'new-remote', r };
+    return { kind: 'drop' };
+  }
+  if (!l && !r) return { kind: 'drop' };
+  const lc = l ? localChanged(s, l, o, h) : false;
+  if (lc === NEEDS_HASH) return lc;
+  const rc = r ? remoteChanged(s, r, o) : false;
+  if (l && r) {
+    if (!lc && !rc) return { kind: 'keep', rec: refreshed(s, l, r, h) };
+    if (lc && !rc) return { kind: 'op', op: uploadOp(l, r, s, 'changed', sha(l, h)) };
+    if (!lc && rc) return { kind: 'op', op: downloadOp(r, l, s, 'changed') };
+    return bothPresent({ s, l, r }, o, h);
+  }
+  if (r)
+    return rc
+      ? { kind: 'op', op: downloadOp(r, undefined, s, 'restored (changed on the other side)') }
+      : { kind: 'gone-local', s, r };
+  return lc
+    ? { kind: 'op', op: uploadOp(l!, undefined, s, 'restored (changed on the other side)', sha(l!, h)) }
+    : { kind: 'gone-remote', s, l: l! };
 }
