@@ -1,6 +1,6 @@
 /** bisync: wire the CLI to the bisync engine; plan and events as lines or NDJSON; a summary; exit 4 on item failures. */
 import { PartialFailureError, UsageError } from '../../core/errors.js';
-import { defaultStateDir } from '../../sync/bisync/state-store.js';
+import { defaultStateDir } from '../../sync/bisync/state-dir.js';
 import { runBisync, type LocalEndpoint, type RemoteEndpoint } from '../../sync/bisync/run-bisync.js';
 import type { BisyncEvent, BisyncSummary, ConflictPolicy, SideName } from '../../sync/bisync/types.js';
 import type { CliContext } from '../context.js';

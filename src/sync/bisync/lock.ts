@@ -1,31 +1,48 @@
 /**
- * One bisync run per pair at a time. The lock file is created whole and atomically: its content
- * ({pid, host, started, command}) is written to a temp file, which is then hard-linked to `lock`
- * (link fails with EEXIST when a lock exists), so no reader ever sees a half-written lock. A lock
- * whose process is dead on this host is taken over, with a notice: the stale file is renamed away
- * (only one taker can rename it), checked to be the one read, and removed; then the lock is taken again.
+ * The pair's `lock`: JSON {pid, host, started, command, token}, taken atomically with its full content
+ * (write `lock.<pid>.<random>`, fsync, link() it to `lock`; EEXIST = held). A lock of a dead process on
+ * this host is taken over under a second O_EXCL file `lock.takeover`: the lock is re-read under it and
+ * replaced (rename) only if it still is the same dead holder's. Released only when still ours.
  */
-import { hostname } from 'node:os';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { syncDir } from './durable-fs.js';
 
 export interface LockInfo {
   pid: number;
   host: string;
   started: string;
   command: string;
+  token?: string;
 }
 
+/** The pair is locked by another run, or the lock cannot be read. The CLI maps it to exit 1. */
 export class LockHeldError extends Error {
   constructor(
-    readonly file: string,
-    readonly info: LockInfo,
+    readonly lockFile: string,
+    readonly holder: LockInfo | undefined,
+    detail?: string,
   ) {
     super(
-      `bisync of this pair is running (pid ${info.pid} on host ${info.host} since ${info.started}; lock file ${file})`,
+      holder
+        ? `bisync of this pair is running (pid ${holder.pid} on host ${holder.host} since ${holder.started}; lock file ${lockFile})`
+        : `the lock file ${lockFile} cannot be read (${detail}); if no bisync of this pair is running, remove it`,
     );
     this.name = 'LockHeldError';
+  }
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<LockInfo>;
+    if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0 || typeof o.host !== 'string') return undefined;
+    if (typeof o.started !== 'string' || typeof o.command !== 'string') return undefined;
+    return o as LockInfo;
+  } catch {
+    return undefined;
   }
 }
 
@@ -33,94 +50,139 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
   }
 }
 
-async function readLock(file: string): Promise<{ text: string; info: LockInfo } | undefined> {
-  let text: string;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readText(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    throw err;
   }
+}
+
+/** Write `text` to a fresh temp file beside `file`, fsynced. */
+async function writeTemp(file: string, text: string): Promise<string> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'wx', 0o600);
   try {
-    const info = JSON.parse(text) as LockInfo;
-    if (typeof info.pid !== 'number' || typeof info.host !== 'string') throw new Error('fields');
-    return { text, info };
-  } catch {
-    throw new Error(`bisync lock file ${file} cannot be read; if no bisync of this pair runs, remove it`);
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
+  return tmp;
 }
 
 export class PairLock {
-  private held = false;
-  private readonly text: string;
+  private released = false;
 
-  constructor(
+  private constructor(
     readonly file: string,
-    command: string,
-  ) {
-    const info: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command };
-    this.text = JSON.stringify(info) + '\n';
+    readonly info: LockInfo,
+    private readonly text: string,
+  ) {}
+
+  /** Take the lock in `dir` (throws LockHeldError). */
+  static async acquire(o: { dir: string; command: string; onNotice?: (msg: string) => void }): Promise<PairLock> {
+    const file = join(o.dir, 'lock');
+    const info: LockInfo = {
+      pid: process.pid,
+      host: hostname(),
+      started: new Date().toISOString(),
+      command: o.command,
+      token: randomBytes(8).toString('hex'),
+    };
+    const text = JSON.stringify(info) + '\n';
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const tmp = await writeTemp(file, text);
+      try {
+        await link(tmp, file);
+        await syncDir(o.dir);
+        return new PairLock(file, info, text);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+      const held = await readText(file);
+      if (held === undefined) continue; // released meanwhile
+      const holder = parseLock(held);
+      if (!holder) throw new LockHeldError(file, undefined, 'not a bisync lock');
+      if (holder.host !== info.host || alive(holder.pid)) throw new LockHeldError(file, holder);
+      const r = await takeOver(file, held, text);
+      if (r === 'won') {
+        o.onNotice?.(
+          `took over the lock of pid ${holder.pid} (host ${holder.host}, since ${holder.started}), which is no longer running`,
+        );
+        return new PairLock(file, info, text);
+      }
+      if (Date.now() > deadline) throw new LockHeldError(file, holder);
+      if (r === 'busy') await sleep(10 + Math.random() * 20);
+    }
   }
 
-  /** Take the lock, taking over one left by a dead process on this host (onNotice says so). */
-  async acquire(onNotice?: (message: string) => void): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await this.tryLink()) return;
-      const cur = await readLock(this.file);
-      if (!cur) continue;
-      if (cur.info.host !== hostname() || alive(cur.info.pid)) throw new LockHeldError(this.file, cur.info);
-      if (await this.takeOver(cur.text))
-        onNotice?.(`took over the lock of pid ${cur.info.pid}, which is no longer running (${this.file})`);
-    }
-    const cur = await readLock(this.file);
-    if (cur) throw new LockHeldError(this.file, cur.info);
-    throw new Error(`could not take the bisync lock ${this.file}`);
-  }
-
-  private async tryLink(): Promise<boolean> {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    await writeFile(tmp, this.text, { flush: true });
-    try {
-      await link(tmp, this.file);
-      this.held = true;
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
-    } finally {
-      await unlink(tmp).catch(() => undefined);
-    }
-  }
-
-  /** Move the stale lock away; if what moved is not the stale one read (another run took over first), put it back. */
-  private async takeOver(staleText: string): Promise<boolean> {
-    const aside = join(`${this.file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`);
-    try {
-      await rename(this.file, aside);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw e;
-    }
-    const moved = await readFile(aside, 'utf8');
-    if (moved !== staleText) {
-      await link(aside, this.file).catch(() => undefined);
-      await unlink(aside).catch(() => undefined);
-      return false;
-    }
-    await unlink(aside);
-    return true;
-  }
-
-  /** Remove the lock if it is still ours. */
+  /** Unlink the lock if it is still ours (idempotent). */
   async release(): Promise<void> {
-    if (!this.held) return;
-    this.held = false;
-    const cur = await readFile(this.file, 'utf8').catch(() => undefined);
-    if (cur === this.text) await unlink(this.file).catch(() => undefined);
+    if (this.released) return;
+    this.released = true;
+    if ((await readText(this.file)) === this.text) await rm(this.file, { force: true });
   }
+
+  /** The same, synchronously (for process exit handlers). */
+  releaseSync(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      if (readFileSync(this.file, 'utf8') === this.text) unlinkSync(this.file);
+    } catch {}
+  }
+}
+
+/**
+ * Replace the lock `file` (whose content was `dead`) by ours, under `lock.takeover`. 'lost': the lock
+ * changed meanwhile (someone else took it); 'busy': another process holds the takeover file.
+ */
+async function takeOver(file: string, dead: string, text: string): Promise<'won' | 'lost' | 'busy'> {
+  const guard = `${file}.takeover`;
+  const guardText = JSON.stringify({ pid: process.pid, host: hostname() }) + '\n';
+  try {
+    const fh = await open(guard, 'wx', 0o600);
+    await fh.writeFile(guardText);
+    await fh.close();
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    await clearStaleGuard(guard);
+    return 'busy';
+  }
+  try {
+    if ((await readText(file)) !== dead) return 'lost';
+    const tmp = await writeTemp(file, text);
+    await rename(tmp, file);
+    await syncDir(join(file, '..'));
+    return 'won';
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+/** A takeover file left by a process killed during its takeover (dead pid on this host, or garbled) is removed. */
+async function clearStaleGuard(guard: string): Promise<void> {
+  const t = await readText(guard);
+  if (t === undefined) return;
+  let g: { pid?: number; host?: string } = {};
+  try {
+    g = JSON.parse(t) as typeof g;
+  } catch {}
+  const parsed = Number.isSafeInteger(g.pid) && (g.pid as number) > 0;
+  // A garbled one may be in the middle of being written: stale only once it is a few seconds old.
+  const old = async () => Date.now() - (await stat(guard).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > 5000;
+  const stale = parsed ? g.host === hostname() && !alive(g.pid!) : await old();
+  if (stale && (await readText(guard)) === t) await rm(guard, { force: true });
 }

@@ -269,8 +269,7 @@ async function execute(
       error: ctx.error,
     });
   } finally {
-    await journal.close();
-    await st.commit();
+    await st.commit(); // closes the journal first
     for (const path of cx.vacated) await pruneEmptyDirs(sides.local.root, path);
   }
   const s = ctx.summary;

@@ -1,158 +1,229 @@
 /**
- * The saved state's file format: line 1 a header ({"v":1}), then one StateRecord per line in compact
- * form ({"p":path,"l":{s,m,i,h},"r":{s,m,f,h}}) sorted by path in B2 order, then a trailer
- * ({"end":true,"records":N}: a file without it is damaged). Read as a
- * stream of batches (order checked); written through temp + fsync + rename + folder fsync, so a crash
- * leaves the old file or the new one, never a torn one.
+ * The `state` file: line 1 a header {"v":1,"records":N,"complete":true} (padded with spaces to a fixed
+ * width so it can be rewritten in place once N is known), then one StateRecord per line as compact JSON
+ * {"p":path,"l":{s,m,i,h},"r":{s,m,f,h}}, strictly sorted in B2 order. Read as a stream of batches that
+ * checks order, syntax and count; written only through a temp file + fsync + rename + fsync of the dir.
  */
-import { createReadStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { compareB2Order } from '../march.js';
+import { syncDir, tempName } from './durable-fs.js';
+import { LineReader } from './line-reader.js';
 import type { LocalMeta, RemoteMeta, StateRecord } from './types.js';
 
-const BATCH = 1000;
-
-interface Line {
-  p: string;
-  l: { s: number; m: number; i?: number; h?: string };
-  r: { s: number; m: number; f?: string; h?: string };
-}
-
-export function encodeRecord(rec: StateRecord): string {
-  const l: Line['l'] = { s: rec.local.size, m: rec.local.mtimeMs };
-  if (rec.local.ino !== undefined) l.i = rec.local.ino;
-  if (rec.local.sha1 !== undefined) l.h = rec.local.sha1;
-  const r: Line['r'] = { s: rec.remote.size, m: rec.remote.mtimeMs };
-  if (rec.remote.fileId !== undefined) r.f = rec.remote.fileId;
-  if (rec.remote.sha1 !== undefined) r.h = rec.remote.sha1;
-  return JSON.stringify({ p: rec.path, l, r });
-}
-
-export function decodeRecord(text: string, where: string): StateRecord {
-  const o = JSON.parse(text) as Line;
-  if (typeof o?.p !== 'string' || typeof o.l?.s !== 'number' || typeof o.r?.s !== 'number')
-    throw new Error(`${where}: not a state record`);
-  const local: LocalMeta = { size: o.l.s, mtimeMs: o.l.m };
-  if (o.l.i !== undefined) local.ino = o.l.i;
-  if (o.l.h !== undefined) local.sha1 = o.l.h;
-  const remote: RemoteMeta = { size: o.r.s, mtimeMs: o.r.m };
-  if (o.r.f !== undefined) remote.fileId = o.r.f;
-  if (o.r.h !== undefined) remote.sha1 = o.r.h;
-  return { path: o.p, local, remote };
-}
+const HEADER_WIDTH = 80;
+const FLUSH_BYTES = 1 << 18;
 
 export class StateFileError extends Error {
-  constructor(file: string, why: string) {
-    super(
-      `bisync state ${file} is damaged (${why}); move it away to start again with a merge (nothing is deleted by a merge)`,
-    );
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`bisync state file ${file}: ${detail}`);
     this.name = 'StateFileError';
   }
 }
 
-/** The trailer's record count, or undefined when the file does not exist. */
-export async function readHeader(file: string): Promise<{ records: number } | undefined> {
-  let fh;
+export interface StateHeader {
+  v: 1;
+  records: number;
+  complete: boolean;
+}
+
+/** The two sides of a record in the compact form ({l, r}). */
+export function encodeSides(r: StateRecord): { l: object; r: object } {
+  const l = r.local;
+  const m = r.remote;
+  return {
+    l: { s: l.size, m: l.mtimeMs, i: l.ino, h: l.sha1 },
+    r: { s: m.size, m: m.mtimeMs, f: m.fileId, h: m.sha1 },
+  };
+}
+
+export function encodeRecord(r: StateRecord): string {
+  return JSON.stringify({ p: r.path, ...encodeSides(r) });
+}
+
+function num(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${what} is not a number`);
+  return v;
+}
+function optStr(v: unknown, what: string): string | undefined {
+  if (v !== undefined && typeof v !== 'string') throw new TypeError(`${what} is not a string`);
+  return v as string | undefined;
+}
+
+/** Decode {l, r} (as written by encodeSides) for `path`; throws TypeError naming what is wrong. */
+export function decodeSides(path: string, o: unknown): StateRecord {
+  const x = o as { l?: Record<string, unknown>; r?: Record<string, unknown> };
+  if (!x || typeof x !== 'object' || !x.l || typeof x.l !== 'object' || !x.r || typeof x.r !== 'object')
+    throw new TypeError('missing l or r');
+  const local: LocalMeta = { size: num(x.l.s, 'l.s'), mtimeMs: num(x.l.m, 'l.m') };
+  if (x.l.i !== undefined) local.ino = num(x.l.i, 'l.i');
+  const lh = optStr(x.l.h, 'l.h');
+  if (lh !== undefined) local.sha1 = lh;
+  const remote: RemoteMeta = { size: num(x.r.s, 'r.s'), mtimeMs: num(x.r.m, 'r.m') };
+  const f = optStr(x.r.f, 'r.f');
+  if (f !== undefined) remote.fileId = f;
+  const rh = optStr(x.r.h, 'r.h');
+  if (rh !== undefined) remote.sha1 = rh;
+  return { path, local, remote };
+}
+
+export function decodeRecordLine(line: string): StateRecord {
+  const o = JSON.parse(line) as { p?: unknown };
+  if (!o || typeof o !== 'object' || typeof o.p !== 'string' || o.p === '') throw new TypeError('no path');
+  return decodeSides(o.p, o);
+}
+
+function parseHeader(file: string, line: string): StateHeader {
+  let h: Partial<StateHeader>;
+  try {
+    h = JSON.parse(line) as Partial<StateHeader>;
+  } catch {
+    throw new StateFileError(file, 'line 1 is not a state header');
+  }
+  if (typeof h.v === 'number' && h.v > 1) throw new StateFileError(file, `written by a newer b2sync (format v${h.v})`);
+  if (h.v !== 1 || h.complete !== true || typeof h.records !== 'number' || !Number.isSafeInteger(h.records))
+    throw new StateFileError(file, 'header is incomplete or garbled');
+  return h as StateHeader;
+}
+
+/** The header, or undefined when the file does not exist. */
+export async function readStateHeader(file: string): Promise<StateHeader | undefined> {
+  let fh: FileHandle;
   try {
     fh = await open(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    throw err;
   }
   try {
-    const { size } = await fh.stat();
-    const len = Math.min(size, 256);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    const lines = buf
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l !== '');
-    const t = JSON.parse(lines[lines.length - 1] ?? '') as { end?: boolean; records?: number };
-    if (t.end !== true || typeof t.records !== 'number') throw new Error('no trailer');
-    return { records: t.records };
-  } catch (e) {
-    throw new StateFileError(file, e instanceof Error ? e.message : String(e));
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const nl = text.indexOf('\n');
+    if (nl < 0) throw new StateFileError(file, 'no header line');
+    return parseHeader(file, text.slice(0, nl));
   } finally {
     await fh.close();
   }
 }
 
-/** The lines of a state file holding these records (header, records, trailer). */
-export async function* stateLines(records: AsyncIterable<StateRecord>): AsyncGenerator<string> {
-  yield JSON.stringify({ v: 1 });
-  let n = 0;
-  for await (const r of records) {
-    n++;
-    yield encodeRecord(r);
-  }
-  yield JSON.stringify({ end: true, records: n });
-}
-
-/** Every record, in batches, order checked; nothing when the file does not exist. */
-export async function* readRecords(file: string): AsyncGenerator<StateRecord[]> {
-  if ((await readHeader(file)) === undefined) return;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  let last: string | undefined;
-  let batch: StateRecord[] = [];
-  for await (const line of rl) {
-    if (n++ === 0 || line === '' || line.startsWith('{"end":')) continue;
-    let rec: StateRecord;
-    try {
-      rec = decodeRecord(line, `line ${n}`);
-    } catch (e) {
-      throw new StateFileError(file, e instanceof Error ? e.message : String(e));
-    }
-    if (last !== undefined && compareB2Order(last, rec.path) >= 0)
-      throw new StateFileError(file, `line ${n} out of order`);
-    last = rec.path;
-    batch.push(rec);
-    if (batch.length >= BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/** Write lines to `file` atomically: a temp file beside it, fsync, rename over, fsync the folder. */
-export async function writeAtomically(file: string, lines: AsyncIterable<string>): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
-  try {
-    let buf: string[] = [];
-    let size = 0;
-    for await (const line of lines) {
-      buf.push(line);
-      size += line.length;
-      if (size > 1 << 20) {
-        await fh.write(buf.join('\n') + '\n');
-        buf = [];
-        size = 0;
+/** The records in batches, checking strict B2 order, syntax and the header's count (a missing file yields nothing). */
+export async function* readStateBatches(file: string, batchSize = 2048): AsyncGenerator<StateRecord[]> {
+  if ((await readStateHeader(file)) === undefined) return;
+  const reader = new LineReader(file);
+  let header: StateHeader | undefined;
+  let prev: string | undefined;
+  let count = 0;
+  let out: StateRecord[] = [];
+  for await (const lines of reader.batches()) {
+    const base = reader.lineNo - lines.length;
+    for (let k = 0; k < lines.length; k++) {
+      if (header === undefined) {
+        header = parseHeader(file, lines[k]);
+        continue;
+      }
+      let rec: StateRecord;
+      try {
+        rec = decodeRecordLine(lines[k]);
+      } catch (err) {
+        throw new StateFileError(file, `line ${base + k + 1} is garbled (${(err as Error).message})`);
+      }
+      if (prev !== undefined && compareB2Order(prev, rec.path) >= 0)
+        throw new StateFileError(
+          file,
+          `out of order at line ${base + k + 1}: ${JSON.stringify(prev)} before ${JSON.stringify(rec.path)}`,
+        );
+      prev = rec.path;
+      count++;
+      out.push(rec);
+      if (out.length >= batchSize) {
+        yield out;
+        out = [];
       }
     }
-    if (buf.length > 0) await fh.write(buf.join('\n') + '\n');
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw e;
   }
-  await fh.close();
-  await rename(tmp, file);
-  await syncDir(dirname(file));
+  if (reader.tail !== '') throw new StateFileError(file, `last line is not terminated (garbled)`);
+  if (header === undefined) throw new StateFileError(file, 'empty');
+  if (count !== header.records)
+    throw new StateFileError(file, `holds ${count} records, its header says ${header.records} (truncated?)`);
+  if (out.length > 0) yield out;
 }
 
-export async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } catch {
-    // Some file systems refuse fsync on a folder; the rename is still atomic there.
-  } finally {
-    await d.close();
+function headerLine(h: object): string {
+  const s = JSON.stringify(h);
+  return s + ' '.repeat(Math.max(0, HEADER_WIDTH - 1 - Buffer.byteLength(s))) + '\n';
+}
+
+/** Writes a new state file atomically; records must come in strictly increasing B2 order (asserted). */
+export class StateFileWriter {
+  private chunks: string[] = [];
+  private chunkBytes = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private pos = HEADER_WIDTH;
+  private prev: string | undefined;
+  count = 0;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly tmp: string,
+    readonly target: string,
+  ) {}
+
+  static async create(target: string): Promise<StateFileWriter> {
+    const tmp = tempName(target);
+    const fh = await open(tmp, 'wx', 0o600);
+    await fh.write(headerLine({ v: 1, complete: false }), 0);
+    return new StateFileWriter(fh, tmp, target);
+  }
+
+  /** Adds a record; returns a promise only when buffered lines are being written out. */
+  add(rec: StateRecord): Promise<void> | undefined {
+    if (this.prev !== undefined && compareB2Order(this.prev, rec.path) >= 0)
+      throw new Error(`state writer: ${JSON.stringify(rec.path)} after ${JSON.stringify(this.prev)} (not sorted)`);
+    this.prev = rec.path;
+    this.count++;
+    const line = encodeRecord(rec) + '\n';
+    this.chunks.push(line);
+    this.chunkBytes += line.length;
+    return this.chunkBytes >= FLUSH_BYTES ? this.drain() : undefined;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.chunks.length === 0) return;
+    const data = this.chunks.join('');
+    this.chunks = [];
+    this.chunkBytes = 0;
+    const buf = Buffer.from(data, 'utf8');
+    // Positions are reserved synchronously, so overlapping drains write disjoint ranges.
+    const at = this.pos;
+    this.pos += buf.length;
+    const w = this.fh.write(buf, 0, buf.length, at).then(() => undefined);
+    this.writes = this.writes.then(() => w);
+    await w;
+  }
+
+  /** Header, fsync, rename over the target, fsync of the dir. Returns the record count. */
+  async finish(): Promise<number> {
+    try {
+      await this.drain();
+      await this.writes;
+      await this.fh.write(headerLine({ v: 1, records: this.count, complete: true }), 0);
+      await this.fh.sync();
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    await this.fh.close();
+    await rename(this.tmp, this.target);
+    await syncDir(dirname(this.target));
+    return this.count;
+  }
+
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
   }
 }
