@@ -225,3 +225,35 @@ test('two local folders bisyncing one prefix in turns converge', async () => {
   assert.deepEqual(plan(await a.bisync()), []);
   assert.deepEqual(plan(await b.bisync()), []);
 });
+
+test('two local names that differ only in unicode form are held and reported, never merged or uploaded', async () => {
+  const p = await pair();
+  await writeFile(join(p.local, 'caf\u00e9.txt'), 'nfc');
+  await writeFile(join(p.local, 'cafe\u0301.txt'), 'nfd');
+  await writeFile(join(p.local, 'plain.txt'), 'p');
+  const r = await p.bisync();
+  expectCode({ code: r.code, stderr: r.stderr }, 0);
+  const held = r.records.filter((x) => x.type === 'warning' && /unicode form/.test(String(x.message)));
+  assert.equal(held.length, 2, JSON.stringify(r.records));
+  assert.deepEqual(await p.remoteFiles(), { 'plain.txt': 'p' });
+  assert.deepEqual(await p.localFiles(), { 'caf\u00e9.txt': 'nfc', 'cafe\u0301.txt': 'nfd', 'plain.txt': 'p' });
+});
+
+test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict path2 keeps B2 and the local copy', async () => {
+  const p = await pair('remote-first');
+  await writeFile(join(p.local, 'old-name'), 'renamed content');
+  await writeFile(join(p.local, 'both'), 'base');
+  expectCode(await p.bisync(), 0);
+  expectCode(await fx.run(['mv', `${p.remote}/old-name`, `${p.remote}/new-name`]), 0);
+  await p.put('both', 'remote edit');
+  await writeFile(join(p.local, 'both'), 'local edit');
+  const r = await p.bisync('--conflict', 'path2');
+  expectCode({ code: r.code, stderr: r.stderr }, 0);
+  assert.deepEqual(plan(r), ['conflict both', 'rename-local new-name']);
+  const c = r.records.find((x) => x.type === 'plan' && x.action === 'conflict')!;
+  assert.equal(c.winner, 'path1', 'path1 is B2 here');
+  const loser = String(c.loserPath);
+  const want = { 'new-name': 'renamed content', both: 'remote edit', [loser]: 'local edit' };
+  assert.deepEqual(await p.localFiles(), want);
+  assert.deepEqual(await p.remoteFiles(), want);
+});

@@ -50,7 +50,7 @@ export class RenameCandidates {
   /** Pair the candidates; every candidate's operation (renames and the unpaired ones' own), sorted by path. */
   async resolve(hashLocal: (e: Entry) => Promise<string | undefined>, checkers: number): Promise<BisyncOp[]> {
     const ops = await this.localSide(hashLocal, checkers);
-    this.remoteSide(ops);
+    await this.remoteSide(ops, hashLocal);
     for (const g of this.goneLocal) if (!g.used) ops.push(deleteRemoteOp(g.e, g.s));
     for (const g of this.goneRemote) if (!g.used) ops.push(deleteLocalOp(g.e, g.s));
     return ops.sort((a, b) => compareB2Order(a.path, b.path));
@@ -82,16 +82,37 @@ export class RenameCandidates {
     return ops;
   }
 
-  /** Remote renames (→ rename-local): same size and SHA-1. */
-  private remoteSide(ops: BisyncOp[]): void {
+  /**
+   * Remote renames (→ rename-local): same size and SHA-1. A gone name whose saved state has no SHA-1
+   * yet (uploaded by the last run) is compared by hashing its local file, only when a new B2 name of
+   * its size appears.
+   */
+  private async remoteSide(ops: BisyncOp[], hashLocal: (e: Entry) => Promise<string | undefined>): Promise<void> {
     const bySha = new Map<string, Gone[]>();
+    const unhashed = new Map<string, Gone[]>();
     for (const g of this.goneRemote) {
       const h = g.s.remote.sha1 ?? g.s.local.sha1;
       if (h !== undefined) push(bySha, `${g.s.remote.size}:${h}`, g);
+      else push(unhashed, String(g.s.remote.size), g);
     }
     for (const r of this.newRemote) {
-      const g = r.sha1 !== undefined ? take(bySha, `${r.size}:${r.sha1}`) : undefined;
+      let g = r.sha1 !== undefined ? take(bySha, `${r.size}:${r.sha1}`) : undefined;
+      if (!g && r.sha1 !== undefined && unhashed.has(String(r.size)))
+        g = await this.byLocalHash(unhashed, r, hashLocal);
       ops.push(g ? renameLocalOp(g.s, g.e, r) : downloadOp(r, undefined, undefined, 'new'));
     }
+  }
+
+  private async byLocalHash(
+    unhashed: Map<string, Gone[]>,
+    r: Entry,
+    hashLocal: (e: Entry) => Promise<string | undefined>,
+  ): Promise<Gone | undefined> {
+    for (const g of unhashed.get(String(r.size)) ?? []) {
+      if (g.used) continue;
+      g.e.sha1 ??= await hashLocal(g.e);
+      if (g.e.sha1 === r.sha1) return take(unhashed, String(r.size), (x) => x === g);
+    }
+    return undefined;
   }
 }
