@@ -239,7 +239,7 @@ test('two local names that differ only in unicode form are held and reported, ne
   assert.deepEqual(await p.localFiles(), { 'caf\u00e9.txt': 'nfc', 'cafe\u0301.txt': 'nfd', 'plain.txt': 'p' });
 });
 
-test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict path2 keeps B2 and the local copy', async () => {
+test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict path2 (the local folder here) wins, B2's version stays as an older version', async () => {
   const p = await pair('remote-first');
   await writeFile(join(p.local, 'old-name'), 'renamed content');
   await writeFile(join(p.local, 'both'), 'base');
@@ -251,9 +251,9 @@ test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict
   expectCode({ code: r.code, stderr: r.stderr }, 0);
   assert.deepEqual(plan(r), ['conflict both', 'rename-local new-name']);
   const c = r.records.find((x) => x.type === 'plan' && x.action === 'conflict')!;
-  assert.equal(c.winner, 'path1', 'path1 is B2 here');
-  const loser = String(c.loserPath);
-  const want = { 'new-name': 'renamed content', both: 'remote edit', [loser]: 'local edit' };
+  assert.equal(c.winner, 'path2', 'path2 is the local folder here');
+  assert.equal(c.loserPath, undefined, "B2's version stays as an older version, no conflict copy");
+  const want = { 'new-name': 'renamed content', both: 'local edit' };
   assert.deepEqual(await p.localFiles(), want);
   assert.deepEqual(await p.remoteFiles(), want);
 });
