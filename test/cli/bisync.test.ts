@@ -239,7 +239,7 @@ test('two local names that differ only in unicode form are held and reported, ne
   assert.deepEqual(await p.localFiles(), { 'caf\u00e9.txt': 'nfc', 'cafe\u0301.txt': 'nfd', 'plain.txt': 'p' });
 });
 
-test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict path2 (the local folder here) wins, B2's version stays as an older version', async () => {
+test('a rename on B2 (copy + hide by another tool) is a local rename; --conflict path2 (the local folder here) wins, the B2 version stays as an older version', async () => {
   const p = await pair('remote-first');
   await writeFile(join(p.local, 'old-name'), 'renamed content');
   await writeFile(join(p.local, 'both'), 'base');
