@@ -86,7 +86,8 @@ try {
   console.log(`sha1 alone median ${sha.toFixed(2)} CPU s/GiB`);
   for (const op of ops.filter((o) => o !== 'sha1')) {
     const m = median(cpu.get(op)!);
-    const what = op === 'floor' ? 'floor (read + SHA-1 + loopback TCP write)' : op.replace('-liftoff', ' --liftoff-only');
+    const what =
+      op === 'floor' ? 'floor (read + SHA-1 + loopback TCP write)' : op.replace('-liftoff', ' --liftoff-only');
     console.log(`${what} median ${m.toFixed(2)} CPU s/GiB: ${(m / sha).toFixed(2)}x SHA-1 alone`);
   }
 } finally {

@@ -83,7 +83,9 @@ async function* rangeChunks(src: FileRangeSource, st: BodyState): AsyncGenerator
       const n = await ahead!;
       ahead = undefined;
       if (n < want)
-        throw new Error(`${src.path}: expected ${src.length} bytes at offset ${src.start}, read ${src.length - left + n}`);
+        throw new Error(
+          `${src.path}: expected ${src.length} bytes at offset ${src.start}, read ${src.length - left + n}`,
+        );
       const buf = bufs[i];
       pos += n;
       left -= n;
