@@ -4,7 +4,7 @@
  * own processes; the emulator runs in a third (--data mode).
  *
  *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp] [--liftoff] [--floor]
- *     [--only-liftoff] [--base DIR]
+ *     [--only-liftoff] [--base DIR] [--sha1-reuse]
  *
  * --floor: also time the floor of an upload without HTTP: the same read and SHA-1, the bytes written to
  * a loopback TCP socket whose reader (another process) discards them.
@@ -14,6 +14,8 @@
  * --base DIR: also upload with another checkout's code (DIR/bench/http-upload-run.ts, e.g. the commit
  * before a change, extracted with `git archive` and given a node_modules link), interleaved as
  * `base`: before and after in the same run.
+ * --sha1-reuse: also time SHA-1 alone read into one reused buffer (a stricter reference than the
+ * stream's fresh buffer per chunk).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -62,7 +64,7 @@ try {
   const ups = [...(onlyLiftoff ? [] : ['upload']), ...(lift ? ['upload-liftoff'] : [])];
   const base = flag('base');
   if (base) ups.push(...(onlyLiftoff ? [] : ['base']), ...(lift ? ['base-liftoff'] : []));
-  const ops = [...ups, 'sha1'];
+  const ops = [...ups, 'sha1', ...(args.includes('--sha1-reuse') ? ['sha1reuse'] : [])];
   if (args.includes('--floor')) ops.push('floor');
   const cpu = new Map<string, number[]>(ops.map((op) => [op, []]));
   for (let i = 0; i < runs; i++) {
@@ -84,11 +86,14 @@ try {
   }
   const sha = median(cpu.get('sha1')!);
   console.log(`sha1 alone median ${sha.toFixed(2)} CPU s/GiB`);
-  for (const op of ops.filter((o) => o !== 'sha1')) {
+  const reuse = cpu.get('sha1reuse');
+  if (reuse) console.log(`sha1 alone, one reused buffer, median ${median(reuse).toFixed(2)} CPU s/GiB`);
+  for (const op of ops.filter((o) => !o.startsWith('sha1'))) {
     const m = median(cpu.get(op)!);
     const what =
       op === 'floor' ? 'floor (read + SHA-1 + loopback TCP write)' : op.replace('-liftoff', ' --liftoff-only');
-    console.log(`${what} median ${m.toFixed(2)} CPU s/GiB: ${(m / sha).toFixed(2)}x SHA-1 alone`);
+    const strict = reuse ? `, ${(m / median(reuse)).toFixed(2)}x with a reused buffer` : '';
+    console.log(`${what} median ${m.toFixed(2)} CPU s/GiB: ${(m / sha).toFixed(2)}x SHA-1 alone${strict}`);
   }
 } finally {
   sink?.child.kill();
