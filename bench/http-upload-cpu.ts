@@ -4,11 +4,18 @@
  * own processes; the emulator runs in a third (--data mode).
  *
  *   node --import tsx bench/http-upload-cpu.ts [--size 1G] [--runs 4] [--dir /tmp] [--liftoff] [--floor]
+ *     [--only-liftoff] [--base DIR] [--sha1-reuse]
  *
  * --floor: also time the floor of an upload without HTTP: the same read and SHA-1, the bytes written to
  * a loopback TCP socket whose reader (another process) discards them.
  * --liftoff: also run the upload under `node --liftoff-only` (undici's llhttp WebAssembly never tiered
  * up to TurboFan, as bin/b2sync.js runs it), interleaved with the default upload.
+ * --only-liftoff: run the uploads under `--liftoff-only` only (as bin/ runs them).
+ * --base DIR: also upload with another checkout's code (DIR/bench/http-upload-run.ts, e.g. the commit
+ * before a change, extracted with `git archive` and given a node_modules link), interleaved as
+ * `base`: before and after in the same run.
+ * --sha1-reuse: also time SHA-1 alone read into one reused buffer (a stricter reference than the
+ * stream's fresh buffer per chunk).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -52,15 +59,21 @@ try {
   const sinkPort = sink?.port;
   const src = join(scratch, 'src');
   await writeRandomFile(src, bytes);
-  const ops = ['upload', ...(args.includes('--liftoff') ? ['upload-liftoff'] : []), 'sha1'];
+  const onlyLiftoff = args.includes('--only-liftoff');
+  const lift = onlyLiftoff || args.includes('--liftoff');
+  const ups = [...(onlyLiftoff ? [] : ['upload']), ...(lift ? ['upload-liftoff'] : [])];
+  const base = flag('base');
+  if (base) ups.push(...(onlyLiftoff ? [] : ['base']), ...(lift ? ['base-liftoff'] : []));
+  const ops = [...ups, 'sha1', ...(args.includes('--sha1-reuse') ? ['sha1reuse'] : [])];
   if (args.includes('--floor')) ops.push('floor');
   const cpu = new Map<string, number[]>(ops.map((op) => [op, []]));
   for (let i = 0; i < runs; i++) {
     for (const op of i % 2 ? [...ops].reverse() : ops) {
       spawnSync('sync');
-      const job = JSON.stringify({ ...target, op: op.split('-')[0], bucketId: bucket.bucketId, path: src, sinkPort });
+      const kind = op.startsWith('base') ? 'upload' : op.split('-')[0];
+      const job = JSON.stringify({ ...target, op: kind, bucketId: bucket.bucketId, path: src, sinkPort });
       const flags = op.endsWith('-liftoff') ? ['--liftoff-only'] : [];
-      const script = join(root, 'bench', 'http-upload-run.ts');
+      const script = join(op.startsWith('base') ? base! : root, 'bench', 'http-upload-run.ts');
       const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script, job], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${op} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; ms: number };
@@ -71,19 +84,17 @@ try {
       );
     }
   }
-  const up = median(cpu.get('upload')!);
   const sha = median(cpu.get('sha1')!);
-  console.log(`upload median ${up.toFixed(2)} CPU s/GiB, sha1 alone ${sha.toFixed(2)}: ${(up / sha).toFixed(2)}x`);
-  const floor = cpu.get('floor');
-  if (floor)
-    console.log(
-      `floor (read + SHA-1 + loopback TCP write) median ${median(floor).toFixed(2)} CPU s/GiB: ${(median(floor) / sha).toFixed(2)}x`,
-    );
-  const lift = cpu.get('upload-liftoff');
-  if (lift)
-    console.log(
-      `upload --liftoff-only median ${median(lift).toFixed(2)} CPU s/GiB: ${(median(lift) / sha).toFixed(2)}x`,
-    );
+  console.log(`sha1 alone median ${sha.toFixed(2)} CPU s/GiB`);
+  const reuse = cpu.get('sha1reuse');
+  if (reuse) console.log(`sha1 alone, one reused buffer, median ${median(reuse).toFixed(2)} CPU s/GiB`);
+  for (const op of ops.filter((o) => !o.startsWith('sha1'))) {
+    const m = median(cpu.get(op)!);
+    const what =
+      op === 'floor' ? 'floor (read + SHA-1 + loopback TCP write)' : op.replace('-liftoff', ' --liftoff-only');
+    const strict = reuse ? `, ${(m / median(reuse)).toFixed(2)}x with a reused buffer` : '';
+    console.log(`${what} median ${m.toFixed(2)} CPU s/GiB: ${(m / sha).toFixed(2)}x SHA-1 alone${strict}`);
+  }
 } finally {
   sink?.child.kill();
   emu.stdin!.end();

@@ -14,7 +14,10 @@ import type {
   FileVersion,
   Part,
 } from '../wire/types.js';
+import type { FileRangeSource } from './pooled-file-body.js';
 import type { ResolvedRetry } from './retry.js';
+
+export type { FileRangeSource } from './pooled-file-body.js';
 
 export const DEFAULT_REALM = 'https://api.backblazeb2.com';
 
@@ -73,10 +76,10 @@ export interface AccountInfo {
 }
 
 /**
- * A request body that can be produced again for a retry: a buffer, or a factory that opens the
- * same bytes again (a file range). Never a one-shot stream.
+ * A request body that can be produced again for a retry: a buffer, a file range (read again into
+ * reused buffers), or a factory that opens the same bytes again. Never a one-shot stream.
  */
-export type ReplayableBody = Buffer | (() => Readable);
+export type ReplayableBody = Buffer | FileRangeSource | (() => Readable);
 
 export interface UploadFileParams {
   bucketId: string;

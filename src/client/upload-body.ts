@@ -1,15 +1,17 @@
 /**
  * One attempt's request body for b2_upload_file / b2_upload_part, made again for every attempt:
- * a Buffer (SHA-1 known or computed up front) or a reopened stream hashed inline (hex_digits_at_end).
+ * a Buffer (SHA-1 known or computed up front), a file range read into reused buffers
+ * (pooled-file-body.ts) or a reopened stream, the last two hashed inline (hex_digits_at_end).
  */
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { UsageError } from '../core/errors.js';
 import { Sha1PassThrough, sha1Hex } from '../core/sha1.js';
 import { SHA1_AT_END } from '../wire/headers.js';
 import type { ReplayableBody } from './api.js';
+import { isFileRangeSource, pooledFileBody } from './pooled-file-body.js';
 
 export interface AttemptBody {
-  body: Buffer | Readable;
+  body: Buffer | Readable | AsyncIterable<Buffer>;
   /** Content-Length to send (+40 with hex_digits_at_end). */
   length: number;
   /** X-Bz-Content-Sha1 value. */
@@ -71,8 +73,21 @@ export function makeAttemptBody(
       },
     };
   }
+  if (isFileRangeSource(source)) {
+    if (source.length !== contentLength)
+      throw new UsageError(`file range is ${source.length} bytes but contentLength is ${contentLength}`);
+    const b = pooledFileBody(source, knownSha1 === undefined, onProgress);
+    return {
+      body: b.chunks,
+      length: contentLength + (knownSha1 === undefined ? 40 : 0),
+      sha1Header: knownSha1 ?? SHA1_AT_END,
+      sha1: () => knownSha1 ?? b.sha1(),
+      sourceError: b.sourceError,
+      dispose: b.dispose,
+    };
+  }
   if (typeof source !== 'function')
-    throw new UsageError('upload body must be a Buffer or a function that opens the bytes again');
+    throw new UsageError('upload body must be a Buffer, a file range or a function that opens the bytes again');
   const src = source();
   let srcErr: Error | undefined;
   src.once('error', (e: Error) => {

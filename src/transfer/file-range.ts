@@ -1,7 +1,7 @@
 /** Byte ranges of local files: replayable upload bodies and SHA-1s of a range. */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { FileRangeSource } from '../client/api.js';
 import { throwIfAborted } from '../core/abort.js';
 import { checkUnchanged, type SourceIdentity } from './source-identity.js';
 
@@ -33,14 +33,14 @@ async function* rangeChunks(
 }
 
 /**
- * A factory that opens `length` bytes of `path` from `start` again for every attempt; with `id`, the
- * stream fails instead of ending when the file is no longer the one identified.
+ * `length` bytes of `path` from `start` as an upload body, read again for every attempt (into reused
+ * buffers, client/pooled-file-body.ts); with `id`, the file's identity is checked when it is opened
+ * and again after its last byte was read but before that byte is sent, so an attempt on a file that
+ * changed fails (SourceChangedError) instead of storing torn bytes.
  */
-export function fileRangeBody(path: string, start: number, length: number, id?: SourceIdentity): () => Readable {
-  return () =>
-    length === 0
-      ? Readable.from([])
-      : Readable.from(rangeChunks(path, start, length, id), { objectMode: false, highWaterMark: READ_CHUNK });
+export function fileRangeBody(path: string, start: number, length: number, id?: SourceIdentity): FileRangeSource {
+  const check = id ? async (fh: FileHandle) => checkUnchanged(id, await fh.stat({ bigint: true })) : undefined;
+  return { path, start, length, check };
 }
 
 /** The SHA-1 (hex) of `length` bytes of `path` from `start`; fails if the file is shorter, or no longer `id`. */

@@ -293,7 +293,7 @@ test('file token cache: mode 0600, atomic, no key stored, key change invalidates
   }
 });
 
-async function drain(r: Buffer | Readable): Promise<Buffer> {
+async function drain(r: Buffer | Readable | AsyncIterable<Buffer>): Promise<Buffer> {
   if (Buffer.isBuffer(r)) return r;
   const chunks: Buffer[] = [];
   for await (const c of r) chunks.push(c as Buffer);

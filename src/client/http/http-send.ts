@@ -9,7 +9,8 @@ export interface SendRequest {
   method: 'GET' | 'POST' | 'HEAD';
   url: string;
   headers: Record<string, string>;
-  body?: string | Buffer | Readable;
+  /** An async iterable is pulled one chunk at a time, the next once the socket took the previous one. */
+  body?: string | Buffer | Readable | AsyncIterable<Buffer>;
   signal?: AbortSignal;
 }
 

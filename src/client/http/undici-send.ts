@@ -2,6 +2,7 @@
  * undici behind the seam: the one Agent (keep-alive, bounded connections per origin) every request
  * shares, and an HttpSend over undici.request for API calls and uploads.
  */
+import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import { undici } from '../undici-lite.js';
 import { flatHeaders, type HttpResponse, type HttpSend, type SendRequest } from './http-send.js';
@@ -22,7 +23,9 @@ export class UndiciSend implements HttpSend {
   constructor(private readonly agent: Dispatcher) {}
 
   async send(req: SendRequest): Promise<HttpResponse> {
-    const { method, headers, body, signal } = req;
+    const { method, headers, signal } = req;
+    // undici sends an async iterable body (client-h1 writeIterable) though its typings list only streams.
+    const body = req.body as string | Buffer | Readable | undefined;
     const res = await undici.request(req.url, { dispatcher: this.agent, method, headers, body, signal });
     return { status: res.statusCode, headers: flatHeaders(res.headers), body: res.body as HttpResponse['body'] };
   }
