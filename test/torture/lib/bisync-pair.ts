@@ -297,3 +297,9 @@ export function assertPlannedNothing(r: RunResult, what: string): void {
     what,
   );
 }
+
+/** Why bisync cannot be tortured with this build (the built CLI has no `bisync` command), else undefined. */
+export async function bisyncMissing(fx: TortureFixture): Promise<string | undefined> {
+  const r = await fx.run(['--help']);
+  return /^\s+bisync\b/m.test(r.stdout) ? undefined : 'the built CLI (dist/) has no bisync command';
+}
