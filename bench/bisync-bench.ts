@@ -11,12 +11,14 @@
  *       emulator's data folder, since server-side copies share blobs, and the upload calls)
  *
  *   node --import tsx bench/bisync-bench.ts [--jobs a,b,c,d] [--files-a 10000] [--files-b 100000]
- *        [--size-d 1G] [--runs 3] [--dir /tmp] [--no-rclone] [--markdown FILE]
+ *        [--size-d 1G] [--runs 3] [--dir /tmp] [--no-rclone] [--no-b2sync] [--markdown FILE]
  *   quick check: --files-a 200 --files-b 2000 --size-d 64M --runs 1
  *
  * Setup (populating prefixes, first runs that build each tool's state) is not timed: prefixes are
  * filled by `b2sync sync --transfers 64` at 0 ms. Each tool keeps its own state folder per pair
  * (b2sync --state-dir, rclone --workdir). Wall time is spawn to exit; RSS and CPU from /usr/bin/time.
+ * b2sync is the built bin/b2sync.js (run `npm run build` first): sync-measure's private build lives in
+ * node_modules/.cache, which worktrees share, and its shim no longer matches the bundled bin.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -28,7 +30,7 @@ import { RawB2 } from './lib/b2-raw.js';
 import { spawnEmulator, type ChildServer, type EmulatorInfo } from './lib/emulator-process.js';
 import { rcloneEnv, rcloneVersion, RCLONE_BIN, REMOTE } from './lib/rclone.js';
 import { median } from './lib/stats.js';
-import { buildPrivateCli, EmulatorControl, runMeasured, type Measured } from './lib/sync-measure.js';
+import { EmulatorControl, runMeasured, SHIPPED_BIN, type Measured } from './lib/sync-measure.js';
 import { makeBigFile, makeSmallTree, smallTreePath } from './lib/sync-tree.js';
 
 interface Args {
@@ -39,6 +41,8 @@ interface Args {
   runs: number;
   dir: string;
   rclone: boolean;
+  /** False with --no-b2sync: rclone and the setup only (checks the bench itself). */
+  b2sync: boolean;
   markdown?: string;
 }
 
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     runs: 3,
     dir: tmpdir(),
     rclone: true,
+    b2sync: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -67,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--runs') a.runs = int();
     else if (flag === '--dir') a.dir = val();
     else if (flag === '--no-rclone') a.rclone = false;
+    else if (flag === '--no-b2sync') a.b2sync = false;
     else if (flag === '--markdown') a.markdown = val();
     else throw new Error(`unknown option ${flag}`);
   }
@@ -194,9 +200,11 @@ async function jobA(b: Bench, rows: Row[]): Promise<void> {
   const mine: Row = { job: 'a', label: 'b2sync bisync', samples: [] };
   const theirs: Row = { job: 'a', label: 'rclone bisync --resync', samples: [] };
   for (let r = 0; r < b.args.runs; r++) {
-    const s = await b.run('b2sync', b.bisync(src, 'bench-bisync-a', `r${r}-b2sync`, b.stateDir('a')), 'a b2sync');
-    mine.samples.push(s);
-    show(mine, s, r);
+    if (b.args.b2sync) {
+      const s = await b.run('b2sync', b.bisync(src, 'bench-bisync-a', `r${r}-b2sync`, b.stateDir('a')), 'a b2sync');
+      mine.samples.push(s);
+      show(mine, s, r);
+    }
     if (!b.args.rclone) continue;
     const wd = b.stateDir('a-rclone');
     const t = await b.run(
@@ -207,7 +215,7 @@ async function jobA(b: Bench, rows: Row[]): Promise<void> {
     theirs.samples.push(t);
     show(theirs, t, r);
   }
-  rows.push(mine, ...(b.args.rclone ? [theirs] : []));
+  rows.push(...[mine, theirs].filter((x) => x.samples.length));
   await b.stop();
   await rm(src, { recursive: true, force: true });
 }
@@ -223,16 +231,20 @@ async function jobB(b: Bench, rows: Row[]): Promise<void> {
   console.log(`  populated: ${fmtS((await b.populate(src, bucket, 'tree')).m.ms)} s`);
   const state = b.stateDir('b');
   const wd = b.stateDir('b-rclone');
-  const first = await b.run('b2sync', b.bisync(src, bucket, 'tree', state), 'b first bisync');
-  console.log(`  b2sync bisync first run (settles all): ${fmtS(first.m.ms)} s, ${callList(first.counters)}`);
+  if (b.args.b2sync) {
+    const first = await b.run('b2sync', b.bisync(src, bucket, 'tree', state), 'b first bisync');
+    console.log(`  b2sync bisync first run (settles all): ${fmtS(first.m.ms)} s, ${callList(first.counters)}`);
+  }
   if (b.args.rclone) {
     const t = await b.run('rclone', b.rcloneBisync(src, bucket, 'tree', wd, ['--resync']), 'b rclone resync');
     console.log(`  rclone bisync --resync: ${fmtS(t.m.ms)} s`);
   }
-  const configs: [string, 'b2sync' | 'rclone', string[]][] = [
-    ['b2sync bisync', 'b2sync', b.bisync(src, bucket, 'tree', state)],
-    ["(b') b2sync sync (one way)", 'b2sync', ['sync', src, `b2://${bucket}/tree`]],
-  ];
+  const configs: [string, 'b2sync' | 'rclone', string[]][] = [];
+  if (b.args.b2sync)
+    configs.push(
+      ['b2sync bisync', 'b2sync', b.bisync(src, bucket, 'tree', state)],
+      ["(b') b2sync sync (one way)", 'b2sync', ['sync', src, `b2://${bucket}/tree`]],
+    );
   if (b.args.rclone)
     configs.push(
       ['rclone bisync', 'rclone', b.rcloneBisync(src, bucket, 'tree', wd)],
@@ -271,7 +283,7 @@ async function jobC(b: Bench, rows: Row[]): Promise<void> {
   await b.start();
   const bucket = 'bench-bisync-c';
   await b.raw!.createBucket(bucket);
-  const tools = b.args.rclone ? (['b2sync', 'rclone'] as const) : (['b2sync'] as const);
+  const tools = toolsOf(b.args);
   const pairs = [];
   for (const tool of tools) {
     const local = join(b.scratch, `c-${tool}`);
@@ -303,7 +315,7 @@ async function jobD(b: Bench, rows: Row[]): Promise<void> {
   await b.start(dataDir);
   const bucket = 'bench-bisync-d';
   await b.raw!.createBucket(bucket);
-  const tools = b.args.rclone ? (['b2sync', 'rclone'] as const) : (['b2sync'] as const);
+  const tools = toolsOf(b.args);
   const pairs = [];
   for (const tool of tools) {
     const local = join(b.scratch, `d-${tool}`);
@@ -330,6 +342,10 @@ async function jobD(b: Bench, rows: Row[]): Promise<void> {
   await b.stop();
   for (const p of pairs) await rm(p.local, { recursive: true, force: true });
   await rm(dataDir, { recursive: true, force: true });
+}
+
+function toolsOf(a: Args): ('b2sync' | 'rclone')[] {
+  return [...(a.b2sync ? (['b2sync'] as const) : []), ...(a.rclone ? (['rclone'] as const) : [])];
 }
 
 function medianSample(samples: Sample[]): Sample {
@@ -404,7 +420,7 @@ async function main(): Promise<void> {
     .join(' ')}; ${rv ?? 'no rclone'}`;
   console.log(header);
   try {
-    bench = new Bench(args, scratch, await buildPrivateCli());
+    bench = new Bench(args, scratch, SHIPPED_BIN);
     if (args.jobs.has('a')) await jobA(bench, rows);
     if (args.jobs.has('b')) await jobB(bench, rows);
     if (args.jobs.has('c')) await jobC(bench, rows);
