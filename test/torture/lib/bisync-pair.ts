@@ -152,6 +152,7 @@ export class BisyncPair {
       await rename(join(this.local, n), join(this.local, to));
       this.expected.set(to, this.expected.get(n)!);
       this.expected.delete(n);
+      taken.add(to); // on B2 only after the next run
     }
     await rmdir(join(this.local, dir)).catch(() => undefined);
     return names.length;
@@ -282,12 +283,13 @@ export function assertPlannedNothing(r: RunResult, what: string): void {
   assert.ok(f.summary, `${what}: a summary record in ${r.stdout.slice(-600)}`);
   assert.deepEqual(f.plan.slice(0, 10), [], `${what}: ${f.plan.length} plan entries`);
   const s = f.summary as Record<string, any>;
+  // the CLI's summary record is flat (uploadedFiles, deletedLocal...)
   const moved = {
-    uploaded: s.uploaded?.files,
-    downloaded: s.downloaded?.files,
+    uploaded: s.uploadedFiles,
+    downloaded: s.downloadedFiles,
     renamed: s.renamed,
-    deletedLocal: s.deleted?.local,
-    deletedRemote: s.deleted?.remote,
+    deletedLocal: s.deletedLocal,
+    deletedRemote: s.deletedRemote,
     conflicts: s.conflicts,
     settled: s.settled,
   };
