@@ -132,14 +132,14 @@ export class BisyncPair {
     await ok(this.s, 'b2_hide_file', { bucketId: this.bucketId, fileName: this.prefix + from });
   }
 
-  /** A folder of the expected tree with 2-20 files, renamed locally to a fresh name. */
+  /** A folder of the expected tree with 2-40 files, renamed locally to a fresh name. */
   private async folderRename(taken: Set<string>, round: number): Promise<number> {
     const folders = new Map<string, string[]>();
     for (const name of this.expected.keys()) {
       const d = name.slice(0, name.lastIndexOf('/'));
       folders.set(d, [...(folders.get(d) ?? []), name]);
     }
-    const fit = [...folders].filter(([d, names]) => !d.includes('-r') && names.length >= 2 && names.length <= 20);
+    const fit = [...folders].filter(([d, names]) => !d.includes('-r') && names.length >= 2 && names.length <= 40);
     if (fit.length === 0) return 0;
     const [dir, names] = this.rng.pick(fit);
     const fresh = `${dir}-r${round}`;
