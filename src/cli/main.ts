@@ -19,6 +19,7 @@ import { registerFiles } from './commands/files.js';
 import { registerList } from './commands/list.js';
 import { registerManage } from './commands/manage.js';
 import { registerSync } from './commands/sync.js';
+import { registerBisync } from './commands/bisync.js';
 import { registerTransfer } from './commands/transfer.js';
 import { makeColors } from './output/colors.js';
 import { intOption } from './options.js';
@@ -69,6 +70,7 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
   registerFiles(program, rt);
   registerManage(program, rt);
   registerSync(program, rt);
+  registerBisync(program, rt);
   registerEmulator(program);
   // Every command (and subcommand) throws instead of exiting, so main decides the code.
   const walk = (c: Command) => {

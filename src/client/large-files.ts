@@ -16,10 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { B2Error } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { headerBudgetProblem } from '../wire/headers.js';
 import type { CancelLargeFileResponse, FileVersion, ListUnfinishedResponse } from '../wire/types.js';
 import type { ClientCore, CallState } from './core.js';
-import { checkFileMetadata, checkPageSize } from './validate.js';
+import { checkFileMetadata, checkPageSize, infoFits } from './validate.js';
 
 /** File info key of the id that marks one b2_start_large_file (24 hex digits). */
 export const INFO_START_ID = 'b2sync_start_id';
@@ -35,8 +34,7 @@ export interface StartLargeFileParams {
 /** `info` with a start id added, or undefined when B2's limits leave no room for it. */
 function markedInfo(fileName: string, info: Record<string, string>, id: string): Record<string, string> | undefined {
   const marked = { ...info, [INFO_START_ID]: id };
-  if (Object.keys(marked).length > LIMITS.maxFileInfoEntries) return undefined;
-  return headerBudgetProblem(fileName, marked) === undefined ? marked : undefined;
+  return infoFits(fileName, marked) ? marked : undefined;
 }
 
 /** A failure after which B2 may have started the file: the request may have reached it. */

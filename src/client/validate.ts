@@ -14,6 +14,11 @@ export function checkFileName(name: string): void {
   throw new UsageError(`${problem}: ${shown}`);
 }
 
+/** Does this info still fit B2's limits (entry count and the header budget)? The quiet form of the checks below. */
+export function infoFits(name: string, info: Record<string, string>): boolean {
+  return Object.keys(info).length <= LIMITS.maxFileInfoEntries && headerBudgetProblem(name, info) === undefined;
+}
+
 /** Name, info keys, info count and the 7000-byte header budget, with a message that says what to shorten. */
 export function checkFileMetadata(name: string, info: Record<string, string> = {}): void {
   checkFileName(name);

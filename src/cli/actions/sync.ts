@@ -47,7 +47,7 @@ export interface SyncCliOptions {
   dryRun: boolean;
 }
 
-async function endpoint(
+export async function endpoint(
   ctx: CliContext,
   loc: Location,
   side: 'source' | 'destination',
@@ -93,7 +93,7 @@ function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o
     throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
 
-async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
+export async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
   const filterFromText: string[] = [];
   for (const f of o.filterFrom ?? []) {
     try {

@@ -97,6 +97,8 @@ export interface BisyncPlannerOptions {
   localIs: SideName;
   /** The run's start (ms since epoch): conflict names are stamped with it, UTC yyyymmdd-hhmmss. */
   now: number;
+  /** Local files hashed at once while planning (--checkers); default 16. */
+  checkers?: number;
 }
 
 /** What the planner counted, for the safety stop and the summary. */

@@ -27,6 +27,8 @@ export interface Item {
   dir: boolean;
   /** A followed symlink's target stats (files only). */
   stats?: Stats;
+  /** Another name here has the same NFC form (set only when true). */
+  twin?: boolean;
 }
 
 /** One directory's entries, sorted by B2 key; skipped kinds reported. Undefined when unreadable (reported). */
@@ -97,7 +99,8 @@ function itemKind(
 /**
  * Sort by B2 key. Two on-disk names with the same NFC form (both can exist on Linux): the one already
  * in NFC (else the first) keeps the NFC key, the others keep their own bytes as their B2 names, so
- * each still round-trips as a name of its own.
+ * each still round-trips as a name of its own. Every name of such a group is flagged `twin` (bisync
+ * holds them for the user; sync ignores the flag).
  */
 function sortByKey(items: Item[]): Item[] {
   items.sort((a, b) => compareUtf8(a.key, b.key));
@@ -109,7 +112,10 @@ function sortByKey(items: Item[]): Item[] {
       const group = items.slice(i, j);
       const nfc = group[0].dir ? group[0].key.slice(0, -1) : group[0].key;
       const primary = group.find((it) => it.name === nfc) ?? group[0];
-      for (const it of group) if (it !== primary) it.key = it.dir ? it.name + '/' : it.name;
+      for (const it of group) {
+        it.twin = true;
+        if (it !== primary) it.key = it.dir ? it.name + '/' : it.name;
+      }
       rekeyed = true;
     }
     i = j;

@@ -42,6 +42,8 @@ interface Frame {
   next: number;
   /** dev:ino of a followed directory (copyLinks), removed from the ancestors when the frame ends. */
   id?: string;
+  /** The directory or one of its ancestors has a twin name (same NFC form): its files are flagged too. */
+  twin?: boolean;
 }
 
 /**
@@ -228,7 +230,8 @@ class Walk {
       }
       return;
     }
-    this.stack.push({ prefix: childPrefix, rel: childRel, items, next: 0, id });
+    const twin = top.twin || it.twin;
+    this.stack.push({ prefix: childPrefix, rel: childRel, items, next: 0, id, twin });
   }
 
   /** Stat up to STAT_BATCH files of the run starting at top.next, synchronously, in order. */
@@ -252,15 +255,18 @@ class Walk {
           this.fail(top.rel + f.key, `cannot stat: ${(e as Error).message}`);
         }
       }
-      if (s)
-        this.emit({
+      if (s) {
+        const e: Entry = {
           path: top.rel + f.key,
           size: s.size,
           mtimeMs: Math.round(s.mtimeMs),
           localPath,
           ino: s.ino,
           kind: 'file',
-        });
+        };
+        if (top.twin || f.twin) e.twin = true;
+        this.emit(e);
+      }
     }
     top.next = k;
   }
