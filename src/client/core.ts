@@ -16,9 +16,6 @@ import { DEFAULT_USER_AGENT } from './version.js';
 
 export const API = 'b2api/v4';
 
-/** Calls that change nothing in B2, so sending one twice is harmless (transport: a stale connection). */
-const READ_ONLY_CALL = /^b2_(list|get)_/;
-
 export interface CallState {
   /** Set when an attempt failed transiently and the call was sent again. */
   retried: boolean;
@@ -131,7 +128,6 @@ export class ClientCore {
       body: text,
       signal: sig,
       attempt,
-      idempotent: READ_ONLY_CALL.test(call),
     };
   }
 

@@ -18,8 +18,9 @@
  *
  * A request that fails on a kept-alive connection before any byte of its reply (the server closed it
  * as the request went out) is sent once more on a new connection only when repeating it is harmless:
- * GET, HEAD, or a POST marked `idempotent`. Any other failure is the caller's to retry (the transport
- * makes it a retryable transport error, as it does undici's).
+ * a download GET (or a POST marked `idempotent`, on a client without copyReads). A call is never
+ * repeated here: it fails as a retryable transport error, as undici's do, and client/retry.ts retries
+ * it under B2's rules, logged and counted against --retries.
  */
 import { abortReason } from '../../core/abort.js';
 import type { ConnectionBudget } from './connection-budget.js';
@@ -52,7 +53,8 @@ export class LeanGet implements HttpSend {
       throw new LeanGetError('invalid-request', `${method} with this body: only a POST body given whole`);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const headers = method === 'POST' ? { ...req.headers, 'content-length': String(bytes?.length ?? 0) } : req.headers;
-    const idempotent = method !== 'POST' || req.idempotent === true;
+    // Calls are never repeated here: the retry loop (client/retry.ts) does it, logged and counted, as with undici.
+    const idempotent = !this.opts.copyReads && (method !== 'POST' || req.idempotent === true);
     return this.request(method, req.url, headers, { body: bytes, signal: req.signal, idempotent });
   }
 
