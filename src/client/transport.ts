@@ -1,8 +1,9 @@
 /**
  * HTTP transport over the seam (client/http/): request helpers that turn non-2xx answers into
  * B2Error and transport failures into transportError (status 0), log calls, and read JSON. Requests go
- * to an HttpSend: undici for calls and uploads, the lean GET for download bodies, both within one
- * connection budget per origin.
+ * to an HttpSend, all within one connection budget per origin: the lean client (http/lean-get.ts) for
+ * JSON calls and download bodies, undici for uploads (a Buffer or stream body). undici is loaded when
+ * the first upload is sent, so a command that only lists or deletes never loads it (cold start).
  */
 import type { Agent } from 'undici';
 import { AbortError, B2Error, transportError } from '../core/errors.js';
@@ -30,8 +31,19 @@ export interface HttpRequest extends SendRequest {
   call: string;
   /** 0 for the first attempt; for the log. */
   attempt?: number;
-  /** A download GET: sent through the lean GET client (http/lean-get.ts) instead of undici. */
+  /** A download GET: its body is read into the lean client's pooled chunks (http/lean-get.ts). */
   download?: boolean;
+}
+
+/**
+ * Which HttpSend a request goes to: a download GET to the lean client's download side; a request with
+ * no body or a string body (B2's JSON calls) to its call side; a Buffer or stream body (an upload) to
+ * undici.
+ */
+export function route(req: SendRequest & { download?: boolean }): 'download' | 'call' | 'undici' {
+  if (req.body !== undefined && typeof req.body !== 'string') return 'undici';
+  if (req.download && req.method === 'GET' && req.body === undefined) return 'download';
+  return 'call';
 }
 
 /** Codes b2-sdk-java assumes when an error response carries none (HEAD, proxies). */
@@ -92,15 +104,38 @@ export function errorFromResponse(
 const CALLER_ERRORS = new Set(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INVALID_ARG']);
 
 export class Transport {
-  readonly agent: Agent;
-  private readonly calls: HttpSend;
+  private readonly budget: ConnectionBudget;
+  private readonly calls: LeanGet;
   private readonly downloads: LeanGet;
+  /** undici's Agent and its HttpSend, made by the first upload. */
+  private agent: Agent | undefined;
+  private uploads: HttpSend | undefined;
 
   constructor(private readonly opts: TransportOptions) {
-    const budget = new ConnectionBudget(opts.maxConnections);
-    this.agent = createAgent(opts.maxConnections);
-    this.calls = new UndiciSend(this.agent.compose(budget.interceptor()));
-    this.downloads = new LeanGet({ budget });
+    this.budget = new ConnectionBudget(opts.maxConnections);
+    this.calls = new LeanGet({ budget: this.budget, copyReads: true });
+    this.downloads = new LeanGet({ budget: this.budget });
+  }
+
+  /** Whether undici has been loaded for this transport (tests; cold start). */
+  get undiciLoaded(): boolean {
+    return this.agent !== undefined;
+  }
+
+  private undici(): HttpSend {
+    if (!this.uploads) {
+      const agent = createAgent(this.opts.maxConnections);
+      this.agent = agent;
+      this.uploads = new UndiciSend(agent.compose(this.budget.interceptor()));
+    }
+    return this.uploads;
+  }
+
+  private sendVia(req: HttpRequest, sent: SendRequest): Promise<HttpResponse | undefined> {
+    const way = route(req);
+    if (way === 'download') return this.sendDownload(sent);
+    if (way === 'call') return this.calls.send(sent);
+    return this.undici().send(sent);
   }
 
   private log(req: HttpRequest, status: number, started: number, error?: unknown): void {
@@ -141,9 +176,9 @@ export class Transport {
     const started = Date.now();
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
-      const sent = { method: req.method, url: req.url, headers, body: req.body, signal: req.signal };
-      const viaLean = req.download && req.method === 'GET' && req.body === undefined;
-      const out = (viaLean ? await this.sendDownload(sent) : undefined) ?? (await this.calls.send(sent));
+      const { method, url, body, signal, idempotent } = req;
+      const sent: SendRequest = { method, url, headers, body, signal, idempotent };
+      const out = (await this.sendVia(req, sent)) ?? (await this.undici().send(sent));
       if (out.status < 300) this.log(req, out.status, started);
       (out as { started?: number }).started = started;
       return out;
@@ -250,7 +285,8 @@ export class Transport {
 
   /** Close pooled connections; requests still running (an unread download body) are cut after a grace period. */
   async close(graceMs = 2000): Promise<void> {
+    this.calls.close();
     this.downloads.close();
-    await closeAgent(this.agent, graceMs);
+    if (this.agent) await closeAgent(this.agent, graceMs);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * undici's Agent and request, loaded from the two modules they live in instead of the package root.
+ * undici's Agent and request, loaded on first use from the two modules they live in instead of the
+ * package root. Only uploads use undici (client/transport.ts), so most commands never load it.
  *
  * Why: the package root loads all of undici (fetch, WebSocket, caches, mocks: ~90 ms on this machine,
  * a third of a CLI start); the Agent and the request API alone load in ~25-45 ms (docs/performance.md,
@@ -45,4 +46,18 @@ function fromPackage(): Loaded {
   return { Agent: u.Agent, request: u.request, via: 'package' };
 }
 
-export const undici: Loaded = fromModules() ?? fromPackage();
+let loaded: Loaded | undefined;
+const loadOnce = (): Loaded => (loaded ??= fromModules() ?? fromPackage());
+
+/** undici's Agent and request: the first property read loads them. */
+export const undici: Loaded = {
+  get Agent() {
+    return loadOnce().Agent;
+  },
+  get request() {
+    return loadOnce().request;
+  },
+  get via() {
+    return loadOnce().via;
+  },
+};

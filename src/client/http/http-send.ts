@@ -1,7 +1,8 @@
 /**
  * The HTTP seam: one request in, one response out (status, lower-cased headers, a streamed body).
  * The transport (client/transport.ts: error mapping, logging, JSON) talks to HttpSend instances only;
- * undici sits behind them (undici-send.ts for calls, dispatch-send.ts for download bodies).
+ * undici sits behind one (undici-send.ts, uploads), the lean client (lean-get.ts) behind the other
+ * (calls and download bodies).
  */
 import type { Readable } from 'node:stream';
 
@@ -12,6 +13,8 @@ export interface SendRequest {
   /** An async iterable is pulled one chunk at a time, the next once the socket took the previous one. */
   body?: string | Buffer | Readable | AsyncIterable<Buffer>;
   signal?: AbortSignal;
+  /** A POST that is harmless to send twice (a B2 list or get call): the lean client may repeat it on a new connection. */
+  idempotent?: boolean;
 }
 
 /** A response body: read it (for-await yields Buffers), or drop it with dump() / read it whole with text(). */

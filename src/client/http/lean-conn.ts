@@ -1,28 +1,49 @@
 /**
- * One connection of the lean GET client: a net/tls socket whose reads land straight in the free end
- * of a pooled 1 MiB body chunk (the socket's `onread` option with a buffer function), and the request
- * it is serving. Body bytes that share a read with the response head are the only ones moved.
+ * One connection of the lean client: a net/tls socket whose reads land straight in the free end of a
+ * pooled 1 MiB body chunk (the socket's `onread` option with a buffer function), and the request it is
+ * serving. A download's body bytes stay in the chunks (those that share a read with the response head
+ * are the only ones moved); a call's are copied out at each read, as they arrive (copyReads), and may
+ * be chunked.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { BODY_CHUNK, LeanBody, type BodySource, type ChunkPool } from './lean-body.js';
 import { LeanGetError } from './lean-get-error.js';
-import { framing, parseHead, requestHead } from './lean-head.js';
+import { ChunkedDecoder } from './lean-chunked.js';
+import { framing, keepAliveHint, parseHead, requestHead } from './lean-head.js';
 
 /** A chunk with less free room than this goes to the consumer before the next read (reads stay big). */
 const MIN_READ = 64 * 1024;
 const MAX_HEAD = 64 * 1024;
+/** Taken off a server's keep-alive hint, so that an idle connection is closed before the server closes it. */
+const HINT_MARGIN_MS = 1000;
 
 export interface ConnOptions {
   /** No response bytes for this long: the request fails (retryable). */
   timeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * A client for calls: reads land in a 64 KiB buffer of the connection's own, each read's body bytes
+   * are copied out as they arrive, and a chunked reply is decoded. Otherwise (downloads) reads land in
+   * pooled 1 MiB chunks handed to the reader, and a chunked success reply is refused.
+   */
+  copyReads?: boolean;
 }
+
+/** A call connection's read buffer. */
+const CALL_READ = 64 * 1024;
 
 export interface LeanResponse {
   status: number;
   headers: Record<string, string>;
   body: LeanBody;
+}
+
+export interface ConnRequest {
+  method: 'GET' | 'POST' | 'HEAD';
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
 }
 
 interface Pending {
@@ -48,7 +69,12 @@ export class Conn implements BodySource {
   private pending: Pending | undefined;
   private body: LeanBody | undefined;
   private keepAlive = true;
+  private idleMs: number;
   private gotBytes = false;
+  private method = 'GET';
+  private readonly copyReads: boolean;
+  /** The current body is chunked (only with copyReads). */
+  private decoder: ChunkedDecoder | undefined;
   /** The chunk socket reads land in; its first `fill` bytes are body bytes not yet delivered. */
   private chunk: Buffer | undefined;
   private fill = 0;
@@ -63,6 +89,8 @@ export class Conn implements BodySource {
     private readonly pool: ChunkPool,
     private readonly opts: ConnOptions,
   ) {
+    this.idleMs = opts.idleTimeoutMs;
+    this.copyReads = opts.copyReads ?? false;
     this.socket = connect(url, {
       // Called before the first read and after each one: where the next read lands.
       buffer: () => this.readInto(),
@@ -82,17 +110,27 @@ export class Conn implements BodySource {
     this.socket.setTimeout(this.opts.timeoutMs);
   }
 
-  /** Send a GET; resolves with the status and headers once they have arrived. */
-  send(path: string, headers: Record<string, string>): Promise<LeanResponse> {
+  /** Send a request; resolves with the status and headers once they have arrived. */
+  send(req: ConnRequest): Promise<LeanResponse> {
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.head = [];
       this.headBytes = 0;
       this.gotBytes = false;
+      this.method = req.method;
+      this.decoder = undefined;
       this.socket.ref();
       this.socket.setTimeout(this.opts.timeoutMs);
-      this.socket.write(requestHead(path, headers));
+      this.socket.cork();
+      this.socket.write(requestHead(req.method, req.path, req.headers));
+      if (req.body && req.body.length > 0) this.socket.write(req.body);
+      this.socket.uncork();
     });
+  }
+
+  /** Whether the connection can take another request (not closed, by either side). */
+  get usable(): boolean {
+    return !this.dead && !this.socket.destroyed && !this.socket.readableEnded;
   }
 
   /** A reused connection that failed before any byte of its reply: the request may go again elsewhere. */
@@ -110,6 +148,7 @@ export class Conn implements BodySource {
 
   /** The free end of the current chunk (a new chunk when the current one is nearly full). */
   private readInto(): Buffer {
+    if (this.copyReads) return (this.chunk ??= Buffer.allocUnsafeSlow(CALL_READ));
     if (this.chunk && BODY_CHUNK - this.fill < MIN_READ) this.deliver();
     this.chunk ??= this.pool.take();
     return this.chunk.subarray(this.fill);
@@ -139,6 +178,10 @@ export class Conn implements BodySource {
       if (at < n) this.destroy(); // bytes nobody asked for
       return;
     }
+    if (this.copyReads) {
+      this.onCopied(body, buf.subarray(at, n));
+      return;
+    }
     const take = Math.min(n - at, body.remaining);
     // Body bytes behind the response head move to where the chunk's body bytes go.
     if (at > 0 && take > 0) buf.copyWithin(0, at, at + take);
@@ -149,6 +192,29 @@ export class Conn implements BodySource {
       this.deliver();
       body.finish();
     }
+  }
+
+  /** A call's body bytes (a view into the current chunk, which the next read reuses): copied to the body. */
+  private onCopied(body: LeanBody, bytes: Buffer): void {
+    if (this.decoder) {
+      let parts: Buffer[];
+      try {
+        parts = this.decoder.push(bytes);
+      } catch (err) {
+        this.fail(connectionError(`bad chunked reply: ${(err as Error).message}`, err));
+        return;
+      }
+      if (parts.length > 0) body.deliver(Buffer.concat(parts));
+      if (this.decoder.done) {
+        this.decoder = undefined;
+        body.finish();
+      }
+      return;
+    }
+    const take = Math.min(bytes.length, body.remaining);
+    if (take > 0) body.deliver(Buffer.from(bytes.subarray(0, take)));
+    body.remaining -= take;
+    if (body.remaining === 0) body.finish();
   }
 
   /** Collect the status line and headers; returns where the body starts in buf, or -1 (need more). */
@@ -180,17 +246,19 @@ export class Conn implements BodySource {
     }
     const pending = this.pending as Pending;
     this.pending = undefined;
-    const f = framing(head);
+    const f = framing(head, this.method);
     this.keepAlive &&= f.keepAlive;
-    if (f.length === 'chunked' && head.status < 300) {
-      pending.reject(
-        new LeanGetError('chunked', 'a chunked download reply (this client reads Content-Length bodies only)'),
-      );
+    const hint = keepAliveHint(head);
+    if (hint !== undefined) this.idleMs = Math.min(this.idleMs, hint - HINT_MARGIN_MS);
+    if (this.idleMs <= 0) this.keepAlive = false;
+    if (f.length === 'chunked' && head.status < 300 && !this.copyReads) {
+      pending.reject(new LeanGetError('chunked', 'a chunked download reply (downloads read Content-Length bodies)'));
       this.destroy();
       return -1;
     }
-    // A chunked error reply: the status makes the error; its body is not read.
-    const length = f.length === 'chunked' ? 0 : f.length;
+    if (f.length === 'chunked' && this.copyReads) this.decoder = new ChunkedDecoder();
+    // A chunked download error reply: the status makes the error; its body is not read.
+    const length = f.length !== 'chunked' ? f.length : this.decoder ? Infinity : 0;
     const body = new LeanBody(this.pool, this, length);
     this.body = body;
     pending.resolve({ ...head, body });
@@ -203,7 +271,7 @@ export class Conn implements BodySource {
     this.body = undefined;
     if (this.keepAlive && !this.dead) {
       this.socket.resume();
-      this.socket.setTimeout(this.opts.idleTimeoutMs);
+      this.socket.setTimeout(this.idleMs);
       this.socket.unref(); // an idle connection does not keep the process alive
       this.onFree(this);
     } else {
@@ -233,7 +301,7 @@ export class Conn implements BodySource {
     this.chunk = undefined;
     this.fill = 0;
     if (body) {
-      if (body.remaining === Infinity) body.finish();
+      if (body.remaining === Infinity && !this.decoder) body.finish();
       else body.fail(err);
     }
     this.onGone(this);

@@ -1,4 +1,4 @@
-/** Parsing of an HTTP/1.1 response head for the lean GET client: status line, headers, body framing. */
+/** HTTP/1.1 heads for the lean client: the request head; the response's status line, headers and body framing. */
 
 export interface ResponseHead {
   status: number;
@@ -26,10 +26,12 @@ export function parseHead(head: string): ResponseHead | undefined {
 
 /**
  * How the body is framed: its byte count, Infinity (read until the connection closes), or 'chunked'.
- * keepAlive: whether the connection can serve another request after it.
+ * keepAlive: whether the connection can serve another request after it. A reply to HEAD, a 204 and a
+ * 304 have no body whatever their headers say.
  */
-export function framing(h: ResponseHead): { length: number | 'chunked'; keepAlive: boolean } {
+export function framing(h: ResponseHead, method = 'GET'): { length: number | 'chunked'; keepAlive: boolean } {
   let keepAlive = !/\bclose\b/i.test(h.headers.connection ?? '');
+  if (method === 'HEAD' || h.status === 204 || h.status === 304) return { length: 0, keepAlive };
   if (/chunked/i.test(h.headers['transfer-encoding'] ?? '')) return { length: 'chunked', keepAlive: false };
   const cl = h.headers['content-length'];
   if (cl !== undefined && /^\d+$/.test(cl)) return { length: Number(cl), keepAlive };
@@ -37,9 +39,18 @@ export function framing(h: ResponseHead): { length: number | 'chunked'; keepAliv
   return { length: Infinity, keepAlive };
 }
 
-/** The GET request head. */
-export function requestHead(path: string, headers: Record<string, string>): string {
-  let text = `GET ${path} HTTP/1.1\r\n`;
+/**
+ * How long the server keeps an idle connection, from a `Keep-Alive: timeout=N` reply header (ms), or
+ * undefined when it does not say.
+ */
+export function keepAliveHint(h: ResponseHead): number | undefined {
+  const m = /(?:^|[,\s])timeout=(\d+)/i.exec(h.headers['keep-alive'] ?? '');
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+/** A request head. */
+export function requestHead(method: string, path: string, headers: Record<string, string>): string {
+  let text = `${method} ${path} HTTP/1.1\r\n`;
   for (const [k, v] of Object.entries(headers)) text += `${k}: ${v}\r\n`;
   return `${text}\r\n`;
 }

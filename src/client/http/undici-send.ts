@@ -1,6 +1,6 @@
 /**
- * undici behind the seam: the one Agent (keep-alive, bounded connections per origin) every request
- * shares, and an HttpSend over undici.request for API calls and uploads.
+ * undici behind the seam: an Agent (keep-alive, bounded connections per origin, within the budget it
+ * shares with the lean client) and an HttpSend over undici.request, for uploads.
  */
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';

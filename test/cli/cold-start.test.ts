@@ -1,0 +1,45 @@
+/**
+ * Cold start: `ls`, `lsd` and `cat` (JSON calls and a download through the lean client) never load
+ * undici; `put` does (uploads go through undici). Checked with a preload that writes, at exit, how
+ * many of undici's modules are in require.cache (undici-lite loads it with require).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expectCode, makeFixture, type Fixture } from './harness.js';
+
+let fx: Fixture;
+let probe: string;
+const B = 'cold-start-bucket';
+
+before(async () => {
+  fx = await makeFixture();
+  probe = join(fx.dir, 'probe.cjs');
+  await writeFile(
+    probe,
+    `process.on('exit', () => {
+      const n = Object.keys(require.cache).filter((k) => /[\\\\/]node_modules[\\\\/]undici[\\\\/]/.test(k)).length;
+      require('node:fs').writeFileSync(process.env.UNDICI_PROBE_OUT, String(n));
+    });\n`,
+  );
+});
+after(() => fx.close());
+
+async function undiciModules(args: string[], input?: string): Promise<number> {
+  const out = join(fx.dir, `probe-${args[0]}.txt`);
+  const r = await fx.run(args, { env: { NODE_OPTIONS: `--require ${probe}`, UNDICI_PROBE_OUT: out }, input });
+  expectCode(r, 0);
+  return Number(await readFile(out, 'utf8'));
+}
+
+test('put loads undici (uploads); ls, lsd and cat do not', async () => {
+  expectCode(await fx.run(['mkdir', `b2://${B}`]), 0);
+  assert.ok((await undiciModules(['put', '-', `b2://${B}/a.txt`], 'hello')) > 0, 'put loaded undici');
+  assert.equal(await undiciModules(['ls', `b2://${B}`]), 0, 'ls loaded undici');
+  assert.equal(await undiciModules(['lsd']), 0, 'lsd loaded undici');
+  assert.equal(await undiciModules(['cat', `b2://${B}/a.txt`]), 0, 'cat loaded undici');
+  const ls = await fx.run(['ls', `b2://${B}`]);
+  assert.match(ls.stdout, /a\.txt/);
+  assert.equal((await fx.run(['cat', `b2://${B}/a.txt`])).stdout, 'hello');
+});
