@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PlanItem } from './compare.js';
 
-export class PlanSpool {
-  private readonly mem: PlanItem[] = [];
+/** T: sync's PlanItem by default; bisync spools its BisyncOps the same way. */
+export class PlanSpool<T = PlanItem> {
+  private readonly mem: T[] = [];
   private out?: WriteStream;
   private dir?: string;
   private file?: string;
@@ -19,7 +20,7 @@ export class PlanSpool {
 
   constructor(private readonly memoryLimit = 5000) {}
 
-  async push(item: PlanItem): Promise<void> {
+  async push(item: T): Promise<void> {
     this.count++;
     if (!this.out && this.mem.length < this.memoryLimit) {
       this.mem.push(item);
@@ -42,13 +43,13 @@ export class PlanSpool {
   }
 
   /** Every item in plan order (may be called more than once). */
-  async *items(): AsyncGenerator<PlanItem> {
+  async *items(): AsyncGenerator<T> {
     if (!this.file) {
       yield* this.mem;
       return;
     }
     const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of rl) if (line) yield JSON.parse(line) as PlanItem;
+    for await (const line of rl) if (line) yield JSON.parse(line) as T;
   }
 
   async dispose(): Promise<void> {

@@ -13,13 +13,13 @@ import { conflictOp } from './conflict-ops.js';
 import type { BisyncExec } from './exec-context.js';
 import type { Journal } from './journal.js';
 import { deleteLocalOp, downloadOp, renameLocalOp } from './local-ops.js';
-import type { OpSpool } from './op-spool.js';
+import type { PlanSpool } from '../plan-spool.js';
 import { deleteRemoteOp, renameRemoteOp, uploadFrom } from './remote-ops.js';
 import type { BisyncEvent, BisyncOp, BisyncPlanEntry, SideName } from './types.js';
 
 export interface ExecutionRun {
   cx: BisyncExec;
-  spool: OpSpool<BisyncOp>;
+  spool: PlanSpool<BisyncOp>;
   journal: Journal;
   scheduler: Scheduler;
   localIs: SideName;

@@ -18,7 +18,7 @@ import { DEFAULTS, type TransferTuning } from '../../transfer/index.js';
 import type { BisyncExec, B2Side, LocalSide } from './exec-context.js';
 import { executeBisync, planEntry } from './executor.js';
 import { LocalNames } from './local-names.js';
-import { OpSpool } from './op-spool.js';
+import { PlanSpool } from '../plan-spool.js';
 import { planBisync } from './planner.js';
 import { PairState, type PlanWriter } from './state-store.js';
 import type { BisyncCounts, BisyncEvent, BisyncOp, BisyncOptions, BisyncSummary, SideName } from './types.js';
@@ -84,7 +84,7 @@ function safetyStop(
 
 interface Planned {
   counts: BisyncCounts;
-  spool: OpSpool<BisyncOp>;
+  spool: PlanSpool<BisyncOp>;
   localListingErrors: number;
   unchanged: number;
 }
@@ -96,7 +96,7 @@ async function plan(
   writer: PlanWriter | undefined,
   ctx: { localIs: SideName; emit: (e: BisyncEvent) => void; error: (i: string, m: string) => void; now: number },
 ): Promise<Planned> {
-  const spool = new OpSpool<BisyncOp>();
+  const spool = new PlanSpool<BisyncOp>();
   const filter = new Filter(o.filters, ctx.now);
   let localListingErrors = 0;
   let unchanged = 0;
