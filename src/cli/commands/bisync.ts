@@ -1,6 +1,7 @@
 /** `bisync`: two-way sync of a local folder and a B2 path. */
 import { Option, type Command } from 'commander';
-import { collect, durationOption, intOption, sizeOption } from '../options.js';
+import { durationOption } from '../options.js';
+import { addConcurrencyOptions, addFilterOptions } from './sync.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { dryRunOption, examples, run } from './common.js';
@@ -24,21 +25,9 @@ export function registerBisync(program: Command, rt: Runtime): void {
     .addOption(
       new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),
     )
-    .option('--include <glob>', 'only matching files (repeatable)', collect)
-    .option('--exclude <glob>', 'skip matching files (repeatable)', collect)
-    .option('--filter-from <file>', 'read "+ glob" / "- glob" rules from a file (repeatable)', collect)
-    .addOption(new Option('--min-size <size>', 'only files of at least this size').argParser(sizeOption))
-    .addOption(new Option('--max-size <size>', 'only files of at most this size').argParser(sizeOption))
-    .addOption(
-      new Option('--min-age <duration>', 'only files modified at least this long ago').argParser(durationOption),
-    )
-    .addOption(
-      new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption),
-    )
-    .addOption(new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)))
-    .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)))
     .option('--state-dir <dir>', 'where the state of each pair is kept (default $XDG_STATE_HOME/b2sync)')
     .addOption(dryRunOption());
+  addConcurrencyOptions(addFilterOptions(cmd));
   cmd.action(
     run(rt, async (ctx, o, p1: string, p2: string) => {
       const { bisyncAction } = await import('../actions/bisync.js');

@@ -53,14 +53,23 @@ export function registerSync(program: Command, rt: Runtime): void {
 
 /** Compare, filter, link and concurrency options shared by sync and copy (and bisync next). */
 export function addCompareAndFilterOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-c, --checksum', 'compare by SHA-1 instead of size and modification time')
     .option('--size-only', 'compare by size only')
     .option('-u, --update', 'skip files that are newer on DST')
     .option('--ignore-existing', 'skip every file that exists on DST')
     .addOption(
       new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),
-    )
+    );
+  addFilterOptions(cmd)
+    .option('-L, --copy-links', 'follow symbolic links (default: skip them with a warning)')
+    .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)');
+  return addConcurrencyOptions(cmd);
+}
+
+/** --include, --exclude, --filter-from, sizes and ages: shared by sync, copy and bisync. */
+export function addFilterOptions(cmd: Command): Command {
+  return cmd
     .option('--include <glob>', 'only transfer matching files (repeatable)', collect)
     .option('--exclude <glob>', 'skip matching files (repeatable)', collect)
     .option('--filter-from <file>', 'read "+ glob" / "- glob" rules from a file (repeatable)', collect)
@@ -71,9 +80,12 @@ export function addCompareAndFilterOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--max-age <duration>', 'only files modified at most this long ago').argParser(durationOption),
-    )
-    .option('-L, --copy-links', 'follow symbolic links (default: skip them with a warning)')
-    .option('--create-empty-src-dirs', 'mirror empty folders (as .bzEmpty placeholders on B2)')
+    );
+}
+
+/** --transfers and --checkers: shared by sync, copy and bisync. */
+export function addConcurrencyOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--transfers <n>', 'files transferred in parallel (default 16)').argParser(intOption(1, 256)))
     .addOption(new Option('--checkers <n>', 'files compared in parallel (default 16)').argParser(intOption(1, 256)));
 }
