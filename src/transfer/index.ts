@@ -10,6 +10,7 @@ export {
   tempPathFor,
   expectedSha1,
   TEMP_SUFFIX,
+  syncDir,
   type DownloadToFileParams,
   type DownloadResult,
 } from './download/index.js';

@@ -1,21 +1,10 @@
 /** Durable file helpers for bisync's state dir: fsync of a directory, temp names, a small file written atomically. */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDir } from '../../transfer/index.js';
 
-/** Make renames and unlinks in `dir` durable (skipped where directories cannot be opened for fsync). */
-export async function syncDir(dir: string): Promise<void> {
-  let d: FileHandle | undefined;
-  try {
-    d = await open(dir, 'r');
-    await d.sync();
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw err;
-  } finally {
-    await d?.close();
-  }
-}
+export { syncDir };
 
 /** A temp name beside `target`: `<target>.tmp-<pid>-<random>`. */
 export function tempName(target: string): string {

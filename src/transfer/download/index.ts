@@ -51,7 +51,7 @@ import {
 } from './temp-file.js';
 import { checkDigest, checkLength, expectedSha1, VerifyingStream } from './verify.js';
 
-export { TEMP_SUFFIX, tempPathFor, prefixNoteFor } from './temp-file.js';
+export { TEMP_SUFFIX, tempPathFor, prefixNoteFor, syncDir } from './temp-file.js';
 export { expectedSha1 } from './verify.js';
 
 export interface DownloadToFileParams {

@@ -91,7 +91,7 @@ export async function keptBytes(temp: string): Promise<number> {
 }
 
 /** Make a rename in `dir` durable (fsync of the directory; skipped where directories cannot be opened for it). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let d: FileHandle | undefined;
   try {
     d = await open(dir, 'r');
