@@ -79,6 +79,17 @@ async function writeTemp(file: string, text: string): Promise<string> {
   return tmp;
 }
 
+/**
+ * `name` is a lock temp file (`lock.<pid>.<hex>`) left by a process that is no longer running. A live
+ * process's temp file is never stale: it may be between writing it and linking it to `lock`.
+ */
+export function isStaleLockTemp(name: string): boolean {
+  const m = /^lock\.(\d+)\.[0-9a-f]+$/.exec(name);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  return pid !== process.pid && !alive(pid);
+}
+
 export class PairLock {
   private released = false;
 
@@ -107,7 +118,10 @@ export class PairLock {
         await syncDir(o.dir);
         return new PairLock(file, info, text);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+        const code = (err as { code?: string }).code;
+        // ENOENT: our temp file was removed under us (by an older b2sync's cleanup); write it again.
+        if (code === 'ENOENT' && Date.now() < deadline) continue;
+        if (code !== 'EEXIST') throw err;
       } finally {
         await rm(tmp, { force: true });
       }

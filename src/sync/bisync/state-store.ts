@@ -8,7 +8,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDurable, syncDir, writeFileAtomic } from './durable-fs.js';
 import { JournalWriter, type Journal } from './journal.js';
-import { PairLock } from './lock.js';
+import { PairLock, isStaleLockTemp } from './lock.js';
 import { commitPlan } from './plan-merge.js';
 import { PlanWriter, readPlanSeal } from './plan-file.js';
 import { pairKey } from './state-dir.js';
@@ -51,8 +51,7 @@ export class PairState {
     const lock = await PairLock.acquire({ dir, command: o.command, onNotice: o.onNotice });
     try {
       for (const name of await readdir(dir))
-        if (/^(state|pair\.json)\.tmp-/.test(name) || /^lock\.\d+\.[0-9a-f]+$/.test(name))
-          await rm(join(dir, name), { force: true });
+        if (/^(state|pair\.json)\.tmp-/.test(name) || isStaleLockTemp(name)) await rm(join(dir, name), { force: true });
       const pairFile = join(dir, 'pair.json');
       const { bucketName, prefix } = o;
       const pair = { local: o.localRoot, remote: `b2://${bucketName}/${prefix}`, bucketId: o.bucketId };

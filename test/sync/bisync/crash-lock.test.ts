@@ -12,6 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PairState, LockHeldError } from '../../../src/sync/bisync/state-store.js';
+import { isStaleLockTemp } from '../../../src/sync/bisync/lock.js';
 import { pairKey } from '../../../src/sync/bisync/state-dir.js';
 import { StateFileWriter } from '../../../src/sync/bisync/state-file.js';
 import type { StateRecord } from '../../../src/sync/bisync/types.js';
@@ -154,4 +155,16 @@ test('crash safety: SIGKILL in plan writing, journal appends and commit; recover
   }
   console.log(`kills: ${JSON.stringify(seen)}`);
   await rm(root, { recursive: true, force: true });
+});
+
+test('lock: a lock temp file is stale only when its process is gone (a live racer keeps its own)', async () => {
+  assert.equal(isStaleLockTemp(`lock.${process.pid}.0a1b2c3d`), false);
+  const c = child(['hold', await mkdtemp(join(tmpdir(), 'bstale-'))]);
+  await waitLine(c.p, /^locked$/);
+  assert.equal(isStaleLockTemp(`lock.${c.p.pid}.0a1b2c3d`), false, 'a live process');
+  c.p.kill('SIGKILL');
+  await c.exit;
+  assert.equal(isStaleLockTemp(`lock.${c.p.pid}.0a1b2c3d`), true, 'a dead process');
+  assert.equal(isStaleLockTemp('lock.takeover'), false);
+  assert.equal(isStaleLockTemp('lock'), false);
 });
