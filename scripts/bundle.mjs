@@ -44,7 +44,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['undici', 'keytar'],
+  external: ['undici', 'keytar', '@parcel/watcher'],
   // commander and fast-glob are CommonJS: their require() of node builtins needs a real require.
   banner: {
     js: "import { createRequire as __b2syncRequire } from 'node:module';\nconst require = __b2syncRequire(import.meta.url);",
