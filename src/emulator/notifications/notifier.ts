@@ -193,11 +193,15 @@ function jobFor(rule: NotificationRule, body: string): Job {
 function post(job: Job, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = job.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(job.url, { method: 'POST', headers: job.headers, signal, agent: false }, (res: IncomingMessage) => {
-      res.on('error', reject);
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.resume();
-    });
+    const req = send(
+      job.url,
+      { method: 'POST', headers: job.headers, signal, agent: false },
+      (res: IncomingMessage) => {
+        res.on('error', reject);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.resume();
+      },
+    );
     req.on('error', reject);
     req.end(job.body);
   });

@@ -136,7 +136,9 @@ function checkOverlaps(rules: NotificationRule[]): void {
         continue;
       const type = a.eventTypes.find((t) => b.eventTypes.some((u) => eventTypesOverlap(t, u)));
       if (type !== undefined)
-        fail(`rules ${a.name} and ${b.name} overlap: the same event type (${type}) with nested objectNamePrefix values`);
+        fail(
+          `rules ${a.name} and ${b.name} overlap: the same event type (${type}) with nested objectNamePrefix values`,
+        );
     }
   }
 }
