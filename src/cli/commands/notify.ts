@@ -6,7 +6,7 @@ import { examples, run } from './common.js';
 const DEFAULT_RULE = 'b2sync';
 
 const nameOption = () =>
-  new Option('--name <name>', 'rule name (6-63 letters, digits, -; default b2sync)').default(DEFAULT_RULE);
+  new Option('--name <name>', 'rule name (6-63 letters, digits, -)').default(DEFAULT_RULE);
 
 export function registerBucketNotify(bucket: Command, rt: Runtime): void {
   const notify = examples(
@@ -22,7 +22,7 @@ export function registerBucketNotify(bucket: Command, rt: Runtime): void {
     .description('create or replace one rule (printing a new signing secret once)')
     .argument('<bucket>', 'b2://bucket (or bucket name)')
     .requiredOption('--url <url>', 'where B2 POSTs the events (https:// on B2)')
-    .option('--prefix <prefix>', 'only names starting with this (default: the whole bucket)', '')
+    .option('--prefix <prefix>', 'only names starting with this ("": the whole bucket)', '')
     .option(
       '--events <list>',
       'comma-separated: created, deleted, hidden, or B2 event types such as b2:ObjectCreated:Upload',
