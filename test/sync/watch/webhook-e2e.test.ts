@@ -9,6 +9,7 @@ import { after, before, it } from 'node:test';
 import type { B2Client } from '../../../src/client/b2-client.js';
 import type { RunningEmulator } from '../../../src/emulator/api.js';
 import { openWebhookSource, type WebhookSource } from '../../../src/sync/watch/webhook-receiver.js';
+import { webhookSecrets } from '../../../src/sync/watch/webhook-secrets.js';
 import type { Bucket } from '../../../src/wire/types.js';
 import { bucketName, makeClient, startTestEmulator } from '../../client/fixture.js';
 
@@ -90,4 +91,22 @@ it('a rule signed with a secret the receiver does not know is refused and delive
   await c.setBucketNotificationRules(bucket.bucketId, [rule(SECRET)]);
   await put('docs/real.txt');
   assert.deepEqual(await src.next(), { origin: 'remote', changes: [{ path: 'real.txt', kind: 'update' }] });
+});
+
+it('webhookSecrets collects the secrets of the enabled rules related to the watched prefix', async () => {
+  const other = randomBytes(16).toString('hex');
+  const off = randomBytes(16).toString('hex');
+  await c.setBucketNotificationRules(bucket.bucketId, [
+    rule(SECRET),
+    { ...rule(other), name: 'unrelated-rule', objectNamePrefix: 'elsewhere/' },
+    {
+      ...rule(off),
+      name: 'disabled-rule',
+      objectNamePrefix: 'docs/deep/',
+      eventTypes: ['b2:MultipartUploadCreated:*'],
+      isEnabled: false,
+    },
+  ]);
+  assert.deepEqual(await webhookSecrets(c, bucket.bucketId, 'docs/', ['from-env']), ['from-env', SECRET]);
+  assert.deepEqual((await webhookSecrets(c, bucket.bucketId, '')).sort(), [SECRET, other].sort());
 });
