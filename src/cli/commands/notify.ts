@@ -5,8 +5,7 @@ import { examples, run } from './common.js';
 
 const DEFAULT_RULE = 'b2sync';
 
-const nameOption = () =>
-  new Option('--name <name>', 'rule name (6-63 letters, digits, -)').default(DEFAULT_RULE);
+const nameOption = () => new Option('--name <name>', 'rule name (6-63 letters, digits, -)').default(DEFAULT_RULE);
 
 export function registerBucketNotify(bucket: Command, rt: Runtime): void {
   const notify = examples(
