@@ -14,6 +14,7 @@ import type {
   FileVersion,
   Part,
 } from '../wire/types.js';
+import type { NotificationRuleRequest, NotificationRulesResponse } from '../wire/notifications.js';
 import type { FileRangeSource } from './pooled-file-body.js';
 import type { ResolvedRetry } from './retry.js';
 
@@ -260,6 +261,14 @@ export interface B2Api {
   /** pageSize: maxKeyCount per call, 1..10000 (default 1000). */
   listKeys(opts?: { pageSize?: number; signal?: AbortSignal }): AsyncIterable<ApplicationKey>;
   deleteKey(applicationKeyId: string): Promise<ApplicationKey>;
+
+  /** The bucket's event notification rules, sorted by name (signing secrets included, as B2 answers). */
+  getBucketNotificationRules(bucketId: string): Promise<NotificationRulesResponse>;
+  /** Replace the bucket's event notification rules (an empty list removes them all). */
+  setBucketNotificationRules(
+    bucketId: string,
+    rules: readonly NotificationRuleRequest[],
+  ): Promise<NotificationRulesResponse>;
 
   /** Close pooled connections. */
   close(): Promise<void>;

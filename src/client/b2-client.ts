@@ -18,6 +18,7 @@ import type {
   ListPartsResponse,
   Part,
 } from '../wire/types.js';
+import type { NotificationRuleRequest, NotificationRulesResponse } from '../wire/notifications.js';
 import type {
   AccountInfo,
   B2Api,
@@ -38,6 +39,7 @@ import * as hideDelete from './hide-delete.js';
 import * as keys from './keys.js';
 import * as largeFiles from './large-files.js';
 import * as listings from './listings.js';
+import * as notifications from './notifications.js';
 import type { ResolvedRetry } from './retry.js';
 import { clampDownloadDuration, shareUrl } from './share.js';
 import * as uploads from './uploads.js';
@@ -295,6 +297,19 @@ export class B2Client implements B2Api {
 
   deleteKey(applicationKeyId: string): Promise<ApplicationKey> {
     return keys.deleteKey(this.core, applicationKeyId);
+  }
+
+  // ── event notifications ────────────────────────────────────────────────────
+
+  getBucketNotificationRules(bucketId: string): Promise<NotificationRulesResponse> {
+    return notifications.getBucketNotificationRules(this.core, bucketId);
+  }
+
+  setBucketNotificationRules(
+    bucketId: string,
+    rules: readonly NotificationRuleRequest[],
+  ): Promise<NotificationRulesResponse> {
+    return notifications.setBucketNotificationRules(this.core, bucketId, rules);
   }
 
   close(): Promise<void> {

@@ -55,6 +55,24 @@ export interface Counters {
   classes: { A: number; B: number; C: number };
 }
 
+/** Event-notification webhook deliveries so far (docs/emulator.md, "Event notifications"). */
+export interface DeliveryStats {
+  /** Events matched and queued so far. */
+  queued: number;
+  /** POSTs answered 2xx. */
+  delivered: number;
+  /** Events given up on after the last attempt. */
+  failed: number;
+  /** Attempts repeated after a failure. */
+  retries: number;
+  /** Events not queued because the queue was full. */
+  dropped: number;
+  /** Queued, in flight or waiting for a retry. */
+  pending: number;
+  /** The last delivery failure (URL host and reason; no secret). */
+  lastError: string | null;
+}
+
 export interface EmulatorControls {
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
@@ -65,6 +83,10 @@ export interface EmulatorControls {
   reset(): Promise<void>;
   counters(): Counters;
   resetCounters(): void;
+  /** Webhook deliveries: queued, delivered, failed, retried, dropped, pending. */
+  notificationStats(): DeliveryStats;
+  /** Resolves once no webhook is queued, in flight or waiting for a retry. */
+  notificationsIdle(): Promise<void>;
 }
 
 export interface RunningEmulator {
@@ -86,4 +108,5 @@ export interface RunningEmulator {
  *   POST   /__b2sync__/reset                                 → {ok:true}
  *   GET    /__b2sync__/counters                              → Counters
  *   POST   /__b2sync__/counters/reset                        → {ok:true}
+ *   GET    /__b2sync__/notifications                         → DeliveryStats
  */

@@ -44,6 +44,9 @@ const CONTROLS: Record<string, Record<string, ControlHandler>> = {
   '/counters': {
     GET: (emu) => emu.controls.counters(),
   },
+  '/notifications': {
+    GET: (emu) => emu.notifier.stats(),
+  },
   '/counters/reset': {
     POST: (emu) => {
       emu.controls.resetCounters();

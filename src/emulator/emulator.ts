@@ -9,6 +9,7 @@ import { Controls, type Fault } from './controls.js';
 import type { Params } from './params.js';
 import type { BlobStore } from './store/blobs.js';
 import { MetaStore } from './store/meta-store.js';
+import { Notifier } from './notifications/notifier.js';
 import { ALL_CAPABILITIES, type StoredBucket, type StoredFile, type StoredKey } from './store/records.js';
 import { TokenTable, type AccountToken } from './tokens.js';
 import { fileIdSeq } from './ids.js';
@@ -66,6 +67,8 @@ export class Emulator {
   readonly meta: MetaStore;
   readonly tokens = new TokenTable();
   readonly controls: Controls;
+  /** Event-notification webhooks (background delivery). */
+  readonly notifier = new Notifier();
   url = '';
   master!: StoredKey;
   accountId = '';
@@ -185,8 +188,18 @@ export class Emulator {
     return f;
   }
 
-  /** Drop buckets, files, keys (not the master key), tokens, faults, counters. */
+  /**
+   * A committed change to `f` (eventType e.g. b2:ObjectCreated:Upload): webhooks for the bucket's
+   * matching rules are queued; the call's answer never waits for them.
+   */
+  notify(eventType: string, f: StoredFile): void {
+    const bucket = this.meta.buckets.get(f.bucketId);
+    if (bucket) this.notifier.emit(bucket, this.accountId, eventType, f);
+  }
+
+  /** Drop buckets, files, keys (not the master key), tokens, faults, counters, pending webhooks. */
   async reset(): Promise<void> {
+    this.notifier.reset();
     this.tokens.clear();
     this.controls.reset();
     this.testModeHits.clear();

@@ -112,6 +112,8 @@ function controlsOf(emu: Emulator): EmulatorControls {
     reset: () => emu.reset(),
     counters: () => emu.controls.counters(),
     resetCounters: () => emu.controls.resetCounters(),
+    notificationStats: () => emu.notifier.stats(),
+    notificationsIdle: () => emu.notifier.idle(),
   };
 }
 
@@ -126,6 +128,7 @@ function closer(server: Server, emu: Emulator): () => Promise<void> {
       const timer = setTimeout(() => server.closeAllConnections(), 2000);
       await closed;
       clearTimeout(timer);
+      emu.notifier.close();
       await emu.meta.close();
     })();
     return closing;

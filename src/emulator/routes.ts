@@ -7,6 +7,7 @@ import { copyFile, copyPart } from './handlers/copy.js';
 import { downloadById, downloadByName } from './handlers/download.js';
 import { deleteFileVersion, getDownloadAuthorization, getFileInfo, getUploadUrl, hideFile } from './handlers/files.js';
 import { cancelLargeFile, finishLargeFile, getUploadPartUrl, listParts, startLargeFile } from './handlers/large.js';
+import { getBucketNotificationRules, setBucketNotificationRules } from './handlers/notifications.js';
 import { listFileNames, listFileVersions, listUnfinishedLargeFiles } from './handlers/list.js';
 import { uploadFile, uploadPart } from './handlers/upload.js';
 
@@ -45,6 +46,8 @@ export const ROUTES: Record<string, Route> = {
   b2_create_key: json(createKey),
   b2_list_keys: json(listKeys),
   b2_delete_key: json(deleteKey),
+  b2_set_bucket_notification_rules: json(setBucketNotificationRules),
+  b2_get_bucket_notification_rules: json(getBucketNotificationRules),
   b2_download_file_by_id: { handler: downloadById, kind: 'download', methods: ['GET', 'HEAD', 'POST'] },
   b2_download_file_by_name: { handler: downloadByName, kind: 'download', methods: ['GET', 'HEAD'] },
 };

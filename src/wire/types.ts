@@ -240,4 +240,7 @@ export const CALL_CLASS: Record<string, BillingClass> = {
   b2_list_parts: 'C',
   b2_list_unfinished_large_files: 'C',
   b2_update_bucket: 'C',
+  // (unconfirmed: b2-api.md §15's list was truncated)
+  b2_get_bucket_notification_rules: 'C',
+  b2_set_bucket_notification_rules: 'C',
 };

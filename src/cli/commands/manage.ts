@@ -5,6 +5,7 @@ import { parseLocation, parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { dryRunOption, examples, fsyncOption, run, transfersOption } from './common.js';
 import { bucketTypeOption } from './files.js';
+import { registerBucketNotify } from './notify.js';
 
 export function registerManage(program: Command, rt: Runtime): void {
   registerVersions(program, rt);
@@ -118,11 +119,15 @@ function registerShareCleanup(program: Command, rt: Runtime): void {
 }
 
 function registerBucket(program: Command, rt: Runtime): void {
-  const bucket = examples(program.command('bucket').description('create, list and delete buckets'), [
-    'b2sync bucket create my-bucket --type allPrivate',
-    'b2sync bucket list --json',
-    'b2sync bucket delete my-bucket',
-  ]);
+  const bucket = examples(
+    program.command('bucket').description('create, list and delete buckets; manage event notifications'),
+    [
+      'b2sync bucket create my-bucket --type allPrivate',
+      'b2sync bucket list --json',
+      'b2sync bucket delete my-bucket',
+      'b2sync bucket notify set b2://my-bucket --url https://host:8787/b2',
+    ],
+  );
   bucket
     .command('create')
     .description('create a bucket')
@@ -156,4 +161,5 @@ function registerBucket(program: Command, rt: Runtime): void {
         (await import('../actions/bucket.js')).bucketDeleteAction(ctx, name, { dryRun: Boolean(o.dryRun) }),
       ),
     );
+  registerBucketNotify(bucket, rt);
 }

@@ -102,6 +102,7 @@ export async function copyFile(call: Call): Promise<unknown> {
   if (!emu.meta.files.has(src.fileId)) throw b2Fail('bad_request', `Invalid sourceFileId: ${src.fileId}`);
   emu.bucket(destBucketId);
   await emu.meta.commit({ t: 'file', f });
+  emu.notify('b2:ObjectCreated:Copy', f);
   return fileShape(f, version, emu.accountId, 'copy');
 }
 

@@ -68,6 +68,7 @@ export async function hideFile(call: Call): Promise<unknown> {
     segments: [],
   };
   await emu.meta.commit({ t: 'file', f: marker });
+  emu.notify('b2:HideMarkerCreated:Hide', marker);
   return fileShape(marker, version, emu.accountId);
 }
 
@@ -81,6 +82,8 @@ export async function deleteFileVersion(call: Call): Promise<unknown> {
   else emu.require(call, 'deleteFiles', { fileName });
   if (!f || f.fileName !== fileName) throw b2Fail('file_not_present', `File not present: ${fileName} ${fileId}`);
   await emu.meta.commit({ t: '-file', id: fileId });
+  // Cancelling an unfinished large file this way is no object event (unconfirmed).
+  if (f.action !== 'start') emu.notify('b2:ObjectDeleted:Delete', f);
   return { fileId, fileName };
 }
 

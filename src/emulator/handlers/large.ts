@@ -126,6 +126,7 @@ export async function finishLargeFile(call: Call): Promise<unknown> {
     segments,
   };
   await emu.meta.commit({ t: 'file', f: done });
+  emu.notify('b2:ObjectCreated:MultipartUpload', done);
   return fileShape(done, version, emu.accountId);
 }
 

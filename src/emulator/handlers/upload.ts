@@ -284,6 +284,7 @@ export async function uploadFile(call: Call): Promise<unknown> {
       segments: body.segments,
     };
     await emu.meta.commit({ t: 'file', f });
+    emu.notify('b2:ObjectCreated:Upload', f);
     return fileShape(f, version, emu.accountId);
   } finally {
     token.inFlight = false;

@@ -1,4 +1,5 @@
 /** What the emulator stores about buckets, file versions, parts and keys (plain JSON-able data). */
+import type { NotificationRule } from '../../wire/notifications.js';
 import type { Segment } from './blobs.js';
 
 export interface StoredBucket {
@@ -11,6 +12,8 @@ export interface StoredBucket {
   fileLockEnabled: boolean;
   defaultServerSideEncryption: { mode: string | null; algorithm?: string | null };
   revision: number;
+  /** b2_set_bucket_notification_rules (absent: none set yet). */
+  notificationRules?: NotificationRule[];
 }
 
 export type StoredAction = 'upload' | 'hide' | 'start';
