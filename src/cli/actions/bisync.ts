@@ -1,4 +1,5 @@
 /** bisync: wire the CLI to the bisync engine; plan and events as lines or NDJSON; a summary; exit 4 on item failures. */
+import { join } from 'node:path';
 import { PartialFailureError, UsageError } from '../../core/errors.js';
 import { defaultStateDir } from '../../sync/bisync/state-dir.js';
 import { runBisync, type LocalEndpoint, type RemoteEndpoint } from '../../sync/bisync/run-bisync.js';
@@ -80,6 +81,7 @@ function report(ctx: CliContext, job: Record<string, unknown>, s: BisyncSummary,
     conflicts: s.conflicts,
     settled: s.settled,
     unchanged: s.unchanged,
+    hashedFiles: s.hashed ?? 0,
     recovered: s.recovered ?? null,
     errors: s.errors.length,
     elapsedMs: s.elapsedMs,
@@ -121,6 +123,7 @@ export async function bisyncAction(
       transfers: o.transfers as number | undefined,
       checkers: o.checkers as number | undefined,
       stateDir: (o.stateDir as string | undefined) ?? defaultStateDir(),
+      hashCacheDir: join(ctx.configDir, 'hash-cache'),
       filters,
       signal: ctx.abort.signal,
       onEvent: printer(ctx, progress, dryRun),

@@ -7,7 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import { SafetyStopError } from '../errors.js';
 import { pruneEmptyDirs, type ExecContext } from '../execute.js';
 import { Filter, type FilterRules } from '../filter-rules.js';
-import { sha1File } from '../hash-cache.js';
 import { listB2Batches } from '../remotes/b2.js';
 import { walkLocalBatches } from '../remotes/local.js';
 import { Scheduler } from '../scheduler.js';
@@ -17,6 +16,7 @@ import type { SyncEndpoint } from '../types.js';
 import { DEFAULTS, type TransferTuning } from '../../transfer/index.js';
 import type { BisyncExec, B2Side, LocalSide } from './exec-context.js';
 import { executeBisync, planEntry } from './executor.js';
+import { LocalHashes } from './local-hashes.js';
 import { LocalNames } from './local-names.js';
 import { PlanSpool } from '../plan-spool.js';
 import { planBisync } from './planner.js';
@@ -26,6 +26,8 @@ import type { BisyncCounts, BisyncEvent, BisyncOp, BisyncOptions, BisyncSummary,
 export interface BisyncRunOptions extends BisyncOptions {
   filters?: FilterRules;
   tuning?: TransferTuning;
+  /** sync's hash cache (hash-cache.ts): read always, rewritten with --checksum. */
+  hashCacheDir?: string;
 }
 
 export type LocalEndpoint = Extract<SyncEndpoint, { kind: 'local' }>;
@@ -87,6 +89,8 @@ interface Planned {
   spool: PlanSpool<BisyncOp>;
   localListingErrors: number;
   unchanged: number;
+  /** Local files read for their SHA-1 (hash cache misses). */
+  hashed: number;
 }
 
 async function plan(
@@ -113,38 +117,46 @@ async function plan(
         })
       : none<never>();
   const remote = listB2Batches(sides.remote.client, sides.remote.bucketId, sides.remote.prefix, { signal: o.signal });
-  const counts = await planBisync(
-    {
-      state: st.records(),
-      local,
-      remote,
-      opts: {
-        modifyWindowMs: o.modifyWindowMs ?? 1,
-        checksum: o.checksum ?? false,
-        conflict: o.conflict ?? 'keep-both',
-        localIs: ctx.localIs,
-        now: ctx.now,
-        checkers: o.checkers,
+  const hashes = new LocalHashes(sides.local.root, o.hashCacheDir, o.checksum ?? false, o.signal);
+  await hashes.open();
+  let planned = false;
+  try {
+    const counts = await planBisync(
+      {
+        state: st.records(),
+        local,
+        remote,
+        opts: {
+          modifyWindowMs: o.modifyWindowMs ?? 1,
+          checksum: o.checksum ?? false,
+          conflict: o.conflict ?? 'keep-both',
+          localIs: ctx.localIs,
+          now: ctx.now,
+          checkers: o.checkers,
+        },
+        included: (e) => filter.includes(e.path, e.size, e.mtimeMs),
+        hashLocal: (e) => hashes.sha1(e),
+        stateRecords: st.recordCount,
+        signal: o.signal,
       },
-      included: (e) => filter.includes(e.path, e.size, e.mtimeMs),
-      hashLocal: (e) => sha1File(e.localPath!, o.signal).catch(() => undefined),
-      stateRecords: st.recordCount,
-      signal: o.signal,
-    },
-    {
-      keep: async (rec) => {
-        unchanged++;
-        await writer?.keep(rec);
+      {
+        keep: async (rec) => {
+          unchanged++;
+          await writer?.keep(rec);
+        },
+        op: async (op, late) => {
+          await writer?.op(op, late);
+          await spool.push(op);
+          ctx.emit({ type: 'plan', entry: planEntry(op, ctx.localIs) });
+        },
+        held: (item, message) => ctx.emit({ type: 'warning', item, message }),
       },
-      op: async (op, late) => {
-        await writer?.op(op, late);
-        await spool.push(op);
-        ctx.emit({ type: 'plan', entry: planEntry(op, ctx.localIs) });
-      },
-      held: (item, message) => ctx.emit({ type: 'warning', item, message }),
-    },
-  );
-  return { counts, spool, localListingErrors, unchanged };
+    );
+    planned = true;
+    return { counts, spool, localListingErrors, unchanged, hashed: hashes.hashed };
+  } finally {
+    await hashes.close(planned);
+  }
 }
 
 function execContext(
@@ -206,6 +218,7 @@ export async function runBisync(
     const writer = o.dryRun ? undefined : await st.beginPlan();
     const p = await plan(st, { local, remote }, o, writer, { localIs, emit, error, now });
     summary.unchanged = p.unchanged;
+    summary.hashed = p.hashed;
     summary.conflicts = p.counts.conflicts;
     try {
       safetyStop(p.counts, o, st.recordCount, names, localIs);

@@ -166,6 +166,8 @@ export interface BisyncSummary {
   conflicts: number;
   settled: number;
   unchanged: number;
+  /** Local files read for their SHA-1 while planning (the hash cache did not know them). */
+  hashed?: number;
   /** A crashed earlier run's completed operations folded into the state at the start of this one. */
   recovered?: { planned: number; done: number };
   errors: { item: string; message: string }[];
