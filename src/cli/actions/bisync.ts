@@ -120,6 +120,7 @@ export async function bisyncAction(
       checksum: Boolean(o.checksum),
       modifyWindowMs: o.modifyWindow as number | undefined,
       hardDelete: Boolean(o.hardDelete),
+      createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
       transfers: o.transfers as number | undefined,
       checkers: o.checkers as number | undefined,
       stateDir: (o.stateDir as string | undefined) ?? defaultStateDir(),

@@ -9,6 +9,7 @@
 import { throwIfAborted } from '../../core/abort.js';
 import type { Entry } from '../types.js';
 import { InOrder } from './in-order.js';
+import { decideMarker, isMarkerPath } from './marker-rules.js';
 import { downloadOp, uploadOp } from './ops.js';
 import { RenameCandidates } from './renames.js';
 import { decide, NEEDS_HASH, type Ruling } from './rules.js';
@@ -52,8 +53,12 @@ const stateEntry = (s: StateRecord): Entry => ({
   path: s.path,
   size: s.local.size,
   mtimeMs: s.local.mtimeMs,
-  kind: 'file',
+  kind: isMarkerPath(s.path) ? 'marker' : 'file',
 });
+
+/** Files, and empty-folder markers when the listings hold them (--create-empty-src-dirs). */
+const planned = (e: Entry | undefined): Entry | undefined =>
+  e?.kind === 'file' || e?.kind === 'marker' ? e : undefined;
 
 class Planner {
   readonly counts: BisyncCounts = {
@@ -83,6 +88,8 @@ class Planner {
   emit(op: BisyncOp, late: boolean): void | Promise<void> {
     op.id = this.nextId++;
     const c = this.counts;
+    // an empty folder removed deletes no file: not counted by --max-delete
+    if (isMarkerPath(op.path)) return this.sink.op(op, late);
     if (op.op === 'delete-local') c.deleteLocal++;
     else if (op.op === 'delete-remote') c.deleteRemote++;
     else if (op.op === 'rename-local' || op.op === 'rename-remote') c.renames++;
@@ -128,8 +135,8 @@ class Planner {
     const { s, path } = t;
     const { included } = this.input;
     if (s) this.counts.state++;
-    const l = t.l?.kind === 'file' ? t.l : undefined;
-    const r = t.r?.kind === 'file' ? t.r : undefined;
+    const l = planned(t.l);
+    const r = planned(t.r);
     const inL = l ? included(l) : undefined;
     const inR = r ? included(r) : undefined;
     const inS = s ? included(stateEntry(s)) : undefined;
@@ -158,6 +165,7 @@ class Planner {
   step(t: Triple): void | Promise<void> {
     const x = this.screen(t);
     if (!('path' in x) || 'kind' in x) return this.queue.add(x as Outcome);
+    if (isMarkerPath(x.path)) return this.queue.add(decideMarker(x));
     const o = this.input.opts;
     const now = decide(x, o);
     if (now !== NEEDS_HASH) return this.queue.add(now);

@@ -4,6 +4,7 @@
  * (executor.ts), commit, release. See docs/bisync.md.
  */
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SafetyStopError } from '../errors.js';
 import { pruneEmptyDirs, type ExecContext } from '../execute.js';
 import { Filter, type FilterRules } from '../filter-rules.js';
@@ -108,6 +109,7 @@ async function plan(
     sides.local.state === 'dir'
       ? walkLocalBatches(sides.local.root, {
           signal: o.signal,
+          emptyDirMarkers: o.createEmptySrcDirs,
           onWarning: (item, message) => ctx.emit({ type: 'warning', item, message }),
           onError: (item, message) => {
             localListingErrors++;
@@ -116,7 +118,10 @@ async function plan(
           onBadName: (item, message) => ctx.error(item, `list local: ${message}`),
         })
       : none<never>();
-  const remote = listB2Batches(sides.remote.client, sides.remote.bucketId, sides.remote.prefix, { signal: o.signal });
+  const remote = listB2Batches(sides.remote.client, sides.remote.bucketId, sides.remote.prefix, {
+    signal: o.signal,
+    markers: o.createEmptySrcDirs,
+  });
   const hashes = new LocalHashes(sides.local.root, o.hashCacheDir, o.checksum ?? false, o.signal);
   await hashes.open();
   let planned = false;
@@ -134,7 +139,8 @@ async function plan(
           now: ctx.now,
           checkers: o.checkers,
         },
-        included: (e) => filter.includes(e.path, e.size, e.mtimeMs),
+        included: (e) =>
+          e.kind === 'marker' ? filter.pathIncluded(e.path) : filter.includes(e.path, e.size, e.mtimeMs),
         hashLocal: (e) => hashes.sha1(e),
         stateRecords: st.recordCount,
         signal: o.signal,
@@ -180,6 +186,7 @@ function execContext(
     onProgress: (path, p) => onProgress(path, p),
     moved: { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } },
     vacated: [],
+    markerDirs: new Set(),
   };
 }
 
@@ -283,7 +290,7 @@ async function execute(
     });
   } finally {
     await st.commit(); // closes the journal first
-    for (const path of cx.vacated) await pruneEmptyDirs(sides.local.root, path);
+    for (const path of cx.vacated) if (!cx.markerDirs.has(dirname(path))) await pruneEmptyDirs(sides.local.root, path);
   }
   const s = ctx.summary;
   s.uploaded = cx.moved.up;

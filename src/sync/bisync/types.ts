@@ -126,6 +126,8 @@ export interface BisyncOptions {
   checksum?: boolean;
   modifyWindowMs?: number;
   hardDelete?: boolean;
+  /** Keep empty folders in step too (as .bzEmpty markers on B2), as sync's --create-empty-src-dirs. */
+  createEmptySrcDirs?: boolean;
   transfers?: number;
   checkers?: number;
   /** Root of bisync's state; default $XDG_STATE_HOME/b2sync, else ~/.local/state/b2sync. */
