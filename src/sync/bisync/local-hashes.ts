@@ -16,6 +16,8 @@ import type { Entry } from '../types.js';
 export class LocalHashes {
   private readonly hasher: LocalHasher;
   private recorded: Promise<unknown> = Promise.resolve();
+  /** The cache is opened at the first hash: a run that hashes nothing does not touch it. */
+  private opened?: Promise<void>;
 
   /** `write`: replace the cache file with this run's hashes at close (--checksum). */
   constructor(
@@ -37,13 +39,11 @@ export class LocalHashes {
     return this.hasher.hits;
   }
 
-  open(): Promise<void> {
-    return this.hasher.open();
-  }
-
   /** The SHA-1 of a local file (from the cache when it is still valid); undefined when it cannot be read. */
   sha1(e: Entry): Promise<string | undefined> {
-    const h = this.hasher.sha1(e);
+    // a cache that cannot be opened is no cache: files are read
+    this.opened ??= this.hasher.open().catch(() => undefined);
+    const h = this.opened.then(() => this.hasher.sha1(e));
     if (this.write)
       this.recorded = Promise.all([this.recorded, h]).then(
         ([, hex]) => this.hasher.record(e, hex),
@@ -54,6 +54,8 @@ export class LocalHashes {
 
   /** Finish: the cache file is replaced only with --checksum and after a complete plan. */
   async close(complete: boolean): Promise<void> {
+    if (!this.opened) return;
+    await this.opened;
     await this.recorded;
     await this.hasher.close(complete && this.write);
   }

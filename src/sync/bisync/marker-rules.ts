@@ -9,7 +9,7 @@
 import { EMPTY_DIR_MARKER } from '../remotes/local.js';
 import type { Entry } from '../types.js';
 import { deleteLocalOp, deleteRemoteOp, downloadOp, settleOp, uploadOp } from './ops.js';
-import { refreshed, type Ruling } from './rules.js';
+import { keep, refreshed, type Ruling } from './rules.js';
 import type { StateRecord } from './types.js';
 
 /** Is this path an empty-folder marker (`.bzEmpty` as its last component)? */
@@ -20,8 +20,8 @@ export function isMarkerPath(path: string): boolean {
 /** The rules for a marker path (entries already filtered; at least one of s, l, r present). */
 export function decideMarker(t: { s?: StateRecord; l?: Entry; r?: Entry }): Ruling {
   const { s, l, r } = t;
-  if (l && r) return s ? { kind: 'keep', rec: refreshed(s, l, r, undefined) } : { kind: 'op', op: settleOp(l, r, s) };
+  if (l && r) return s ? keep(s, refreshed(s, l, r, undefined)) : { kind: 'op', op: settleOp(l, r, s) };
   if (l) return { kind: 'op', op: s ? deleteLocalOp(l, s) : uploadOp(l, undefined, undefined, 'new') };
   if (r) return { kind: 'op', op: s ? deleteRemoteOp(r, s) : downloadOp(r, undefined, undefined, 'new') };
-  return { kind: 'drop' };
+  return { kind: 'drop', path: s?.path };
 }

@@ -34,8 +34,13 @@ export interface PlannerInput {
 }
 
 export interface PlanSink {
-  /** An unchanged path's refreshed record (or a held path's old one), in path order. */
-  keep(rec: StateRecord): void | Promise<void>;
+  /**
+   * An unchanged path's refreshed record (or a held path's old one), in path order; `same` when it
+   * equals the saved record field for field.
+   */
+  keep(rec: StateRecord, same: boolean): void | Promise<void>;
+  /** A saved record that leaves the state or waits for rename pairing (in path order; no keep() for it). */
+  changed?(path: string): void | Promise<void>;
   /** An op, in path order while the march runs (late = true for renames and unpaired rename candidates). */
   op(op: BisyncOp, late: boolean): void | Promise<void>;
   /** A path held back (twin names, one-sided filter); the planner carries its old record over via keep(). */
@@ -100,23 +105,30 @@ class Planner {
   apply(x: Outcome): void | Promise<void> {
     switch (x.kind) {
       case 'keep':
-        return this.sink.keep(x.rec);
+        return this.sink.keep(x.rec, x.same);
       case 'op':
         return this.emit(x.op, false);
       case 'drop':
-        return;
+        return x.path === undefined ? undefined : this.sink.changed?.(x.path);
       case 'carry':
-        return this.sink.keep(x.s);
+        return this.sink.keep(x.s, true);
       case 'held':
         this.counts.held++;
         this.sink.held(x.path, x.why);
-        return x.s ? this.sink.keep(x.s) : undefined;
+        return x.s ? this.sink.keep(x.s, true) : undefined;
       default:
+        if (x.kind === 'gone-local' || x.kind === 'gone-remote') return this.waitGone(x);
         if (this.newWaits(x)) this.renames.add(x);
         else if (x.kind === 'new-local') return this.emit(uploadOp(x.l, undefined, undefined, 'new'), false);
         else if (x.kind === 'new-remote') return this.emit(downloadOp(x.r, undefined, undefined, 'new'), false);
         else this.renames.add(x);
     }
+  }
+
+  /** A saved file gone from one side waits for rename pairing; its record is a change. */
+  private async waitGone(x: Extract<Ruling, { kind: 'gone-local' | 'gone-remote' }>): Promise<void> {
+    await this.sink.changed?.(x.s.path);
+    this.renames.add(x);
   }
 
   /**

@@ -21,7 +21,8 @@ import { LocalHashes } from './local-hashes.js';
 import { LocalNames } from './local-names.js';
 import { PlanSpool } from '../plan-spool.js';
 import { planBisync } from './planner.js';
-import { PairState, type PlanWriter } from './state-store.js';
+import { LazyPlan } from './lazy-plan.js';
+import { PairState } from './state-store.js';
 import type { BisyncCounts, BisyncEvent, BisyncOp, BisyncOptions, BisyncSummary, SideName } from './types.js';
 
 export interface BisyncRunOptions extends BisyncOptions {
@@ -98,7 +99,7 @@ async function plan(
   st: PairState,
   sides: { local: LocalSide; remote: B2Side },
   o: BisyncRunOptions,
-  writer: PlanWriter | undefined,
+  writer: LazyPlan | undefined,
   ctx: { localIs: SideName; emit: (e: BisyncEvent) => void; error: (i: string, m: string) => void; now: number },
 ): Promise<Planned> {
   const spool = new PlanSpool<BisyncOp>();
@@ -123,7 +124,6 @@ async function plan(
     markers: o.createEmptySrcDirs,
   });
   const hashes = new LocalHashes(sides.local.root, o.hashCacheDir, o.checksum ?? false, o.signal);
-  await hashes.open();
   let planned = false;
   try {
     const counts = await planBisync(
@@ -146,10 +146,11 @@ async function plan(
         signal: o.signal,
       },
       {
-        keep: async (rec) => {
+        keep: async (rec, same) => {
           unchanged++;
-          await writer?.keep(rec);
+          await writer?.keep(rec, same);
         },
+        changed: (path) => writer?.changed(path),
         op: async (op, late) => {
           await writer?.op(op, late);
           await spool.push(op);
@@ -222,7 +223,7 @@ export async function runBisync(
   });
   try {
     summary.recovered = await st.recover();
-    const writer = o.dryRun ? undefined : await st.beginPlan();
+    const writer = o.dryRun ? undefined : new LazyPlan(st);
     const p = await plan(st, { local, remote }, o, writer, { localIs, emit, error, now });
     summary.unchanged = p.unchanged;
     summary.hashed = p.hashed;
@@ -234,7 +235,8 @@ export async function runBisync(
         for await (const op of p.spool.items()) summary.plan.push(planEntry(op, localIs));
         return finish(summary, started);
       }
-      await writer!.seal();
+      // nothing changed: no plan was written, and the state stays as it is
+      if (!(await writer!.seal())) return finish(summary, started);
       await execute(st, p, { local, remote }, o, { localIs, emit, error, summary });
     } catch (e) {
       if (e instanceof SafetyStopError) await st.discardPlan();
