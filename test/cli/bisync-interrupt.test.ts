@@ -1,5 +1,5 @@
 /**
- * End-to-end: bisync interrupted by SIGINT (Ctrl-C) in the middle of its transfers, and --hard-delete
+ * End-to-end: bisync interrupted by SIGINT (Ctrl-C) or SIGTERM in the middle of its transfers, and --hard-delete
  * against plain deletions (a hide), through the built bin against the emulator.
  */
 import { after, before, test } from 'node:test';
@@ -26,8 +26,8 @@ interface Interrupted {
   records: Record<string, unknown>[];
 }
 
-/** Run bisync with --json and send SIGINT once `afterDone` operations are done. */
-function interruptedBisync(p: Pair, afterDone: number): Promise<Interrupted> {
+/** Run bisync with --json and send `sig` once `afterDone` operations are done. */
+function interruptedBisync(p: Pair, afterDone: number, sig: 'SIGINT' | 'SIGTERM'): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const args = ['bisync', '--json', '--transfers', '1', p.local, p.remote, '--state-dir', p.state];
     const child = spawn(process.execPath, [BIN, ...args], { env: fx.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +36,7 @@ function interruptedBisync(p: Pair, afterDone: number): Promise<Interrupted> {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const rec = JSON.parse(line) as Record<string, unknown>;
       records.push(rec);
-      if (rec.type === 'done' && ++done === afterDone) child.kill('SIGINT');
+      if (rec.type === 'done' && ++done === afterDone) child.kill(sig);
     });
     child.stderr.resume();
     child.on('error', reject);
@@ -51,64 +51,68 @@ async function pairDir(p: Pair): Promise<string> {
   return join(p.state, keys[0]!);
 }
 
-test('SIGINT in the middle of a run: exit 130, no temp file, the state whole; the next run finishes the job, losing nothing', async () => {
-  const p = await makePair(fx, B);
-  for (let i = 0; i < 4; i++) await writeFile(join(p.local, `base${i}.txt`), `base ${i}`);
-  expectCode(await p.bisync(), 0);
-  const want: Record<string, string> = {};
-  for (let i = 0; i < 4; i++) want[`base${i}.txt`] = `base ${i}`;
-  await mkdir(join(p.local, 'new'));
-  for (let i = 0; i < 12; i++) {
-    const name = `new/local${String(i).padStart(2, '0')}.txt`;
-    want[name] = `local ${i} `.repeat(50);
-    await writeFile(join(p.local, name), want[name]);
-  }
-  for (let i = 0; i < 3; i++) {
-    await p.put(`remote${i}.txt`, `remote ${i}`);
-    want[`remote${i}.txt`] = `remote ${i}`;
-  }
-  const later = new Date(Date.now() + 10_000);
-  await writeFile(join(p.local, 'base0.txt'), 'base 0 edited');
-  await utimes(join(p.local, 'base0.txt'), later, later);
-  want['base0.txt'] = 'base 0 edited';
+for (const [sig, exit] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
+  test(`${sig} in the middle of a run: exit ${exit}, no temp file, the state whole; the next run finishes the job, losing nothing`, async () => {
+    const p = await makePair(fx, B);
+    for (let i = 0; i < 4; i++) await writeFile(join(p.local, `base${i}.txt`), `base ${i}`);
+    expectCode(await p.bisync(), 0);
+    const want: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) want[`base${i}.txt`] = `base ${i}`;
+    await mkdir(join(p.local, 'new'));
+    for (let i = 0; i < 12; i++) {
+      const name = `new/local${String(i).padStart(2, '0')}.txt`;
+      want[name] = `local ${i} `.repeat(50);
+      await writeFile(join(p.local, name), want[name]);
+    }
+    for (let i = 0; i < 3; i++) {
+      await p.put(`remote${i}.txt`, `remote ${i}`);
+      want[`remote${i}.txt`] = `remote ${i}`;
+    }
+    const later = new Date(Date.now() + 10_000);
+    await writeFile(join(p.local, 'base0.txt'), 'base 0 edited');
+    await utimes(join(p.local, 'base0.txt'), later, later);
+    want['base0.txt'] = 'base 0 edited';
 
-  fx.emu.controls.setLatency(40);
-  let r: Interrupted;
-  try {
-    r = await interruptedBisync(p, 2);
-  } finally {
-    fx.emu.controls.setLatency(0);
-  }
-  const planned = r.records.filter((x) => x.type === 'plan');
-  const done = r.records.filter((x) => x.type === 'done');
-  assert.equal(planned.length, 16, 'the run planned 12 uploads, 3 downloads and 1 changed file');
-  assert.ok(done.length >= 2 && done.length < planned.length, `interrupted mid-way (${done.length} done)`);
-  assert.equal(r.code, 130, `exit code (signal ${r.signal})`);
+    fx.emu.controls.setLatency(40);
+    let r: Interrupted;
+    try {
+      r = await interruptedBisync(p, 2, sig);
+    } finally {
+      fx.emu.controls.setLatency(0);
+    }
+    const planned = r.records.filter((x) => x.type === 'plan');
+    const done = r.records.filter((x) => x.type === 'done');
+    assert.equal(planned.length, 16, 'the run planned 12 uploads, 3 downloads and 1 changed file');
+    assert.ok(done.length >= 2 && done.length < planned.length, `interrupted mid-way (${done.length} done)`);
+    assert.equal(r.code, exit, `exit code (signal ${r.signal})`);
 
-  const local = await walk(p.local);
-  assert.deepEqual(
-    Object.keys(local).filter((n) => n.includes('.b2sync-')),
-    [],
-    'no temp file left in the local folder',
-  );
-  const dir = await pairDir(p);
-  assert.deepEqual((await readdir(dir)).sort(), ['pair.json', 'state'], 'no lock, plan or journal left');
-  const header = JSON.parse((await readFile(join(dir, 'state'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
-  assert.equal(header.complete, true);
-  const added = done.filter((x) => !String(x.path).startsWith('base')).length;
-  assert.equal(header.records, 4 + added, 'the state holds the old records plus the new files done');
+    const local = await walk(p.local);
+    assert.deepEqual(
+      Object.keys(local).filter((n) => n.includes('.b2sync-')),
+      [],
+      'no temp file left in the local folder',
+    );
+    const dir = await pairDir(p);
+    assert.deepEqual((await readdir(dir)).sort(), ['pair.json', 'state'], 'no lock, plan or journal left');
+    const header = JSON.parse((await readFile(join(dir, 'state'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
+    assert.equal(header.complete, true);
+    const added = done.filter((x) => !String(x.path).startsWith('base')).length;
+    assert.equal(header.records, 4 + added, 'the state holds the old records plus the new files done');
 
-  const next = await p.bisync();
-  expectCode({ code: next.code, stderr: next.stderr }, 0);
-  const redone = new Set(done.map((x) => String(x.path)));
-  const again = plan(next);
-  assert.equal(again.length, planned.length - done.length, 'the next run plans exactly what was left');
-  for (const line of again) assert.ok(!redone.has(line.slice(line.indexOf(' ') + 1)), `not done twice: ${line}`);
-  assert.ok(!again.some((x) => x.startsWith('conflict')), 'no conflict');
-  assert.deepEqual(await p.localFiles(), want);
-  assert.deepEqual(await p.remoteFiles(), want);
-  assert.deepEqual(plan(await p.bisync()), []);
-});
+    const next = await p.bisync();
+    expectCode({ code: next.code, stderr: next.stderr }, 0);
+    const redone = new Set(done.map((x) => String(x.path)));
+    const again = plan(next);
+    assert.equal(again.length, planned.length - done.length, 'the next run plans exactly what was left');
+    for (const line of again) assert.ok(!redone.has(line.slice(line.indexOf(' ') + 1)), `not done twice: ${line}`);
+    assert.ok(!again.some((x) => x.startsWith('conflict')), 'no conflict');
+    assert.deepEqual(await p.localFiles(), want);
+    assert.deepEqual(await p.remoteFiles(), want);
+    assert.deepEqual(plan(await p.bisync()), []);
+  });
 
 /** Every version of the pair's B2 files (hide markers too): name -> ['upload'|'hide', ...], newest first. */
 async function versions(p: Pair): Promise<Record<string, string[]>> {
