@@ -43,7 +43,10 @@ try {
   await makeSmallTree(src, files, 16, 64);
   const run = (args: string[], flags: string[] = []) => {
     const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [...flags, SHIPPED_BIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync(process.execPath, [...flags, SHIPPED_BIN, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     if (r.status !== 0) throw new Error(`${args[0]} exited ${r.status}: ${r.stderr}`);
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
@@ -53,8 +56,13 @@ try {
   await mkdir(out, { recursive: true });
   const flags = prof ? ['--cpu-prof', '--cpu-prof-dir', out] : [];
   for (let i = 0; i < runs; i++) console.log(`bisync no-op ${run(bisync, flags).toFixed(0)} ms`);
-  for (let i = 0; i < runs; i++) console.log(`sync no-op ${run(['sync', src, 'b2://bisync-prof/tree'], flags).toFixed(0)} ms`);
-  console.log(`load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (let i = 0; i < runs; i++)
+    console.log(`sync no-op ${run(['sync', src, 'b2://bisync-prof/tree'], flags).toFixed(0)} ms`);
+  console.log(
+    `load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await emu.stop();
   await rm(scratch, { recursive: true, force: true });
