@@ -152,12 +152,19 @@ function quietOnClosedPipe(out: NodeJS.WritableStream): void {
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const rt = new Runtime(io);
   const program = buildProgram(rt);
-  const onSigint = () => {
+  // Ctrl-C (SIGINT) and SIGTERM: the running command is aborted (it stops cleanly and exits 130 or
+  // 143); a second signal, or one with nobody else listening (e.g. the emulator's own handler), exits at once.
+  let signalled: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () => {
+    signalled ??= sig;
     const ctx = rt.current;
-    if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(new Error('interrupted'));
-    else if (ctx || process.listenerCount('SIGINT') <= 1) process.exit(130); // a second Ctrl-C, or nobody else listening (e.g. the emulator's own handler)
+    if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(new Error(sig === 'SIGINT' ? 'interrupted' : 'terminated'));
+    else if (ctx || process.listenerCount(sig) <= 1) process.exit(sig === 'SIGINT' ? 130 : 143);
   };
+  const onSigint = onSignal('SIGINT');
+  const onSigterm = onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   quietOnClosedPipe(io.stdout);
   let code: number;
   try {
@@ -167,8 +174,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const verbose = argv.includes('-v') || argv.includes('--verbose');
     rt.current?.out.logOnly('ERROR', err instanceof Error ? (err.stack ?? err.message) : String(err));
     code = reportError(err, verbose, io.stderr);
+    if (code === 130 && signalled === 'SIGTERM') code = 143;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
   }
   await rt.close().catch(() => undefined);
   return code;

@@ -40,19 +40,32 @@ export function compareB2Order(a: string, b: string): number {
 /** Pairs gathered before the march hands a batch on (or sooner, when a side must wait for its next batch). */
 const OUT_BATCH = 2048;
 
-/** One side of the march: its current batch, the position in it, and the order check. */
-class Cursor {
-  buf: Entry[] = [];
+/**
+ * One input of a march (this two-way one, bisync's three-way one): its current batch, the position in
+ * it, and the order check.
+ */
+export class MarchCursor<T extends { path: string }> {
+  buf: T[] = [];
   i = 0;
   done = false;
   private prev: string | undefined;
-  private readonly it: AsyncIterator<Entry[]>;
+  private readonly it: AsyncIterator<T[]>;
 
   constructor(
-    src: AsyncIterable<Entry[]>,
+    src: AsyncIterable<T[]>,
     private readonly side: string,
   ) {
     this.it = src[Symbol.asyncIterator]();
+  }
+
+  /** The current batch is used up and more may come: refill() before going on. */
+  get empty(): boolean {
+    return this.i >= this.buf.length && !this.done;
+  }
+
+  /** The current entry (undefined at the end, or when empty). */
+  head(): T | undefined {
+    return this.i < this.buf.length ? this.buf[this.i] : undefined;
   }
 
   /** Read the next non-empty batch (or the end). */
@@ -99,14 +112,14 @@ export async function* marchBatches(
   src: AsyncIterable<Entry[]>,
   dst: AsyncIterable<Entry[]>,
 ): AsyncGenerator<MarchPair[]> {
-  const a = new Cursor(src, 'source');
-  const b = new Cursor(dst, 'destination');
+  const a = new MarchCursor(src, 'source');
+  const b = new MarchCursor(dst, 'destination');
   let out: MarchPair[] = [];
   try {
     for (;;) {
       // Both sides read ahead on their own (the walk's buffer, the B2 read-ahead), so awaiting them one
       // after the other loses nothing.
-      const need = a.i >= a.buf.length && !a.done ? a : b.i >= b.buf.length && !b.done ? b : undefined;
+      const need = a.empty ? a : b.empty ? b : undefined;
       if (need || out.length >= OUT_BATCH) {
         if (out.length > 0) {
           yield out;
@@ -115,8 +128,8 @@ export async function* marchBatches(
         if (need) await need.refill();
         continue;
       }
-      const ea = a.i < a.buf.length ? a.buf[a.i] : undefined;
-      const eb = b.i < b.buf.length ? b.buf[b.i] : undefined;
+      const ea = a.head();
+      const eb = b.head();
       if (ea === undefined && eb === undefined) break;
       const c = ea === undefined ? 1 : eb === undefined ? -1 : compareB2Order(ea.path, eb.path);
       out.push(c === 0 ? { src: ea, dst: eb } : c < 0 ? { src: ea } : { dst: eb });

@@ -1,82 +1,20 @@
 /** End-to-end: bisync through the built bin against the emulator: merge, three-way changes, conflicts, renames, safety, lock. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rename, rm, writeFile, utimes } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectCode, makeFixture, type Fixture } from './harness.js';
+import { makePair, plan } from './bisync-pair.js';
 
 let fx: Fixture;
 const B = 'cli-bisync';
-let n = 0;
+const pair = (order?: 'local-first' | 'remote-first') => makePair(fx, B, order);
 
 before(async () => {
   fx = await makeFixture();
   expectCode(await fx.run(['mkdir', `b2://${B}`]), 0);
 });
 after(() => fx.close());
-
-interface Pair {
-  local: string;
-  remote: string;
-  state: string;
-  bisync(...extra: string[]): Promise<{ code: number; records: Record<string, unknown>[]; stderr: string }>;
-  remoteFiles(): Promise<Record<string, string>>;
-  localFiles(): Promise<Record<string, string>>;
-  put(path: string, text: string): Promise<void>;
-}
-
-async function walk(dir: string, rel = '', out: Record<string, string> = {}): Promise<Record<string, string>> {
-  for (const d of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = rel + d.name;
-    if (d.isDirectory()) await walk(join(dir, d.name), p + '/', out);
-    else out[p] = await readFile(join(dir, d.name), 'utf8');
-  }
-  return out;
-}
-
-async function pair(order: 'local-first' | 'remote-first' = 'local-first'): Promise<Pair> {
-  const id = ++n;
-  const local = join(fx.dir, `l${id}`);
-  const remote = `b2://${B}/p${id}`;
-  const state = join(fx.dir, `state${id}`);
-  await mkdir(local, { recursive: true });
-  const p: Pair = {
-    local,
-    remote,
-    state,
-    bisync: (...extra) =>
-      fx.json([
-        'bisync',
-        ...(order === 'local-first' ? [local, remote] : [remote, local]),
-        '--state-dir',
-        state,
-        ...extra,
-      ]),
-    async remoteFiles() {
-      const r = await fx.json(['ls', '-R', remote + '/']);
-      const out: Record<string, string> = {};
-      for (const x of r.records) {
-        const name = String(x.fileName ?? x.name ?? '');
-        const rel = name.slice(`p${id}/`.length);
-        if (rel && !rel.endsWith('/')) out[rel] = (await fx.run(['cat', `b2://${B}/${name}`])).stdout;
-      }
-      return out;
-    },
-    localFiles: () => walk(local),
-    async put(path, text) {
-      const f = join(fx.dir, `up-${id}-${Math.random()}`);
-      await writeFile(f, text);
-      expectCode(await fx.run(['put', f, `${remote}/${path}`]), 0);
-    },
-  };
-  return p;
-}
-
-const plan = (r: { records: Record<string, unknown>[] }) =>
-  r.records
-    .filter((x) => x.type === 'plan')
-    .map((x) => `${x.action} ${x.path}`)
-    .sort();
 
 test('first run merges both sides; the same content settles; a second run plans nothing', async () => {
   const p = await pair();

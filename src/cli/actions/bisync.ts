@@ -1,9 +1,11 @@
 /** bisync: wire the CLI to the bisync engine; plan and events as lines or NDJSON; a summary; exit 4 on item failures. */
+import { join } from 'node:path';
 import { PartialFailureError, UsageError } from '../../core/errors.js';
 import { defaultStateDir } from '../../sync/bisync/state-dir.js';
 import { runBisync, type LocalEndpoint, type RemoteEndpoint } from '../../sync/bisync/run-bisync.js';
-import type { BisyncEvent, BisyncSummary, ConflictPolicy, SideName } from '../../sync/bisync/types.js';
+import type { BisyncEvent, BisyncPlanEntry, BisyncSummary, ConflictPolicy, SideName } from '../../sync/bisync/types.js';
 import type { CliContext } from '../context.js';
+import { eventPrinter } from '../output/event-printer.js';
 import { formatBytes, formatDuration } from '../output/format.js';
 import { printable } from '../output/printable.js';
 import { Progress } from '../output/progress.js';
@@ -23,47 +25,17 @@ function describe(loc: Location): string {
 }
 
 function printer(ctx: CliContext, progress: Progress, dryRun: boolean): (e: BisyncEvent) => void {
-  const out = ctx.out;
-  const line = (item: string | undefined, message: string) => (item ? `${printable(item)}: ${message}` : message);
-  return (e) => {
-    switch (e.type) {
-      case 'plan': {
-        const x = e.entry;
-        const from = x.from ? ` (from ${printable(x.from)})` : '';
-        const loser = x.loserPath ? ` (other version kept as ${printable(x.loserPath)})` : '';
-        out.result(
-          { type: 'plan', ...x },
-          dryRun ? `${x.action.padEnd(13)} ${printable(x.path)}${from}${loser} (${x.reason})` : undefined,
-        );
-        break;
-      }
-      case 'start':
-        if (out.json) out.result({ type: 'start', ...e.entry });
-        break;
-      case 'progress':
-        progress.update(e.path, e.bytes, e.totalBytes);
-        break;
-      case 'done':
-        progress.finish(e.entry.path);
-        out.result(
-          { type: 'done', ...e.entry },
-          out.quiet ? undefined : `${e.entry.action.padEnd(13)} ${printable(e.entry.path)}`,
-        );
-        break;
-      case 'error':
-        progress.finish(e.item, 0);
-        if (out.json) out.result({ type: 'error', item: e.item, message: e.message });
-        break;
-      case 'warning':
-        if (out.json) out.result({ type: 'warning', item: e.item ?? null, message: e.message });
-        else out.warn(line(e.item, e.message));
-        break;
-      case 'note':
-        if (out.json) out.result({ type: 'note', item: e.item ?? null, message: e.message });
-        else out.notice(line(e.item, e.message));
-        break;
-    }
-  };
+  const print = eventPrinter<BisyncPlanEntry>(ctx.out, progress, {
+    plan: (x) => {
+      if (!dryRun) return undefined;
+      const from = x.from ? ` (from ${printable(x.from)})` : '';
+      const loser = x.loserPath ? ` (other version kept as ${printable(x.loserPath)})` : '';
+      return `${x.action.padEnd(13)} ${printable(x.path)}${from}${loser} (${x.reason})`;
+    },
+    done: (x) => `${x.action.padEnd(13)} ${printable(x.path)}`,
+  });
+  return (e) =>
+    print(e.type === 'plan' || e.type === 'start' || e.type === 'done' ? { type: e.type, item: e.entry } : e);
 }
 
 function report(ctx: CliContext, job: Record<string, unknown>, s: BisyncSummary, dryRun: boolean): void {
@@ -80,6 +52,7 @@ function report(ctx: CliContext, job: Record<string, unknown>, s: BisyncSummary,
     conflicts: s.conflicts,
     settled: s.settled,
     unchanged: s.unchanged,
+    hashedFiles: s.hashed ?? 0,
     recovered: s.recovered ?? null,
     errors: s.errors.length,
     elapsedMs: s.elapsedMs,
@@ -118,9 +91,11 @@ export async function bisyncAction(
       checksum: Boolean(o.checksum),
       modifyWindowMs: o.modifyWindow as number | undefined,
       hardDelete: Boolean(o.hardDelete),
+      createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
       transfers: o.transfers as number | undefined,
       checkers: o.checkers as number | undefined,
       stateDir: (o.stateDir as string | undefined) ?? defaultStateDir(),
+      hashCacheDir: join(ctx.configDir, 'hash-cache'),
       filters,
       signal: ctx.abort.signal,
       onEvent: printer(ctx, progress, dryRun),

@@ -5,12 +5,14 @@ import { NotFoundError, PartialFailureError, UsageError } from '../../core/error
 import {
   buildFilterRules,
   runSync,
+  type PlanAction,
   type SyncEndpoint,
   type SyncEvent,
   type SyncOptions,
   type SyncSummary,
 } from '../../sync/index.js';
 import type { CliContext } from '../context.js';
+import { eventPrinter } from '../output/event-printer.js';
 import { formatBytes, formatDuration } from '../output/format.js';
 import { printable } from '../output/printable.js';
 import { Progress } from '../output/progress.js';
@@ -113,52 +115,17 @@ export async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filter
   });
 }
 
-/** How sync events are shown: plan lines on --dry-run, done lines, progress, warnings; NDJSON with --json. */
+/** How sync events are shown: plan lines on --dry-run (skips with -v), done lines, progress, warnings; NDJSON with --json. */
 export function syncEventPrinter(out: CliContext['out'], progress: Progress, dryRun: boolean): (e: SyncEvent) => void {
-  const both = (
-    rec: Record<string, unknown>,
-    item: string | undefined,
-    message: string,
-    show: (text: string) => void,
-  ): void => {
-    if (out.json) out.result({ ...rec, item: item ?? null, message });
-    else show(item ? `${printable(item)}: ${message}` : message);
-  };
-  return (e) => {
-    switch (e.type) {
-      case 'plan': {
-        const shown = dryRun && (e.action.action !== 'skip' || out.verbose);
-        out.result(
-          { type: 'plan', ...e.action },
-          shown ? `${e.action.action.padEnd(8)} ${printable(e.action.path)} (${e.action.reason})` : undefined,
-        );
-        break;
-      }
-      case 'start':
-        if (out.json) out.result({ type: 'start', ...e.action });
-        break;
-      case 'progress':
-        progress.update(e.path, e.bytes, e.totalBytes);
-        break;
-      case 'done':
-        progress.finish(e.action.path);
-        out.result(
-          { type: 'done', ...e.action },
-          out.quiet ? undefined : `${pastTense(e.action.action).padEnd(11)} ${printable(e.action.path)}`,
-        );
-        break;
-      case 'error':
-        progress.finish(e.item, 0);
-        if (out.json) out.result({ type: 'error', item: e.item, message: e.message });
-        break;
-      case 'warning':
-        both({ type: 'warning' }, e.item, e.message, (t) => out.warn(t));
-        break;
-      case 'note':
-        both({ type: 'note' }, e.item, e.message, (t) => out.notice(t));
-        break;
-    }
-  };
+  const print = eventPrinter<PlanAction>(out, progress, {
+    plan: (a) =>
+      dryRun && (a.action !== 'skip' || out.verbose)
+        ? `${a.action.padEnd(8)} ${printable(a.path)} (${a.reason})`
+        : undefined,
+    done: (a) => `${pastTense(a.action).padEnd(11)} ${printable(a.path)}`,
+  });
+  return (e) =>
+    print(e.type === 'plan' || e.type === 'start' || e.type === 'done' ? { type: e.type, item: e.action } : e);
 }
 
 function engineOptions(

@@ -21,6 +21,7 @@ export function registerBisync(program: Command, rt: Runtime): void {
     .option('--max-delete <n|n%>', 'refuse a run deleting more than this on either side (default 50%)')
     .option('--force', 'override the safety stop (one side empty, or too many deletions)')
     .option('--hard-delete', 'on B2, delete every version instead of hiding')
+    .option('--create-empty-src-dirs', 'keep empty folders in step too (as .bzEmpty placeholders on B2)')
     .option('-c, --checksum', 'compare local content by SHA-1 instead of size and modification time')
     .addOption(
       new Option('--modify-window <duration>', 'times this close are equal (e.g. 1s, 2s)').argParser(durationOption),

@@ -24,6 +24,8 @@ export interface BisyncExec {
   moved: { up: { files: number; bytes: number }; down: { files: number; bytes: number } };
   /** Local files removed or moved away (bounded), for pruning the folders they leave empty. */
   vacated: string[];
+  /** Folders an empty-folder marker from B2 made or kept in this run: not pruned. */
+  markerDirs: Set<string>;
 }
 
 /** Local paths kept for pruning empty folders: bounded, so memory stays flat. */

@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../core/abort.js';
 import { isAbortError } from '../../core/errors.js';
-import { DEFAULTS } from '../../transfer/index.js';
+import { DEFAULTS, type TransferTuning } from '../../transfer/index.js';
 import type { Scheduler } from '../scheduler.js';
 import { conflictOp } from './conflict-ops.js';
 import type { BisyncExec } from './exec-context.js';
@@ -69,6 +69,17 @@ async function perform(cx: BisyncExec, op: BisyncOp): Promise<boolean> {
   }
 }
 
+/**
+ * Does this operation run several parts or streams at once (the scheduler limits those)? As in sync:
+ * an upload from largeFileCutoff (parts), a download from downloadParallelCutoff (ranged streams).
+ */
+export function runsInParallel(op: BisyncOp, tuning?: TransferTuning): boolean {
+  const size = op.size ?? 0;
+  if (op.op === 'upload') return size >= (tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff);
+  if (op.op === 'download') return size >= (tuning?.downloadParallelCutoff ?? DEFAULTS.downloadParallelCutoff);
+  return false;
+}
+
 type Pass = 'moves' | 'transfers' | 'deletes';
 
 function passOf(op: BisyncOp): Pass | undefined {
@@ -126,7 +137,6 @@ class Executor {
 
   async pass(which: Pass): Promise<void> {
     const { run } = this;
-    const cutoff = DEFAULTS.largeFileCutoff;
     for await (const op of run.spool.items()) {
       if (run.signal?.aborted) break;
       if (which === 'moves' && op.op === 'settle') this.settle(op);
@@ -136,7 +146,7 @@ class Executor {
         run.emit({ type: 'note', item: op.path, message: why });
         continue;
       }
-      await run.scheduler.schedule((op.size ?? 0) >= cutoff && which === 'transfers', () => this.one(op));
+      await run.scheduler.schedule(runsInParallel(op, run.cx.tuning), () => this.one(op));
     }
     await run.scheduler.drain();
   }

@@ -4,7 +4,7 @@
  * and leaves it alone with a note when the user changed it meanwhile; the next run sees the change.
  * Returns whether the operation was done (only then is it journaled).
  */
-import { mkdir, rename, unlink, utimes } from 'node:fs/promises';
+import { mkdir, rename, rmdir, unlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { downloadToFile } from '../../transfer/index.js';
 import type { Entry } from '../types.js';
@@ -38,7 +38,30 @@ export async function newLocalPath(cx: BisyncExec, path: string): Promise<string
   return t.path;
 }
 
+/** An empty folder's marker: the folder is made; removed only while it is still empty (rmdir). */
+async function markerOp(cx: BisyncExec, op: OpOf<'download'> | OpOf<'delete-local'>): Promise<boolean> {
+  if (op.op === 'download') {
+    const dir = dirname(await newLocalPath(cx, op.path));
+    await mkdir(dir, { recursive: true });
+    cx.markerDirs.add(dir);
+    return true;
+  }
+  const dir = dirname(op.local.localPath!);
+  try {
+    await rmdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST')
+      cx.note(op.path, 'the folder is no longer empty: kept (the next run sends what is in it)');
+    else if (code !== 'ENOENT') throw e;
+  }
+  await cx.names.forget(op.local.localPath!);
+  vacate(cx, dir);
+  return true;
+}
+
 export async function downloadOp(cx: BisyncExec, op: OpOf<'download'>): Promise<boolean> {
+  if (op.remote.kind === 'marker') return markerOp(cx, op);
   let target: string;
   if (op.local) {
     if ((await localState(op.local)) === 'changed') {
@@ -58,6 +81,7 @@ export async function downloadOp(cx: BisyncExec, op: OpOf<'download'>): Promise<
 }
 
 export async function deleteLocalOp(cx: BisyncExec, op: OpOf<'delete-local'>): Promise<boolean> {
+  if (op.local.kind === 'marker') return markerOp(cx, op);
   const state = await localState(op.local);
   if (state === 'gone') return true;
   if (state === 'changed') {

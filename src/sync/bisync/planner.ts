@@ -9,6 +9,7 @@
 import { throwIfAborted } from '../../core/abort.js';
 import type { Entry } from '../types.js';
 import { InOrder } from './in-order.js';
+import { decideMarker, isMarkerPath } from './marker-rules.js';
 import { downloadOp, uploadOp } from './ops.js';
 import { RenameCandidates } from './renames.js';
 import { decide, NEEDS_HASH, type Ruling } from './rules.js';
@@ -33,8 +34,13 @@ export interface PlannerInput {
 }
 
 export interface PlanSink {
-  /** An unchanged path's refreshed record (or a held path's old one), in path order. */
-  keep(rec: StateRecord): void | Promise<void>;
+  /**
+   * An unchanged path's refreshed record (or a held path's old one), in path order; `same` when it
+   * equals the saved record field for field.
+   */
+  keep(rec: StateRecord, same: boolean): void | Promise<void>;
+  /** A saved record that leaves the state or waits for rename pairing (in path order; no keep() for it). */
+  changed?(path: string): void | Promise<void>;
   /** An op, in path order while the march runs (late = true for renames and unpaired rename candidates). */
   op(op: BisyncOp, late: boolean): void | Promise<void>;
   /** A path held back (twin names, one-sided filter); the planner carries its old record over via keep(). */
@@ -52,8 +58,12 @@ const stateEntry = (s: StateRecord): Entry => ({
   path: s.path,
   size: s.local.size,
   mtimeMs: s.local.mtimeMs,
-  kind: 'file',
+  kind: isMarkerPath(s.path) ? 'marker' : 'file',
 });
+
+/** Files, and empty-folder markers when the listings hold them (--create-empty-src-dirs). */
+const planned = (e: Entry | undefined): Entry | undefined =>
+  e?.kind === 'file' || e?.kind === 'marker' ? e : undefined;
 
 class Planner {
   readonly counts: BisyncCounts = {
@@ -83,6 +93,8 @@ class Planner {
   emit(op: BisyncOp, late: boolean): void | Promise<void> {
     op.id = this.nextId++;
     const c = this.counts;
+    // an empty folder removed deletes no file: not counted by --max-delete
+    if (isMarkerPath(op.path)) return this.sink.op(op, late);
     if (op.op === 'delete-local') c.deleteLocal++;
     else if (op.op === 'delete-remote') c.deleteRemote++;
     else if (op.op === 'rename-local' || op.op === 'rename-remote') c.renames++;
@@ -93,23 +105,30 @@ class Planner {
   apply(x: Outcome): void | Promise<void> {
     switch (x.kind) {
       case 'keep':
-        return this.sink.keep(x.rec);
+        return this.sink.keep(x.rec, x.same);
       case 'op':
         return this.emit(x.op, false);
       case 'drop':
-        return;
+        return x.path === undefined ? undefined : this.sink.changed?.(x.path);
       case 'carry':
-        return this.sink.keep(x.s);
+        return this.sink.keep(x.s, true);
       case 'held':
         this.counts.held++;
         this.sink.held(x.path, x.why);
-        return x.s ? this.sink.keep(x.s) : undefined;
+        return x.s ? this.sink.keep(x.s, true) : undefined;
       default:
+        if (x.kind === 'gone-local' || x.kind === 'gone-remote') return this.waitGone(x);
         if (this.newWaits(x)) this.renames.add(x);
         else if (x.kind === 'new-local') return this.emit(uploadOp(x.l, undefined, undefined, 'new'), false);
         else if (x.kind === 'new-remote') return this.emit(downloadOp(x.r, undefined, undefined, 'new'), false);
         else this.renames.add(x);
     }
+  }
+
+  /** A saved file gone from one side waits for rename pairing; its record is a change. */
+  private async waitGone(x: Extract<Ruling, { kind: 'gone-local' | 'gone-remote' }>): Promise<void> {
+    await this.sink.changed?.(x.s.path);
+    this.renames.add(x);
   }
 
   /**
@@ -128,8 +147,8 @@ class Planner {
     const { s, path } = t;
     const { included } = this.input;
     if (s) this.counts.state++;
-    const l = t.l?.kind === 'file' ? t.l : undefined;
-    const r = t.r?.kind === 'file' ? t.r : undefined;
+    const l = planned(t.l);
+    const r = planned(t.r);
     const inL = l ? included(l) : undefined;
     const inR = r ? included(r) : undefined;
     const inS = s ? included(stateEntry(s)) : undefined;
@@ -158,6 +177,7 @@ class Planner {
   step(t: Triple): void | Promise<void> {
     const x = this.screen(t);
     if (!('path' in x) || 'kind' in x) return this.queue.add(x as Outcome);
+    if (isMarkerPath(x.path)) return this.queue.add(decideMarker(x));
     const o = this.input.opts;
     const now = decide(x, o);
     if (now !== NEEDS_HASH) return this.queue.add(now);

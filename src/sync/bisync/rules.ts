@@ -17,10 +17,11 @@ export type ChangeOptions = Pick<BisyncPlannerOptions, 'modifyWindowMs' | 'check
 
 /** What the rules table says for one path. */
 export type Ruling =
-  | { kind: 'keep'; rec: StateRecord }
+  /** Unchanged: the refreshed record (`same`: equal to the saved one, nothing to write). */
+  | { kind: 'keep'; rec: StateRecord; same: boolean }
   | { kind: 'op'; op: BisyncOp }
-  /** Gone from both sides: the path leaves the state. */
-  | { kind: 'drop' }
+  /** Gone from both sides: the path leaves the state (`path` when it had a record). */
+  | { kind: 'drop'; path?: string }
   /** Rename candidates (paired after the march, else their normal op). */
   | { kind: 'gone-local'; s: StateRecord; r: Entry }
   | { kind: 'gone-remote'; s: StateRecord; l: Entry }
@@ -72,6 +73,27 @@ export function refreshed(s: StateRecord, l: Entry, r: Entry, h: LocalHash): Sta
   return { path: s.path, local: localMeta(l, lsha), remote: remoteMeta(r, r.fileId, rsha) };
 }
 
+/** Is the refreshed record the saved one, field for field? */
+export function sameRecord(a: StateRecord, b: StateRecord): boolean {
+  const [al, bl, ar, br] = [a.local, b.local, a.remote, b.remote];
+  return (
+    a.path === b.path &&
+    al.size === bl.size &&
+    al.mtimeMs === bl.mtimeMs &&
+    al.ino === bl.ino &&
+    al.sha1 === bl.sha1 &&
+    ar.size === br.size &&
+    ar.mtimeMs === br.mtimeMs &&
+    ar.fileId === br.fileId &&
+    ar.sha1 === br.sha1
+  );
+}
+
+/** The keep ruling for an unchanged path. */
+export function keep(s: StateRecord, rec: StateRecord): Ruling {
+  return { kind: 'keep', rec, same: sameRecord(rec, s) };
+}
+
 /** Both sides present: settle when the content is the same, else a conflict. */
 function bothPresent(
   t: { s?: StateRecord; l: Entry; r: Entry },
@@ -97,12 +119,12 @@ export function decide(
     if (r) return { kind: 'new-remote', r };
     return { kind: 'drop' };
   }
-  if (!l && !r) return { kind: 'drop' };
+  if (!l && !r) return { kind: 'drop', path: s.path };
   const lc = l ? localChanged(s, l, o, h) : false;
   if (lc === NEEDS_HASH) return lc;
   const rc = r ? remoteChanged(s, r, o) : false;
   if (l && r) {
-    if (!lc && !rc) return { kind: 'keep', rec: refreshed(s, l, r, h) };
+    if (!lc && !rc) return keep(s, refreshed(s, l, r, h));
     if (lc && !rc) return { kind: 'op', op: uploadOp(l, r, s, 'changed', sha(l, h)) };
     if (!lc && rc) return { kind: 'op', op: downloadOp(r, l, s, 'changed') };
     return bothPresent({ s, l, r }, o, h);

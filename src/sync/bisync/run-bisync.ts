@@ -4,10 +4,10 @@
  * (executor.ts), commit, release. See docs/bisync.md.
  */
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SafetyStopError } from '../errors.js';
 import { pruneEmptyDirs, type ExecContext } from '../execute.js';
 import { Filter, type FilterRules } from '../filter-rules.js';
-import { sha1File } from '../hash-cache.js';
 import { listB2Batches } from '../remotes/b2.js';
 import { walkLocalBatches } from '../remotes/local.js';
 import { Scheduler } from '../scheduler.js';
@@ -17,15 +17,19 @@ import type { SyncEndpoint } from '../types.js';
 import { DEFAULTS, type TransferTuning } from '../../transfer/index.js';
 import type { BisyncExec, B2Side, LocalSide } from './exec-context.js';
 import { executeBisync, planEntry } from './executor.js';
+import { LocalHashes } from './local-hashes.js';
 import { LocalNames } from './local-names.js';
 import { PlanSpool } from '../plan-spool.js';
 import { planBisync } from './planner.js';
-import { PairState, type PlanWriter } from './state-store.js';
+import { LazyPlan } from './lazy-plan.js';
+import { PairState } from './state-store.js';
 import type { BisyncCounts, BisyncEvent, BisyncOp, BisyncOptions, BisyncSummary, SideName } from './types.js';
 
 export interface BisyncRunOptions extends BisyncOptions {
   filters?: FilterRules;
   tuning?: TransferTuning;
+  /** sync's hash cache (hash-cache.ts): read always, rewritten with --checksum. */
+  hashCacheDir?: string;
 }
 
 export type LocalEndpoint = Extract<SyncEndpoint, { kind: 'local' }>;
@@ -87,13 +91,15 @@ interface Planned {
   spool: PlanSpool<BisyncOp>;
   localListingErrors: number;
   unchanged: number;
+  /** Local files read for their SHA-1 (hash cache misses). */
+  hashed: number;
 }
 
 async function plan(
   st: PairState,
   sides: { local: LocalSide; remote: B2Side },
   o: BisyncRunOptions,
-  writer: PlanWriter | undefined,
+  writer: LazyPlan | undefined,
   ctx: { localIs: SideName; emit: (e: BisyncEvent) => void; error: (i: string, m: string) => void; now: number },
 ): Promise<Planned> {
   const spool = new PlanSpool<BisyncOp>();
@@ -104,6 +110,7 @@ async function plan(
     sides.local.state === 'dir'
       ? walkLocalBatches(sides.local.root, {
           signal: o.signal,
+          emptyDirMarkers: o.createEmptySrcDirs,
           onWarning: (item, message) => ctx.emit({ type: 'warning', item, message }),
           onError: (item, message) => {
             localListingErrors++;
@@ -112,39 +119,51 @@ async function plan(
           onBadName: (item, message) => ctx.error(item, `list local: ${message}`),
         })
       : none<never>();
-  const remote = listB2Batches(sides.remote.client, sides.remote.bucketId, sides.remote.prefix, { signal: o.signal });
-  const counts = await planBisync(
-    {
-      state: st.records(),
-      local,
-      remote,
-      opts: {
-        modifyWindowMs: o.modifyWindowMs ?? 1,
-        checksum: o.checksum ?? false,
-        conflict: o.conflict ?? 'keep-both',
-        localIs: ctx.localIs,
-        now: ctx.now,
-        checkers: o.checkers,
+  const remote = listB2Batches(sides.remote.client, sides.remote.bucketId, sides.remote.prefix, {
+    signal: o.signal,
+    markers: o.createEmptySrcDirs,
+  });
+  const hashes = new LocalHashes(sides.local.root, o.hashCacheDir, o.checksum ?? false, o.signal);
+  let planned = false;
+  try {
+    const counts = await planBisync(
+      {
+        state: st.records(),
+        local,
+        remote,
+        opts: {
+          modifyWindowMs: o.modifyWindowMs ?? 1,
+          checksum: o.checksum ?? false,
+          conflict: o.conflict ?? 'keep-both',
+          localIs: ctx.localIs,
+          now: ctx.now,
+          checkers: o.checkers,
+        },
+        included: (e) =>
+          e.kind === 'marker' ? filter.pathIncluded(e.path) : filter.includes(e.path, e.size, e.mtimeMs),
+        hashLocal: (e) => hashes.sha1(e),
+        stateRecords: st.recordCount,
+        signal: o.signal,
       },
-      included: (e) => filter.includes(e.path, e.size, e.mtimeMs),
-      hashLocal: (e) => sha1File(e.localPath!, o.signal).catch(() => undefined),
-      stateRecords: st.recordCount,
-      signal: o.signal,
-    },
-    {
-      keep: async (rec) => {
-        unchanged++;
-        await writer?.keep(rec);
+      {
+        keep: async (rec, same) => {
+          unchanged++;
+          await writer?.keep(rec, same);
+        },
+        changed: (path) => writer?.changed(path),
+        op: async (op, late) => {
+          await writer?.op(op, late);
+          await spool.push(op);
+          ctx.emit({ type: 'plan', entry: planEntry(op, ctx.localIs) });
+        },
+        held: (item, message) => ctx.emit({ type: 'warning', item, message }),
       },
-      op: async (op, late) => {
-        await writer?.op(op, late);
-        await spool.push(op);
-        ctx.emit({ type: 'plan', entry: planEntry(op, ctx.localIs) });
-      },
-      held: (item, message) => ctx.emit({ type: 'warning', item, message }),
-    },
-  );
-  return { counts, spool, localListingErrors, unchanged };
+    );
+    planned = true;
+    return { counts, spool, localListingErrors, unchanged, hashed: hashes.hashed };
+  } finally {
+    await hashes.close(planned);
+  }
 }
 
 function execContext(
@@ -168,6 +187,7 @@ function execContext(
     onProgress: (path, p) => onProgress(path, p),
     moved: { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } },
     vacated: [],
+    markerDirs: new Set(),
   };
 }
 
@@ -203,9 +223,10 @@ export async function runBisync(
   });
   try {
     summary.recovered = await st.recover();
-    const writer = o.dryRun ? undefined : await st.beginPlan();
+    const writer = o.dryRun ? undefined : new LazyPlan(st);
     const p = await plan(st, { local, remote }, o, writer, { localIs, emit, error, now });
     summary.unchanged = p.unchanged;
+    summary.hashed = p.hashed;
     summary.conflicts = p.counts.conflicts;
     try {
       safetyStop(p.counts, o, st.recordCount, names, localIs);
@@ -214,7 +235,8 @@ export async function runBisync(
         for await (const op of p.spool.items()) summary.plan.push(planEntry(op, localIs));
         return finish(summary, started);
       }
-      await writer!.seal();
+      // nothing changed: no plan was written, and the state stays as it is
+      if (!(await writer!.seal())) return finish(summary, started);
       await execute(st, p, { local, remote }, o, { localIs, emit, error, summary });
     } catch (e) {
       if (e instanceof SafetyStopError) await st.discardPlan();
@@ -270,7 +292,7 @@ async function execute(
     });
   } finally {
     await st.commit(); // closes the journal first
-    for (const path of cx.vacated) await pruneEmptyDirs(sides.local.root, path);
+    for (const path of cx.vacated) if (!cx.markerDirs.has(dirname(path))) await pruneEmptyDirs(sides.local.root, path);
   }
   const s = ctx.summary;
   s.uploaded = cx.moved.up;

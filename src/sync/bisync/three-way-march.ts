@@ -3,7 +3,7 @@
  * listing, each sorted in B2 order and given in batches. Yields batches of triples (one per path),
  * holding whichever of the three know the path. Only the current batch of each side is held.
  */
-import { compareB2Order, ListingOrderError } from '../march.js';
+import { compareB2Order, MarchCursor } from '../march.js';
 import type { Entry } from '../types.js';
 import type { StateRecord } from './types.js';
 
@@ -17,62 +17,6 @@ export interface Triple {
 
 /** Triples gathered before a batch is handed on (or sooner, when a side must wait for its next batch). */
 const OUT_BATCH = 2048;
-
-/** One input of the march: its current batch, the position in it, and the order check. */
-class Cursor<T extends { path: string }> {
-  buf: T[] = [];
-  i = 0;
-  done = false;
-  private prev: string | undefined;
-  private readonly it: AsyncIterator<T[]>;
-
-  constructor(
-    src: AsyncIterable<T[]>,
-    private readonly side: string,
-  ) {
-    this.it = src[Symbol.asyncIterator]();
-  }
-
-  get empty(): boolean {
-    return this.i >= this.buf.length && !this.done;
-  }
-
-  head(): T | undefined {
-    return this.i < this.buf.length ? this.buf[this.i] : undefined;
-  }
-
-  async refill(): Promise<void> {
-    for (;;) {
-      const r = await this.it.next();
-      if (r.done) {
-        this.done = true;
-        this.buf = [];
-        this.i = 0;
-        return;
-      }
-      if (r.value.length > 0) {
-        this.buf = r.value;
-        this.i = 0;
-        this.check(r.value[0].path);
-        return;
-      }
-    }
-  }
-
-  advance(): void {
-    if (++this.i < this.buf.length) this.check(this.buf[this.i].path);
-  }
-
-  private check(p: string): void {
-    const prev = this.prev;
-    if (prev !== undefined && compareB2Order(prev, p) >= 0) throw new ListingOrderError(this.side, prev, p);
-    this.prev = p;
-  }
-
-  async close(): Promise<void> {
-    await this.it.return?.(undefined);
-  }
-}
 
 /** The smallest of up to three paths. */
 function least(a: string | undefined, b: string | undefined, c: string | undefined): string | undefined {
@@ -91,9 +35,9 @@ export async function* marchThree(
   local: AsyncIterable<Entry[]>,
   remote: AsyncIterable<Entry[]>,
 ): AsyncGenerator<Triple[]> {
-  const s = new Cursor(state, 'state');
-  const l = new Cursor(local, 'local');
-  const r = new Cursor(remote, 'remote');
+  const s = new MarchCursor(state, 'state');
+  const l = new MarchCursor(local, 'local');
+  const r = new MarchCursor(remote, 'remote');
   let out: Triple[] = [];
   try {
     for (;;) {

@@ -126,6 +126,8 @@ export interface BisyncOptions {
   checksum?: boolean;
   modifyWindowMs?: number;
   hardDelete?: boolean;
+  /** Keep empty folders in step too (as .bzEmpty markers on B2), as sync's --create-empty-src-dirs. */
+  createEmptySrcDirs?: boolean;
   transfers?: number;
   checkers?: number;
   /** Root of bisync's state; default $XDG_STATE_HOME/b2sync, else ~/.local/state/b2sync. */
@@ -166,6 +168,8 @@ export interface BisyncSummary {
   conflicts: number;
   settled: number;
   unchanged: number;
+  /** Local files read for their SHA-1 while planning (the hash cache did not know them). */
+  hashed?: number;
   /** A crashed earlier run's completed operations folded into the state at the start of this one. */
   recovered?: { planned: number; done: number };
   errors: { item: string; message: string }[];
