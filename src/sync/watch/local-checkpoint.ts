@@ -4,8 +4,9 @@
  * snapshot alone cannot tell on the next start: the directories then (a directory renamed or removed
  * while b2sync was not running comes back from getEventsSince as one 'delete' of its path, which must be
  * known to be a directory's), and the paths still pending at the checkpoint (changed before it but not
- * yet synced: the snapshot already counts them as seen). Both are written to temp names and renamed.
+ * yet synced: the snapshot already counts them as seen), and the snapshot's SHA-1. Both are written to temp names and renamed.
  */
+import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { writeSnapshot } from '@parcel/watcher';
 import type { PathChange } from './types.js';
@@ -16,7 +17,11 @@ export interface CheckpointState {
   pending: PathChange[];
   /** A full comparison was owed (an overflow or fallback not yet handed out). */
   full: boolean;
+  /** SHA-1 of the snapshot file written with this state (a snapshot that is not the one written is not trusted). */
+  snapshotSha1?: string;
 }
+
+const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 
 export const stateFileOf = (snapshotFile: string) => snapshotFile + '.state.json';
 
@@ -25,9 +30,8 @@ export async function readCheckpoint(snapshotFile: string): Promise<CheckpointSt
   try {
     const raw = JSON.parse(await readFile(stateFileOf(snapshotFile), 'utf8')) as Partial<CheckpointState>;
     if (raw.version !== 1 || !Array.isArray(raw.dirs) || !Array.isArray(raw.pending)) return undefined;
-    await readFile(snapshotFile).then((b) => {
-      if (b.length === 0) throw new Error('empty snapshot');
-    });
+    // getEventsSince reads a damaged snapshot as "nothing changed": only the very file written is trusted.
+    if (raw.snapshotSha1 !== sha1(await readFile(snapshotFile))) return undefined;
     return { version: 1, dirs: raw.dirs.map(String), pending: raw.pending.filter(isChange), full: raw.full === true };
   } catch {
     return undefined;
@@ -52,7 +56,8 @@ export async function writeCheckpoint(
   const tmp = `${snapshotFile}.${process.pid}.tmp`;
   await writeSnapshot(root, tmp, { ignore });
   const stateTmp = `${stateFileOf(snapshotFile)}.${process.pid}.tmp`;
-  await writeFile(stateTmp, JSON.stringify(state()));
+  const snapshotSha1 = sha1(await readFile(tmp));
+  await writeFile(stateTmp, JSON.stringify({ ...state(), snapshotSha1 }));
   await rename(tmp, snapshotFile);
   await rename(stateTmp, stateFileOf(snapshotFile));
 }
