@@ -99,6 +99,10 @@ export class BisyncPair {
     private readonly o: BisyncRunOptions,
   ) {}
 
+  /** The pair's state dir (<stateDir>/<pairKey>). */
+  get dir(): string {
+    return this.st.dir;
+  }
   /** The lock file this pair holds. */
   get lockFile(): string {
     return this.st.lockFile;

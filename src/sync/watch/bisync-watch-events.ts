@@ -1,7 +1,8 @@
 /**
  * bisync's events (BisyncEvent) as watch output (WatchEvent): one 'change' per completed operation,
  * with its bytes and the time it took; errors as 'error', warnings and notes as 'notice'. Plan and
- * progress events are not shown. The start time of each operation in flight is kept until its end.
+ * progress events are not shown (a dry run's plan entries are shown as notices). The start time of
+ * each operation in flight is kept until its end.
  */
 import type { BisyncEvent, BisyncPlanEntry } from '../bisync/types.js';
 import type { WatchEvent } from './types.js';
@@ -35,13 +36,18 @@ export function changeOf(entry: BisyncPlanEntry, hardDelete: boolean): Change | 
 /** A BisyncEvent handler that emits WatchEvents. */
 export function bisyncToWatch(
   emit: (e: WatchEvent) => void,
-  o: { hardDelete?: boolean; now?: () => number } = {},
+  o: { hardDelete?: boolean; dryRun?: boolean; now?: () => number } = {},
 ): (e: BisyncEvent) => void {
   const now = o.now ?? Date.now;
   const started = new Map<string, number>();
   const key = (x: BisyncPlanEntry) => `${x.action}\0${x.path}`;
   return (e) => {
     switch (e.type) {
+      case 'plan': {
+        const c = o.dryRun ? changeOf(e.entry, o.hardDelete ?? false) : undefined;
+        if (c) emit({ type: 'notice', message: `dry run: would ${c.action} ${c.path}${c.to ? ' -> ' + c.to : ''}` });
+        return;
+      }
       case 'start':
         started.set(key(e.entry), now());
         return;
