@@ -16,6 +16,7 @@ import type {
 } from '../wire/types.js';
 import type { NotificationRuleRequest, NotificationRulesResponse } from '../wire/notifications.js';
 import type { FileRangeSource } from './pooled-file-body.js';
+import type { CallCounts } from './call-classes.js';
 import type { ResolvedRetry } from './retry.js';
 
 export type { FileRangeSource } from './pooled-file-body.js';
@@ -269,6 +270,9 @@ export interface B2Api {
     bucketId: string,
     rules: readonly NotificationRuleRequest[],
   ): Promise<NotificationRulesResponse>;
+
+  /** B2 calls sent so far by transaction class (A, B, C; client/call-classes.ts), retries included. */
+  callCounts?(): CallCounts;
 
   /** Close pooled connections. */
   close(): Promise<void>;

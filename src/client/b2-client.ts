@@ -44,6 +44,7 @@ import type { ResolvedRetry } from './retry.js';
 import { clampDownloadDuration, shareUrl } from './share.js';
 import * as uploads from './uploads.js';
 import { checkFileName, checkPageSize } from './validate.js';
+import type { CallCounts } from './call-classes.js';
 
 export { uploadVerdict } from './uploads.js';
 
@@ -310,6 +311,10 @@ export class B2Client implements B2Api {
     rules: readonly NotificationRuleRequest[],
   ): Promise<NotificationRulesResponse> {
     return notifications.setBucketNotificationRules(this.core, bucketId, rules);
+  }
+
+  callCounts(): CallCounts {
+    return this.core.transport.callCounts.snapshot();
   }
 
   close(): Promise<void> {

@@ -16,6 +16,7 @@ import { closeAgent, createAgent, UndiciSend } from './http/undici-send.js';
 import { JsonArrayStream } from './json-array-stream.js';
 import { redactText, redactUrl } from './redact.js';
 import { abortReason } from '../core/abort.js';
+import { CallCounter } from './call-classes.js';
 
 export type { HttpResponse } from './http/http-send.js';
 
@@ -110,6 +111,8 @@ export class Transport {
   /** undici's Agent and its HttpSend, made by the first upload. */
   private agent: Agent | undefined;
   private uploads: HttpSend | undefined;
+  /** Every exchange sent, by B2 transaction class (call-classes.ts). */
+  readonly callCounts = new CallCounter();
 
   constructor(private readonly opts: TransportOptions) {
     this.budget = new ConnectionBudget(opts.maxConnections);
@@ -174,6 +177,7 @@ export class Transport {
   /** Send a request and return the response whatever its status (headers read, body unread). */
   async send(req: HttpRequest): Promise<HttpResponse> {
     const started = Date.now();
+    this.callCounts.add(req.call);
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
       const { method, url, body, signal, idempotent } = req;
