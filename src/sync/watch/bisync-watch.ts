@@ -4,8 +4,10 @@
  * a scoped pass over them (bisync-pair.ts: only those names planned, the rest of the state carried
  * over); 'local-full' (a --rescan tick, a watcher fallback) and 'remote-full' (a --poll tick) → a full
  * pass. Each pass runs through the outage guard (the endpoint away: retried with backoff, the batch
- * kept, caught up when it returns). Paths whose operation failed are retried with the next pass. The
- * signal ends the loop after the pass in flight stopped cleanly (its state committed).
+ * kept, caught up when it returns). Paths whose operation failed are retried with the next pass; a
+ * pass that fails (or a safety stop) after the first is reported and watching goes on, up to
+ * MAX_FAILED_PASSES in a row. The signal ends the loop after the pass in flight stopped cleanly (its
+ * state committed).
  */
 import { isAbortError } from '../../core/errors.js';
 import type { BisyncPair } from '../bisync/bisync-pair.js';
@@ -71,11 +73,15 @@ class Pending {
   }
 }
 
+/** Passes failing in a row (not an outage, which is waited out, nor a safety stop) before the loop gives up. */
+export const MAX_FAILED_PASSES = 5;
+
 /** Run the loop until the signal fires (or every source ended); the caller closes the pair and the sources. */
 export async function runBisyncWatch(o: BisyncWatchOptions): Promise<BisyncWatchResult> {
   const pending = new Pending(o.maxPending ?? 10_000);
   const retry = new Set<string>();
   let passes = 0;
+  let failedInARow = 0;
   const pass = async (work: Work, first: boolean): Promise<boolean> => {
     const kind = work.full ? 'full' : 'scoped';
     let s: BisyncSummary;
@@ -83,11 +89,20 @@ export async function runBisyncWatch(o: BisyncWatchOptions): Promise<BisyncWatch
       s = await o.outage.run(() => (work.full ? o.pair.pass() : o.pair.pass({ paths: work.paths })));
     } catch (e) {
       if (o.signal.aborted || isAbortError(e)) return false;
-      // the first pass refused: nothing is watched yet, the user must look (exit 2, as bisync)
-      if (!(e instanceof SafetyStopError) || first) throw e;
-      o.emit({ type: 'error', message: `${e.message} (the change is left as it is; watching on)` });
+      // the first pass failed or was refused: nothing is watched yet, the user must look (exit 1 / 2, as bisync)
+      if (first) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      if (e instanceof SafetyStopError) {
+        // a stable refusal until the user acts: the next full pass (a --poll tick) asks again
+        o.emit({ type: 'error', message: `${why} (the changes are left as they are; watching on)` });
+        return true;
+      }
+      if (++failedInARow >= MAX_FAILED_PASSES) throw e;
+      o.emit({ type: 'error', message: `${why} (retried with the next change; watching on)` });
+      if (!work.full) for (const p of work.paths) retry.add(p);
       return true;
     }
+    failedInARow = 0;
     passes++;
     for (const err of s.errors) if (err.item !== 'bisync' && retry.size < 10_000) retry.add(err.item);
     await o.afterPass?.(s, kind);

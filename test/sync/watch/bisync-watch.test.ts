@@ -7,13 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { B2Client } from '../../../src/client/b2-client.js';
 import { LockHeldError } from '../../../src/sync/bisync/state-store.js';
 import { openBisync, type LocalEndpoint, type RemoteEndpoint } from '../../../src/sync/bisync/run-bisync.js';
 import { bisyncToWatch } from '../../../src/sync/watch/bisync-watch-events.js';
 import { runBisyncWatch } from '../../../src/sync/watch/bisync-watch.js';
+import { Outage } from '../../../src/sync/watch/outage.js';
 import type { ChangeBatch, ChangeSource, WatchEvent } from '../../../src/sync/watch/types.js';
 import { cleanup, local, makeTree, newBucket, readBucket, readTree, remote, tempDir, useEmulator } from '../fixture.js';
 
@@ -72,7 +73,7 @@ test('bisync --watch loop: local change pushed, B2 change pulled on a poll tick,
     source: q,
     signal: ac.signal,
     emit,
-    outage: { run: (op) => op() },
+    outage: new Outage({ emit, signal: ac.signal, baseMs: 50, capMs: 500 }),
     afterPass: (_s, kind) => void kinds.push(kind),
   });
   try {
@@ -132,6 +133,47 @@ test('bisync --watch loop: local change pushed, B2 change pulled on a poll tick,
       await again.close();
     }
   } finally {
+    await cleanup(root, state);
+  }
+});
+
+test('bisync --watch loop: a safety stop after the first pass is one error line, and watching goes on', async () => {
+  const root = await makeTree({ a: 'a', b: 'b', c: 'c' });
+  const state = await tempDir();
+  const { bucketName, bucketId } = await newBucket(client, 'bwstop');
+  const ac = new AbortController();
+  const events: WatchEvent[] = [];
+  const emit = (e: WatchEvent) => events.push(e);
+  const pair = await openBisync(local(root) as LocalEndpoint, remote(client, bucketName) as RemoteEndpoint, 'path1', {
+    stateDir: state,
+    signal: ac.signal,
+    maxDelete: { count: 0 },
+    onEvent: bisyncToWatch(emit),
+  });
+  const q = new Queue(ac.signal);
+  let passes = 0;
+  const loop = runBisyncWatch({
+    pair,
+    source: q,
+    signal: ac.signal,
+    emit,
+    outage: new Outage({ emit, signal: ac.signal, baseMs: 50, capMs: 500 }),
+    afterPass: () => void passes++,
+  });
+  try {
+    await until('the first pass', () => passes === 1);
+    await rm(join(root, 'a'));
+    q.push({ origin: 'local', changes: [{ path: 'a', kind: 'delete' }] });
+    await until('the refusal', () => events.some((e) => e.type === 'error' && /max-delete/.test(e.message)));
+    assert.equal((await readBucket(client, bucketId)).a, 'a', 'nothing deleted');
+    await writeFile(join(root, 'later'), 'later');
+    q.push({ origin: 'local', changes: [{ path: 'later', kind: 'create' }] });
+    await until('the next pass', () => passes === 2);
+    assert.equal((await readBucket(client, bucketId)).later, 'later');
+  } finally {
+    ac.abort();
+    await loop;
+    await pair.close();
     await cleanup(root, state);
   }
 });
