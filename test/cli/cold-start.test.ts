@@ -19,20 +19,29 @@ before(async () => {
   probe = join(fx.dir, 'probe.cjs');
   await writeFile(
     probe,
-    `process.on('exit', () => {
+    `let stdin = false;
+    const d = Object.getOwnPropertyDescriptor(process, 'stdin');
+    Object.defineProperty(process, 'stdin', { configurable: true, get() { stdin = true; return d.get.call(process); } });
+    process.on('exit', () => {
       const n = Object.keys(require.cache).filter((k) => /[\\\\/]node_modules[\\\\/]undici[\\\\/]/.test(k)).length;
       const v8 = process.moduleLoadList.includes('NativeModule v8');
-      require('node:fs').writeFileSync(process.env.UNDICI_PROBE_OUT, JSON.stringify({ n, v8 }));
+      require('node:fs').writeFileSync(process.env.UNDICI_PROBE_OUT, JSON.stringify({ n, v8, stdin }));
     });\n`,
   );
 });
 after(() => fx.close());
 
-async function probed(args: string[], input?: string): Promise<{ n: number; v8: boolean }> {
+interface Probed {
+  n: number;
+  v8: boolean;
+  stdin: boolean;
+}
+
+async function probed(args: string[], input?: string): Promise<Probed> {
   const out = join(fx.dir, `probe-${args[0]}.txt`);
   const r = await fx.run(args, { env: { NODE_OPTIONS: `--require ${probe}`, UNDICI_PROBE_OUT: out }, input });
   expectCode(r, 0);
-  return JSON.parse(await readFile(out, 'utf8')) as { n: number; v8: boolean };
+  return JSON.parse(await readFile(out, 'utf8')) as Probed;
 }
 
 async function undiciModules(args: string[], input?: string): Promise<number> {
@@ -50,10 +59,11 @@ test('put loads undici (uploads); ls, lsd and cat do not', async () => {
   assert.equal((await fx.run(['cat', `b2://${B}/a.txt`])).stdout, 'hello');
 });
 
-test('node:v8 is loaded only to set the Liftoff-only flag before undici: by put, not by --help or ls', async () => {
+test('node:v8 is loaded only to set the Liftoff-only flag before undici (by put, not by --help or ls); --help does not open stdin', async () => {
   expectCode(await fx.run(['mkdir', `b2://${B}-v8`]), 0);
-  assert.deepEqual(await probed(['--help']), { n: 0, v8: false });
-  assert.deepEqual(await probed(['ls', `b2://${B}-v8`]), { n: 0, v8: false });
+  // --help does not even open stdin (which costs Node's stream modules, or a socket for a pipe).
+  assert.deepEqual(await probed(['--help']), { n: 0, v8: false, stdin: false });
+  assert.equal((await probed(['ls', `b2://${B}-v8`])).v8, false);
   const put = await probed(['put', '-', `b2://${B}-v8/b.txt`], 'x');
-  assert.ok(put.n > 0 && put.v8, JSON.stringify(put));
+  assert.ok(put.n > 0 && put.v8 && put.stdin, JSON.stringify(put));
 });
