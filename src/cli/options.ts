@@ -1,6 +1,7 @@
 /** Option-value parsers for commander: each returns the typed value or throws InvalidArgumentError. Pure. */
 import { InvalidArgumentError } from 'commander';
 import { parseDurationMs, parseSize } from '../core/parse.js';
+import { parsePointInTime } from '../core/point-in-time.js';
 
 /** A whole number within [min, max]. */
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -25,6 +26,16 @@ export function durationOption(value: string): number {
   const n = parseDurationMs(value);
   if (n === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 1h30m or 7d.');
   return n;
+}
+
+/** --at: a moment in the past (ISO 8601, or an age such as 3d, 12h, 90m), as ms since the epoch. */
+export function pointInTimeOption(value: string): number {
+  const now = Date.now();
+  const ms = parsePointInTime(value, now);
+  if (ms === undefined)
+    throw new InvalidArgumentError('expected a time such as 2026-12-01T08:00:00Z or an age such as 3d, 12h or 90m.');
+  if (ms > now) throw new InvalidArgumentError('the time is in the future.');
+  return ms;
 }
 
 /** Repeatable option collector. */

@@ -77,6 +77,11 @@ export interface EmulatorControls {
   injectFault(spec: FaultSpec): void;
   clearFaults(): void;
   setLatency(ms: number): void;
+  /**
+   * Move the emulator's file clock by ms (negative: back): files uploaded, copied or hidden afterwards
+   * carry uploadTimestamps that much later (tokens keep real time). Returns the file clock's new time.
+   */
+  advanceClock(ms: number): number;
   /** Every account, upload and download token issued so far now answers 401 expired_auth_token. */
   expireAllTokens(): void;
   /** Drop all buckets, files, keys (except the master key), tokens, faults and counters. */
@@ -104,6 +109,8 @@ export interface RunningEmulator {
  *   POST   /__b2sync__/faults           FaultSpec            → {ok:true}
  *   DELETE /__b2sync__/faults                                → {ok:true}
  *   POST   /__b2sync__/latency          {"ms": number}       → {ok:true}
+ *   POST   /__b2sync__/clock            {"advanceMs"?, "advanceDays"?} → {ok:true, now}
+ *   GET    /__b2sync__/clock                                 → {now}
  *   POST   /__b2sync__/expire-tokens                         → {ok:true}
  *   POST   /__b2sync__/reset                                 → {ok:true}
  *   GET    /__b2sync__/counters                              → Counters

@@ -29,6 +29,18 @@ const CONTROLS: Record<string, Record<string, ControlHandler>> = {
       return OK;
     },
   },
+  '/clock': {
+    POST: (emu, body) => {
+      const { advanceMs, advanceDays } = body;
+      const days = advanceDays === undefined ? 0 : advanceDays;
+      const ms = advanceMs === undefined ? 0 : advanceMs;
+      if (typeof days !== 'number' || typeof ms !== 'number' || !Number.isFinite(days) || !Number.isFinite(ms))
+        throw b2Fail('bad_request', 'advanceMs and advanceDays must be numbers');
+      emu.controls.advanceClock(Math.round(ms + days * 86_400_000));
+      return { ok: true, now: emu.controls.now() };
+    },
+    GET: (emu) => ({ now: emu.controls.now() }),
+  },
   '/expire-tokens': {
     POST: (emu) => {
       emu.tokens.expireAll();

@@ -75,6 +75,8 @@ export class Controls {
   private calls: Record<string, number> = {};
   private classes = { A: 0, B: 0, C: 0 };
   latencyMs: number;
+  /** Added to the real clock for the times files are stamped with (advanceClock); tokens keep real time. */
+  private clockOffsetMs = 0;
 
   constructor(private readonly initialLatencyMs: number) {
     this.latencyMs = initialLatencyMs;
@@ -93,6 +95,21 @@ export class Controls {
       message: s.message ?? `injected fault (${s.call})`,
       retryAfter: s.retryAfter,
     });
+  }
+
+  /** The file clock: uploadTimestamp of uploads, copies, hide markers and large files. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /**
+   * Move the file clock by ms. Back (ms < 0) is allowed, e.g. to start a test's history days ago so
+   * its moments are in the past; versions stamped after a step back carry older times than earlier
+   * ones, as B2's custom upload timestamps can.
+   */
+  advanceClock(ms: number): void {
+    if (!Number.isSafeInteger(ms)) throw b2Fail('bad_request', 'advanceMs must be a whole number of ms');
+    this.clockOffsetMs += ms;
   }
 
   clearFaults(): void {
@@ -150,5 +167,6 @@ export class Controls {
     this.clearFaults();
     this.resetCounters();
     this.latencyMs = this.initialLatencyMs;
+    this.clockOffsetMs = 0;
   }
 }

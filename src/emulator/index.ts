@@ -108,6 +108,10 @@ function controlsOf(emu: Emulator): EmulatorControls {
       checkNumber('latency', ms, 0);
       emu.controls.latencyMs = ms;
     },
+    advanceClock: (ms: number) => {
+      emu.controls.advanceClock(ms);
+      return emu.controls.now();
+    },
     expireAllTokens: () => emu.tokens.expireAll(),
     reset: () => emu.reset(),
     counters: () => emu.controls.counters(),

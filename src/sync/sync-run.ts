@@ -3,6 +3,7 @@
  * the plan spool, counters, failures, events and the abort signal. Phases (phases/*.ts) take it and
  * nothing else, so bisync and watch can build their own runs and reuse the phases they need.
  */
+import { UsageError } from '../core/errors.js';
 import { DEFAULTS } from '../transfer/index.js';
 import { DEFAULT_MODIFY_WINDOW_MS, type CompareOptions, type HashSources } from './compare.js';
 import type { ExecContext } from './execute.js';
@@ -117,6 +118,8 @@ export class SyncRun {
   static async open(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: SyncOptions): Promise<SyncRun> {
     const src = await resolveSide(srcEp, 'source');
     const dst = await resolveSide(dstEp, 'destination');
+    if (opts.at !== undefined && src.kind !== 'b2')
+      throw new UsageError('--at needs a B2 source: it restores a tree as it was from its versions');
     const run = new SyncRun({ srcEp, dstEp, src, dst, opts });
     if (run.srcMissing && !run.sync) throw missingSource(srcEp);
     return run;

@@ -48,6 +48,8 @@ export interface SyncOptions {
    */
   keepPlan?: boolean;
   onEvent?: (e: SyncEvent) => void;
+  /** A B2 source as it was at this moment (ms since the epoch): from its versions and hide markers. */
+  at?: number;
   /** Clock for age filters (tests); default Date.now(). */
   now?: number;
 }

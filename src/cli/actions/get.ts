@@ -13,11 +13,14 @@ import { Progress } from '../output/progress.js';
 import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
 import { statOrUndefined } from './local-files.js';
 import { baseName, forEachItem, openTarget, resolveFiles, type Target } from './remote-files.js';
+import { resolveFilesAt } from './list-at.js';
 import { versionNotFound } from './versions.js';
 
 export interface GetOptions {
   dryRun: boolean;
   versionId?: string;
+  /** --at: the file or folder as it was at this moment (ms). */
+  atMs?: number;
   transfers: number;
   /** Flush each file to disk before it is renamed into place (TransferTuning.fsync). */
   fsync?: boolean;
@@ -69,6 +72,7 @@ async function getItems(t: Target, src: RemoteLocation, localText: string, o: Ge
   });
   const localIsDir = Boolean(localStat?.isDirectory()) || /[\\/]$/.test(localText);
   let items: GetItem[];
+  if (o.versionId && o.atMs !== undefined) throw new UsageError('--at and --version-id cannot be used together');
   if (o.versionId) {
     let info;
     try {
@@ -84,12 +88,15 @@ async function getItems(t: Target, src: RemoteLocation, localText: string, o: Ge
     const local = localIsDir ? join(localText, baseName(info.fileName)) : localText;
     items = [{ source: { fileId: o.versionId }, name: info.fileName, size: info.contentLength, local }];
   } else {
-    const what = await resolveFiles(t);
+    const what = o.atMs === undefined ? await resolveFiles(t) : await resolveFilesAt(t, o.atMs);
     if (what.kind === 'file') {
       const local = localIsDir ? join(localText, baseName(what.file.fileName)) : localText;
       items = [
         {
-          source: { bucketName: src.bucket, fileName: what.file.fileName },
+          source:
+            o.atMs === undefined
+              ? { bucketName: src.bucket, fileName: what.file.fileName }
+              : { fileId: what.file.fileId! },
           name: what.file.fileName,
           size: what.file.contentLength,
           local,
@@ -98,7 +105,7 @@ async function getItems(t: Target, src: RemoteLocation, localText: string, o: Ge
     } else {
       if (localStat && !localStat.isDirectory())
         throw new UsageError(`${localText} is a file; a folder is needed to download ${formatRemote(src)}`);
-      items = folderItems(src.bucket, localText, what.prefix, what.files);
+      items = folderItems(src.bucket, localText, what.prefix, what.files, o.atMs !== undefined);
     }
   }
 
@@ -106,11 +113,18 @@ async function getItems(t: Target, src: RemoteLocation, localText: string, o: Ge
 }
 
 /** The files under a prefix, each with its local path or the reason it has none. */
-function folderItems(bucketName: string, localText: string, prefix: string, files: FileVersion[]): GetItem[] {
+function folderItems(
+  bucketName: string,
+  localText: string,
+  prefix: string,
+  files: FileVersion[],
+  byId: boolean,
+): GetItem[] {
   const conflicts = new FileFolderConflicts();
   for (const f of files) conflicts.add(f.fileName);
   return files.map((f) => {
-    const it = { source: { bucketName, fileName: f.fileName }, name: f.fileName, size: f.contentLength };
+    const source: DownloadSource = byId ? { fileId: f.fileId! } : { bucketName, fileName: f.fileName };
+    const it = { source, name: f.fileName, size: f.contentLength };
     const where = localPathFor(localText, f.fileName.slice(prefix.length));
     if ('problem' in where) return { ...it, local: '', problem: where.problem };
     if (conflicts.files.has(f.fileName)) return { ...it, local: where.path, problem: FILE_AND_FOLDER };

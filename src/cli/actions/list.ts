@@ -4,7 +4,7 @@ import { formatTime, pad } from '../output/format.js';
 import { printable } from '../output/printable.js';
 import type { RemoteLocation } from '../remote-path.js';
 import { fileRecord, fileSha1, folderPrefix, modTime, openTarget, findFile } from './remote-files.js';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
 import { formatRemote } from '../remote-path.js';
 
 export async function lsdAction(ctx: CliContext, loc: RemoteLocation | undefined): Promise<void> {
@@ -32,11 +32,17 @@ export interface LsOptions {
   recursive: boolean;
   long: boolean;
   versions: boolean;
+  /** --at: the tree as it was at this moment (ms). */
+  atMs?: number;
 }
 
 export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOptions): Promise<void> {
   if (!loc.bucket) return lsdAction(ctx, loc);
   const t = await openTarget(ctx, loc);
+  if (o.atMs !== undefined) {
+    if (o.versions) throw new UsageError('--at and --versions cannot be used together');
+    return (await import('./list-at.js')).lsAtAction(ctx, t, { ...o, atMs: o.atMs });
+  }
   let prefix = folderPrefix(loc.path);
   // `ls b2://bucket/file.txt` lists that one file.
   if (loc.path && !loc.path.endsWith('/')) {

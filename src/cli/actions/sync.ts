@@ -47,6 +47,8 @@ export interface SyncCliOptions {
   /** Flush downloaded files to disk before they are renamed into place (a local DST only). */
   fsync?: boolean;
   dryRun: boolean;
+  /** --at: the B2 source as it was at this moment (ms). */
+  atMs?: number;
 }
 
 export async function endpoint(
@@ -91,6 +93,8 @@ function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o
   }
   if (o.uploadCutoff !== undefined && (src.kind !== 'local' || dst.kind === 'local'))
     throw new UsageError(`--upload-cutoff applies to uploads: SRC must be a local folder and DST on B2`);
+  if (o.atMs !== undefined && src.kind !== 'remote')
+    throw new UsageError(`--at needs a B2 source (it restores from versions), got "${describe(src)}"`);
   if (o.fsync && dst.kind !== 'local')
     throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
@@ -151,6 +155,7 @@ function engineOptions(
     transfers: o.transfers,
     checkers: o.checkers,
     dryRun: o.dryRun,
+    at: o.atMs,
     tuning:
       o.fsync || o.uploadCutoff !== undefined
         ? { fsync: o.fsync || undefined, largeFileCutoff: o.uploadCutoff }

@@ -1,12 +1,20 @@
 /** Small helpers shared by the command declarations. */
 import { Option, type Command } from 'commander';
-import { intOption, sizeOption } from '../options.js';
+import { intOption, pointInTimeOption, sizeOption } from '../options.js';
 import type { CliContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
 
 /** Examples block for --help. */
 export function examples(cmd: Command, lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** --at: a B2 source as it was at a moment (from its versions and hide markers). */
+export function atOption(): Option {
+  return new Option(
+    '--at <time>',
+    'the B2 source as it was at this time: ISO 8601 (2026-12-01T08:00:00Z) or an age (3d, 12h, 90m)',
+  ).argParser(pointInTimeOption);
 }
 
 export function dryRunOption(): Option {

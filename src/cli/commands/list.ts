@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { examples, run } from './common.js';
+import { atOption, examples, run } from './common.js';
 
 export function registerList(program: Command, rt: Runtime): void {
   examples(
@@ -26,15 +26,22 @@ export function registerList(program: Command, rt: Runtime): void {
       .option('--no-recursive', 'list only the top level')
       .option('-l, --long', 'add modification time, SHA-1 and file id')
       .option('--versions', 'include old versions and hide markers (shown as deleted)')
+      .addOption(atOption())
       .action(
         run(rt, async (ctx, o, remote: string) =>
           (await import('../actions/list.js')).lsAction(ctx, parseRemote(remote), {
             recursive: o.recursive !== false,
             long: Boolean(o.long),
             versions: Boolean(o.versions),
+            atMs: o.at as number | undefined,
           }),
         ),
       ),
-    ['b2sync ls b2://photos', 'b2sync ls -l b2://photos/2024/', 'b2sync ls --versions --json b2://photos/a.jpg'],
+    [
+      'b2sync ls b2://photos',
+      'b2sync ls -l b2://photos/2024/',
+      'b2sync ls --versions --json b2://photos/a.jpg',
+      'b2sync ls --at 3d b2://photos/2024/',
+    ],
   );
 }

@@ -4,7 +4,7 @@ import type { SyncCliOptions } from '../actions/sync.js';
 import { collect, durationOption, intOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
+import { atOption, dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
 
 export function registerSync(program: Command, rt: Runtime): void {
   for (const mode of ['sync', 'copy'] as const) {
@@ -18,7 +18,7 @@ export function registerSync(program: Command, rt: Runtime): void {
       .argument('<src>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix')
       .argument('<dst>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix');
     addCompareAndFilterOptions(cmd);
-    cmd.addOption(uploadCutoffOption()).addOption(fsyncOption()).addOption(dryRunOption());
+    cmd.addOption(uploadCutoffOption()).addOption(fsyncOption()).addOption(dryRunOption()).addOption(atOption());
     if (mode === 'sync') {
       cmd
         .option('--delete-after', 'delete extras after all transfers succeeded (the default)')
@@ -44,6 +44,7 @@ export function registerSync(program: Command, rt: Runtime): void {
             'b2sync sync ./photos b2://photos/',
             'b2sync sync --dry-run --json ./site b2://www/',
             'b2sync sync b2://photos/2024 ./restore --checksum',
+            'b2sync sync --at 2026-12-01T08:00:00Z b2://photos/2024 ./restore',
             'b2sync sync --exclude "*.tmp" --max-delete 100 ./data work:backups/data',
           ]
         : ['b2sync copy ./photos b2://photos/', 'b2sync copy b2://photos/ other:archive/photos/'],
@@ -117,5 +118,6 @@ export function syncCliOptions(o: Record<string, unknown>): SyncCliOptions {
     uploadCutoff: o.uploadCutoff as number | undefined,
     fsync: Boolean(o.fsync),
     dryRun: Boolean(o.dryRun),
+    atMs: o.at as number | undefined,
   };
 }

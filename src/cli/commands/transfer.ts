@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { intOption, keyValue, sizeOption } from '../options.js';
 import { parseRemote } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
-import { dryRunOption, examples, fsyncOption, run, transfersOption, uploadCutoffOption } from './common.js';
+import { atOption, dryRunOption, examples, fsyncOption, run, transfersOption, uploadCutoffOption } from './common.js';
 
 /** A local path argument; an empty one would resolve to the working folder (and a temp file beside it). */
 function localArg(text: string): string {
@@ -59,6 +59,7 @@ function registerGetCat(program: Command, rt: Runtime): void {
       .argument('<remote>', 'b2://bucket/name or b2://bucket/folder/')
       .argument('<local>', 'local file or folder (an existing folder or one ending in / receives the file)')
       .option('--version-id <id>', 'download this file version instead of the newest')
+      .addOption(atOption())
       .addOption(transfersOption(4))
       .addOption(fsyncOption())
       .option('--direct-io', 'write with O_DIRECT, past the page cache (Linux; off by default: measure first)')
@@ -68,6 +69,7 @@ function registerGetCat(program: Command, rt: Runtime): void {
           (await import('../actions/get.js')).getAction(ctx, parseRemote(remote), localArg(local), {
             dryRun: Boolean(o.dryRun),
             versionId: o.versionId as string | undefined,
+            atMs: o.at as number | undefined,
             transfers: o.transfers as number,
             fsync: Boolean(o.fsync),
             directIo: Boolean(o.directIo),
@@ -78,6 +80,7 @@ function registerGetCat(program: Command, rt: Runtime): void {
       'b2sync get b2://docs/2024/report.pdf .',
       'b2sync get b2://photos/trip/ ./trip',
       'b2sync get --version-id 4_z... b2://docs/a.txt a-old.txt',
+      'b2sync get --at 2026-12-01T08:00:00Z b2://docs/a.txt a-then.txt',
     ],
   );
   examples(

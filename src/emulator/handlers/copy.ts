@@ -82,7 +82,7 @@ export async function copyFile(call: Call): Promise<unknown> {
     whole && src.contentSha1 !== 'none' && src.contentSha1 !== null
       ? { sha1: src.contentSha1, md5: src.contentMd5 }
       : await hashSegments(call, segments, length, true);
-  const now = Date.now();
+  const now = emu.controls.now();
   const seq = emu.meta.takeSeq();
   const f: StoredFile = {
     fileId: newFileId(destBucketId, false, seq, now),

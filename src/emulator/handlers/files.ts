@@ -51,7 +51,7 @@ export async function hideFile(call: Call): Promise<unknown> {
   const cur = currentVersion(emu.meta.indexes.get(bucketId)?.versions.get(fileName));
   if (!cur) throw b2Fail('no_such_file', `File not present: ${fileName}`);
   if (cur.action === 'hide') throw b2Fail('already_hidden', `File already hidden: ${fileName}`);
-  const now = Date.now();
+  const now = emu.controls.now();
   const seq = emu.meta.takeSeq();
   const marker: StoredFile = {
     fileId: newFileId(bucketId, false, seq, now),

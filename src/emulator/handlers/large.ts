@@ -25,7 +25,7 @@ export async function startLargeFile(call: Call): Promise<unknown> {
   const info = checkNameAndInfo(fileName, params.strMap('fileInfo') ?? {});
   emu.require(call, 'writeFiles', { bucketId, fileName });
   emu.bucket(bucketId);
-  const now = Date.now();
+  const now = emu.controls.now();
   const seq = emu.meta.takeSeq();
   const f: StoredFile = {
     fileId: newFileId(bucketId, true, seq, now),

@@ -262,7 +262,7 @@ export async function uploadFile(call: Call): Promise<unknown> {
     const contentType = req.headers[H.contentType];
     if (!contentType) throw b2Fail('bad_request', 'Content-Type header is required');
     const spec = bodySpec(call);
-    const ts = uploadTimestamp(call, Date.now());
+    const ts = uploadTimestamp(call, emu.controls.now());
     const body = await ingest(call, spec, true);
     if (!emu.meta.buckets.has(bucketId)) {
       if (body.blob) await emu.blobs.remove(body.blob);

@@ -10,7 +10,7 @@ import { AbortError, isAbortError } from '../../core/errors.js';
 import { throwIfAborted } from '../../core/abort.js';
 import { decide, decideNow, NEEDS_HASHES, type PlanItem } from '../compare.js';
 import { marchBatches, type MarchPair } from '../march.js';
-import { LIST_PAGE_SIZE, listB2Batches } from '../remotes/b2.js';
+import { LIST_PAGE_SIZE, listB2Batches, listB2BatchesAt } from '../remotes/b2.js';
 import { walkLocalBatches } from '../remotes/local.js';
 import { readAhead } from '../read-ahead.js';
 import type { Side } from '../sides.js';
@@ -46,10 +46,11 @@ function listSide(run: SyncRun, side: Side, role: 'source' | 'destination'): Asy
       // No B2 name can match it, so its absence from the listing cannot make a deletion wrong.
       onBadName: (item, message) => run.error(item, `list ${role}: ${message}`),
     });
-  const listing = listB2Batches(side.client, side.bucketId, side.prefix, {
-    markers: opts.createEmptySrcDirs,
-    signal: opts.signal,
-  });
+  const listOpts = { markers: opts.createEmptySrcDirs, signal: opts.signal };
+  const listing =
+    role === 'source' && opts.at !== undefined
+      ? listB2BatchesAt(side.client, side.bucketId, side.prefix, { ...listOpts, atMs: opts.at })
+      : listB2Batches(side.client, side.bucketId, side.prefix, listOpts);
   const toLocal = role === 'source' && run.dst.kind === 'local';
   return readAhead(toLocal ? noticingConflicts(listing, run) : listing, B2_READ_AHEAD_BATCHES);
 }

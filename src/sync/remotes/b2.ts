@@ -8,6 +8,7 @@ import type { FileVersion } from '../../wire/types.js';
 import type { Entry } from '../types.js';
 import { singles } from '../march.js';
 import { EMPTY_DIR_MARKER } from './local.js';
+import { filesAt } from '../point-in-time.js';
 
 export const LIST_PAGE_SIZE = 10_000;
 export const INFO_SRC_MTIME = 'src_last_modified_millis';
@@ -75,4 +76,30 @@ export async function* listB2Batches(
     }
     if (out.length > 0) yield out;
   }
+}
+
+/** Entries per batch of a point-in-time listing. */
+const AT_BATCH = 500;
+
+/**
+ * listB2Batches for the tree as it was at `atMs` (sync --at): b2_list_file_versions streamed, each
+ * name's version current at that moment kept (see point-in-time.ts), in batches.
+ */
+export async function* listB2BatchesAt(
+  client: B2Api,
+  bucketId: string,
+  prefix: string,
+  opts: { atMs: number; markers?: boolean; signal?: AbortSignal },
+): AsyncGenerator<Entry[]> {
+  const versions = client.listFileVersions(bucketId, { prefix, pageSize: LIST_PAGE_SIZE, signal: opts.signal });
+  let out: Entry[] = [];
+  for await (const fv of filesAt(versions, opts.atMs)) {
+    const e = entryFromVersion(fv, prefix);
+    if (e && (opts.markers === true || e.kind !== 'marker')) out.push(e);
+    if (out.length >= AT_BATCH) {
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length > 0) yield out;
 }
