@@ -3,7 +3,10 @@
  *
  * 1. plan (phases/plan.ts): march → compare → plan entries into the spool; 'plan' events.
  * 2. safety stop (phases/safety-stop.ts): SRC empty/missing or more than half of DST deleted.
+ * 1b. --track-renames (phases/renames.ts): a gone B2 file and a new local one with the same size and
+ *    SHA-1 pair up (before the safety stop); step 3b copies server-side and hides, instead of both.
  * 3. type changes (phases/execute.ts): deletions in the way of a file ↔ folder change, first.
+ * 3b. renames (phases/renames.ts).
  * 4. transfers: with deleteMode 'during', deletions in plan order too.
  * 5. late deletions: deleteMode 'after', only when every transfer succeeded.
  * 6. summary: --max-delete refusals, elapsed time.
@@ -14,6 +17,7 @@
  */
 import { planPhase, openListings } from './phases/plan.js';
 import { safetyStop } from './phases/safety-stop.js';
+import { matchRenames, renamePhase } from './phases/renames.js';
 import {
   lateDeletePhase,
   prepareExecution,
@@ -31,10 +35,12 @@ export async function runSync(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: Sy
   await run.openHashing();
   await planPhase(run, openListings(run));
   try {
+    if (opts.trackRenames) await matchRenames(run);
     safetyStop(run);
     if (opts.dryRun) return run.finish();
     const deletionsAllowed = await prepareExecution(run);
     await typeChangePhase(run, deletionsAllowed);
+    await renamePhase(run, deletionsAllowed);
     await transferPhase(run, deletionsAllowed);
     await lateDeletePhase(run, deletionsAllowed);
     reportRefusedDeletes(run);

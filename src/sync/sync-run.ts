@@ -14,6 +14,7 @@ import { FileFolderConflicts } from './remotes/local-path.js';
 import { Scheduler } from './scheduler.js';
 import { checkDirection, missingSource, resolveSide, type Side } from './sides.js';
 import { TypeChangeDetector } from './type-change.js';
+import type { Rename } from './phases/renames.js';
 import type { Entry, SyncEndpoint, SyncEvent, SyncOptions, SyncSummary } from './types.js';
 
 export const DEFAULT_TRANSFERS = 16;
@@ -64,6 +65,9 @@ export class SyncRun {
   deletesRefused = 0;
   /** B2 → local: source names that are both a file and a folder on B2 (their files are not written). */
   readonly conflicts = new FileFolderConflicts();
+  /** --track-renames: the renames matched after planning, and both paths of each (their plain actions skipped). */
+  readonly renames: Rename[] = [];
+  readonly renamedPaths = new Set<string>();
   /** Local paths deleted (bounded), for pruning the folders they leave empty. */
   readonly deletedLocal: string[] = [];
 
@@ -86,6 +90,7 @@ export class SyncRun {
       elapsedMs: 0,
     };
     if (this.keepPlan) this.summary.plan = [];
+    if (opts.trackRenames) this.summary.renamed = 0;
     this.srcMissing = src.kind === 'local' && src.state === 'missing';
     this.transferAction = checkDirection(src, dst, init.srcEp, init.dstEp);
     this.cmp = {
@@ -118,6 +123,8 @@ export class SyncRun {
   static async open(srcEp: SyncEndpoint, dstEp: SyncEndpoint, opts: SyncOptions): Promise<SyncRun> {
     const src = await resolveSide(srcEp, 'source');
     const dst = await resolveSide(dstEp, 'destination');
+    if (opts.trackRenames && (src.kind !== 'local' || dst.kind !== 'b2' || opts.mode !== 'sync'))
+      throw new UsageError('--track-renames applies to sync from a local folder to B2');
     if (opts.at !== undefined && src.kind !== 'b2')
       throw new UsageError('--at needs a B2 source: it restores a tree as it was from its versions');
     const run = new SyncRun({ srcEp, dstEp, src, dst, opts });

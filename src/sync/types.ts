@@ -48,6 +48,8 @@ export interface SyncOptions {
    */
   keepPlan?: boolean;
   onEvent?: (e: SyncEvent) => void;
+  /** Local → B2 sync: a local rename (same size and SHA-1, unique match) becomes a server-side copy + hide. */
+  trackRenames?: boolean;
   /** A B2 source as it was at this moment (ms since the epoch): from its versions and hide markers. */
   at?: number;
   /** Clock for age filters (tests); default Date.now(). */
@@ -95,6 +97,8 @@ export interface SyncSummary {
   skipped: number;
   errors: { item: string; message: string }[];
   elapsedMs: number;
+  /** --track-renames: files renamed on B2 by a server-side copy and a hide (not in transferred). */
+  renamed?: number;
   /** The non-skip actions, in order (when keepPlan, which a dry run defaults to). */
   plan?: PlanAction[];
 }

@@ -29,6 +29,8 @@ export interface SyncCliOptions {
   deleteDuring: boolean;
   deleteAfter: boolean;
   hardDelete: boolean;
+  /** Local → B2 sync: renames become server-side copies + hides. */
+  trackRenames?: boolean;
   maxDelete?: number;
   force: boolean;
   include?: string[];
@@ -95,6 +97,8 @@ function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o
     throw new UsageError(`--upload-cutoff applies to uploads: SRC must be a local folder and DST on B2`);
   if (o.atMs !== undefined && src.kind !== 'remote')
     throw new UsageError(`--at needs a B2 source (it restores from versions), got "${describe(src)}"`);
+  if (o.trackRenames && (src.kind !== 'local' || dst.kind !== 'remote'))
+    throw new UsageError('--track-renames applies to sync from a local folder to B2');
   if (o.fsync && dst.kind !== 'local')
     throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
@@ -147,6 +151,7 @@ function engineOptions(
     ignoreExisting: o.ignoreExisting,
     deleteMode: o.deleteDuring ? 'during' : 'after',
     hardDelete: o.hardDelete,
+    trackRenames: o.trackRenames,
     maxDelete: o.maxDelete,
     force: o.force,
     filters,
@@ -226,10 +231,11 @@ export function reportSummary(
     skipped: s.skipped,
     errors: s.errors.length,
     elapsedMs: s.elapsedMs,
+    ...(s.renamed !== undefined ? { renamed: s.renamed } : {}),
   };
   const human =
     `${dryRun ? '(dry run) ' : ''}${mode}: transferred ${s.transferred.files} files (${formatBytes(s.transferred.bytes)}), ` +
-    `checked ${s.checked}, deleted ${s.deleted}, skipped ${s.skipped}, errors ${s.errors.length}, elapsed ${formatDuration(s.elapsedMs / 1000)}`;
+    `checked ${s.checked}, deleted ${s.deleted}, ${s.renamed !== undefined ? `renamed ${s.renamed}, ` : ''}skipped ${s.skipped}, errors ${s.errors.length}, elapsed ${formatDuration(s.elapsedMs / 1000)}`;
   if (ctx.out.json) ctx.out.result(rec);
   else if (!ctx.out.quiet || s.errors.length) ctx.io.stderr.write(human + '\n');
 }

@@ -24,6 +24,7 @@ export function registerSync(program: Command, rt: Runtime): void {
         .option('--delete-after', 'delete extras after all transfers succeeded (the default)')
         .option('--delete-during', 'delete extras while transferring')
         .option('--hard-delete', 'on B2, delete every version of an extra instead of hiding it')
+        .option('--track-renames', 'local to B2: a renamed or moved file becomes a server-side copy + hide, no upload')
         .addOption(new Option('--max-delete <n>', 'delete at most N files').argParser(intOption(0)))
         .option('--force', 'override the safety stop (empty source, or more than half of DST deleted)');
     } else {
@@ -102,6 +103,7 @@ export function syncCliOptions(o: Record<string, unknown>): SyncCliOptions {
     deleteAfter: Boolean(o.deleteAfter),
     deleteDuring: Boolean(o.deleteDuring),
     hardDelete: Boolean(o.hardDelete),
+    trackRenames: Boolean(o.trackRenames),
     maxDelete: o.maxDelete as number | undefined,
     force: Boolean(o.force),
     include: o.include as string[] | undefined,

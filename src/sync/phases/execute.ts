@@ -106,6 +106,7 @@ export async function transferPhase(run: SyncRun, deletionsAllowed: boolean): Pr
   const largeCutoff = largeCutoffFor(run);
   for await (const it of run.spool.items()) {
     if (run.signal?.aborted) break;
+    if (run.renamedPaths.size > 0 && run.renamedPaths.has(it.action.path)) continue;
     if (it.action.action !== 'delete') await schedule(run, it, largeCutoff);
     else if (during && !it.early) await scheduleDelete(run, it);
   }
@@ -123,6 +124,7 @@ export async function lateDeletePhase(run: SyncRun, deletionsAllowed: boolean): 
   }
   for await (const it of run.spool.items()) {
     if (run.signal?.aborted) break;
+    if (run.renamedPaths.size > 0 && run.renamedPaths.has(it.action.path)) continue;
     if (it.action.action === 'delete' && !it.early) await scheduleDelete(run, it);
   }
   await drain(run);

@@ -90,7 +90,7 @@ function acceptItem(run: SyncRun, item: PlanItem): Promise<void> | undefined {
   }
   if (item.action.action === 'delete') run.deletions++;
   if (run.keepPlan) run.summary.plan!.push(item.action);
-  if (run.opts.dryRun) return undefined;
+  if (run.opts.dryRun && !run.opts.trackRenames) return undefined; // a dry run spools only to pair renames
   return run.typeChanges ? run.typeChanges.add(item) : run.spool.push(item);
 }
 
