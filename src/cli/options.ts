@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDurationMs, parseSize } from '../core/parse.js';
 import { parsePointInTime } from '../core/point-in-time.js';
+import { parseShard } from '../sync/shard.js';
 
 /** A whole number within [min, max]. */
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -36,6 +37,13 @@ export function pointInTimeOption(value: string): number {
     throw new InvalidArgumentError('expected a time such as 2026-12-01T08:00:00Z or an age such as 3d, 12h or 90m.');
   if (ms > now) throw new InvalidArgumentError('the time is in the future.');
   return ms;
+}
+
+/** --shard i/n: 1 ≤ i ≤ n ≤ 10000. */
+export function shardOption(value: string): { index: number; count: number } {
+  const s = parseShard(value);
+  if (!s) throw new InvalidArgumentError('expected i/n with 1 <= i <= n <= 10000, such as 1/4.');
+  return s;
 }
 
 /** Repeatable option collector. */

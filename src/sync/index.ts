@@ -18,3 +18,4 @@ export { normalizePrefix } from './remotes/b2.js';
 export { compileGlob } from './glob.js';
 export { SafetyStopError } from './errors.js';
 export { runSync } from './run-sync.js';
+export { parseShard, shardOf, type Shard } from './shard.js';

@@ -48,6 +48,11 @@ export interface SyncOptions {
    */
   keepPlan?: boolean;
   onEvent?: (e: SyncEvent) => void;
+  /**
+   * Take only this shard's files (shard.ts): transfers of paths whose hash falls in it; deletions of
+   * extras only in shard 1, which plans them from the full listings (docs/sync.md, "Sharding").
+   */
+  shard?: { index: number; count: number };
   /** Local → B2 sync: a local rename (same size and SHA-1, unique match) becomes a server-side copy + hide. */
   trackRenames?: boolean;
   /** A B2 source as it was at this moment (ms since the epoch): from its versions and hide markers. */

@@ -51,6 +51,8 @@ export interface SyncCliOptions {
   dryRun: boolean;
   /** --at: the B2 source as it was at this moment (ms). */
   atMs?: number;
+  /** --shard i/n. */
+  shard?: { index: number; count: number };
 }
 
 export async function endpoint(
@@ -161,6 +163,7 @@ function engineOptions(
     checkers: o.checkers,
     dryRun: o.dryRun,
     at: o.atMs,
+    shard: o.shard,
     tuning:
       o.fsync || o.uploadCutoff !== undefined
         ? { fsync: o.fsync || undefined, largeFileCutoff: o.uploadCutoff }

@@ -1,7 +1,7 @@
 /** `sync` and `copy`. */
 import { Option, type Command } from 'commander';
 import type { SyncCliOptions } from '../actions/sync.js';
-import { collect, durationOption, intOption, sizeOption } from '../options.js';
+import { collect, durationOption, intOption, shardOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { atOption, dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
@@ -19,6 +19,11 @@ export function registerSync(program: Command, rt: Runtime): void {
       .argument('<dst>', 'local folder, b2://bucket/prefix or PROFILE:bucket/prefix');
     addCompareAndFilterOptions(cmd);
     cmd.addOption(uploadCutoffOption()).addOption(fsyncOption()).addOption(dryRunOption()).addOption(atOption());
+    cmd.addOption(
+      new Option('--shard <i/n>', 'take only shard i of n (by path hash); deletions are done by shard 1').argParser(
+        shardOption,
+      ),
+    );
     if (mode === 'sync') {
       cmd
         .option('--delete-after', 'delete extras after all transfers succeeded (the default)')
@@ -121,5 +126,6 @@ export function syncCliOptions(o: Record<string, unknown>): SyncCliOptions {
     fsync: Boolean(o.fsync),
     dryRun: Boolean(o.dryRun),
     atMs: o.at as number | undefined,
+    shard: o.shard as SyncCliOptions['shard'],
   };
 }

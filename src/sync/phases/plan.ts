@@ -16,6 +16,7 @@ import { readAhead } from '../read-ahead.js';
 import type { Side } from '../sides.js';
 import type { SyncRun } from '../sync-run.js';
 import type { Entry } from '../types.js';
+import { shardOf, type Shard } from '../shard.js';
 
 /**
  * B2 batches read ahead of the march: about half a listing page (a batch is one network chunk of a
@@ -176,6 +177,12 @@ class InOrder {
   }
 }
 
+/** --shard: a pair with a source entry by its path's hash; a destination extra (a deletion) in shard 1 only. */
+function inShard(pair: MarchPair, shard: Shard): boolean {
+  if (pair.src) return shard.count === 1 || shardOf(pair.src.path, shard.count) === shard.index;
+  return shard.index === 1;
+}
+
 /** Plan the run from the two listings; the spool then holds every transfer and deletion. */
 export async function planPhase(run: SyncRun, listings: Listings): Promise<void> {
   const { signal } = run;
@@ -186,9 +193,11 @@ export async function planPhase(run: SyncRun, listings: Listings): Promise<void>
       filtered(run, listings.dst, run.counts.dst),
     );
     const decisions = new InOrder(run);
+    const shard = run.opts.shard;
     for await (const batch of pairs) {
       for (let i = 0; i < batch.length; i++) {
         if (signal?.aborted) throwIfAborted(signal);
+        if (shard && !inShard(batch[i], shard)) continue;
         const waiting = decisions.add(batch[i]);
         if (waiting) await waiting;
       }
