@@ -3,6 +3,7 @@
  * profile (created lazily, with the token cached in the config dir and -v call logging).
  */
 import { B2Client } from '../client/b2-client.js';
+import { bandwidth, type BwSchedule } from '../core/bandwidth.js';
 import type { B2Api, CallLogEntry } from '../client/api.js';
 import type { Bucket } from '../wire/types.js';
 import { resolveConfigDir } from './config/paths.js';
@@ -20,6 +21,8 @@ export interface GlobalOptions {
   logFile?: string;
   configDir?: string;
   retries?: number;
+  /** --bwlimit, parsed; undefined: no limit. */
+  bwlimit?: BwSchedule;
 }
 
 export interface Io {
@@ -45,6 +48,7 @@ export class CliContext {
     this.io = io;
     this.env = io.env;
     this.configDir = resolveConfigDir(globals.configDir, io.env);
+    bandwidth.configure(globals.bwlimit);
     const logFile = globals.logFile ? new LogFile(globals.logFile) : undefined;
     this.out = new Output({
       json: Boolean(globals.json),

@@ -22,7 +22,7 @@ import { registerSync } from './commands/sync.js';
 import { registerBisync } from './commands/bisync.js';
 import { registerTransfer } from './commands/transfer.js';
 import { makeColors } from './output/colors.js';
-import { intOption } from './options.js';
+import { bwLimitOption, intOption } from './options.js';
 import { printableText } from './output/printable.js';
 import { scrub } from './output/secrets.js';
 import { Runtime, processIo } from './runtime.js';
@@ -49,6 +49,12 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
     .option('-v, --verbose', 'log each B2 call (tokens and keys redacted) and show stack traces')
     .addOption(
       new Option('--retries <n>', 'retries of a failed B2 call (with backoff)').argParser(intOption(0, 20)).default(5),
+    )
+    .addOption(
+      new Option(
+        '--bwlimit <rate>',
+        'bandwidth limit for the whole process: 10M, UP:DOWN (10M:50M), off, or a timetable "08:00,1M 19:00,off"',
+      ).argParser(bwLimitOption),
     )
     .option('--log-file <file>', 'append a log of calls, notices and errors to this file')
     .addOption(

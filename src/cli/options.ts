@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDurationMs, parseSize } from '../core/parse.js';
 import { parsePointInTime } from '../core/point-in-time.js';
+import { parseBwLimit, type BwSchedule } from '../core/bandwidth.js';
 import { parseShard } from '../sync/shard.js';
 
 /** A whole number within [min, max]. */
@@ -37,6 +38,14 @@ export function pointInTimeOption(value: string): number {
     throw new InvalidArgumentError('expected a time such as 2026-12-01T08:00:00Z or an age such as 3d, 12h or 90m.');
   if (ms > now) throw new InvalidArgumentError('the time is in the future.');
   return ms;
+}
+
+/** --bwlimit: RATE, UP:DOWN, or a timetable "HH:MM,RATE ..." (core/bandwidth.ts). */
+export function bwLimitOption(value: string): BwSchedule | undefined {
+  const s = parseBwLimit(value);
+  if (!s)
+    throw new InvalidArgumentError('expected a rate such as 10M, 10M:50M or off, or a timetable "08:00,1M 19:00,off".');
+  return s.every((x) => x.up === undefined && x.down === undefined) ? undefined : s;
 }
 
 /** --shard i/n: 1 ≤ i ≤ n ≤ 10000. */

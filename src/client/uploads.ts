@@ -12,6 +12,7 @@ import type { UploadFileParams, UploadPartParams } from './api.js';
 import type { ClientCore } from './core.js';
 import { b2RetryAfter, retrying, type RetryVerdict } from './retry.js';
 import { makeAttemptBody } from './upload-body.js';
+import { throttledBody } from '../core/bandwidth.js';
 import type { UploadSlot, UploadUrlPool } from './upload-url-pool.js';
 import { checkFileMetadata, checkPartNumber } from './validate.js';
 
@@ -79,7 +80,7 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
           [H.contentLength]: String(body.length),
           [H.contentSha1]: body.sha1Header,
         },
-        body: body.body,
+        body: throttledBody(body.body), // --bwlimit (core/bandwidth.ts)
         signal: sig,
         attempt,
       });

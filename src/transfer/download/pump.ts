@@ -3,6 +3,7 @@
  * page cache or (when the writer has O_DIRECT) through aligned stages; bytes are reported once written.
  */
 import type { Readable } from 'node:stream';
+import { bandwidth } from '../../core/bandwidth.js';
 import { ALIGN, WRITE_BATCH, type FileWriter } from './file-writer.js';
 
 /** Where a fetch has written up to (exclusive). */
@@ -42,6 +43,8 @@ async function pumpCached(
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      const paid = bandwidth.down(chunk.length); // --bwlimit (core/bandwidth.ts)
+      if (paid) await paid;
       const room = end - cur.pos - bytes;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       if (piece.length > 0) {
@@ -112,6 +115,8 @@ async function pumpAligned(
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      const paid = bandwidth.down(chunk.length); // --bwlimit (core/bandwidth.ts)
+      if (paid) await paid;
       let piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, end - at - bytes)));
       while (piece.length > 0) {
         const n = Math.min(piece.length, stages[k].length - start - bytes);
