@@ -4,8 +4,11 @@
  *            from its writeFile returning to the listing showing its content SHA-1
  *   burst    1,000 new files written at once (32 at a time): first write → last one listed; then the
  *            same files by `rclone copy` and by a one-shot `b2sync sync`, to new prefixes
- *   idle     a tree of 10,000 files watched: CPU of the watcher over idle windows, then RSS before,
- *            during and after 10,000 changes (every file rewritten, in waves)
+ *   idle     10,000 files watched: CPU of the watcher over idle windows, then RSS before, during and
+ *            after 10,000 changes (every file rewritten, in waves). Layout 'tree' (111 folders: one
+ *            inotify watch each) or 'flat' (one folder: one watch, so the native watcher runs even
+ *            where fs.inotify.max_user_watches is tiny); the mode the watcher ran in is reported
+ *            ('fallback' when it printed the watch-limit notice).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -146,8 +149,13 @@ export async function burstRun(
   return r;
 }
 
+export type IdleLayout = 'tree' | 'flat';
+
 export interface IdleRun {
   files: number;
+  layout: IdleLayout;
+  /** 'native' (@parcel/watcher), or 'fallback' (it printed the notice of a failed native watcher). */
+  mode: 'native' | 'fallback';
   initialMs: number;
   /** CPU seconds per second of wall time (1 = one core), per idle window. */
   idleCpu: number[];
@@ -165,15 +173,21 @@ export interface IdleRun {
   errors: string[];
 }
 
+const flatPath = (i: number) => `f${String(i).padStart(6, '0')}.txt`;
+
 const stamp = (i: number, wave: number) => Buffer.from(`file ${i} wave ${wave} ${'.'.repeat(i % 40)}\n`);
 
-async function rewrite(root: string, from: number, to: number, wave: number, shas: Map<string, string>): Promise<void> {
-  let next = from;
+async function rewrite(
+  root: string,
+  range: { from: number; to: number; wave: number; pathOf: (i: number) => string },
+  shas: Map<string, string>,
+): Promise<void> {
+  let next = range.from;
   const worker = async () => {
-    for (let i = next++; i < to; i = next++) {
-      const data = stamp(i, wave);
-      await writeFile(join(root, smallTreePath(i)), data);
-      shas.set(smallTreePath(i), sha1(data));
+    for (let i = next++; i < range.to; i = next++) {
+      const data = stamp(i, range.wave);
+      await writeFile(join(root, range.pathOf(i)), data);
+      shas.set(range.pathOf(i), sha1(data));
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
@@ -181,13 +195,14 @@ async function rewrite(root: string, from: number, to: number, wave: number, sha
 
 export async function idleRun(
   ctx: WatchContext,
-  o: { files: number; windows: number; windowMs: number; changes: number; waves: number },
+  o: { files: number; windows: number; windowMs: number; changes: number; waves: number; layout: IdleLayout },
 ): Promise<IdleRun> {
-  const prefix = ctx.name('idle');
+  const prefix = ctx.name(`idle-${o.layout}`);
   const local = await ctx.folder(prefix);
   const shas = new Map<string, string>();
-  await makeSmallTree(local, o.files, 16, 64);
-  await rewrite(local, 0, o.files, 0, shas); // known contents (SHA-1 of each)
+  const pathOf = o.layout === 'flat' ? flatPath : smallTreePath;
+  if (o.layout === 'tree') await makeSmallTree(local, o.files, 16, 64);
+  await rewrite(local, { from: 0, to: o.files, wave: 0, pathOf }, shas); // known contents (SHA-1 of each)
   const w = await ctx.watcher({ local, prefix, from: 'local', opts: [] });
   const alive = () => w.assertRunning();
   const allListed = (l: Listing) => [...shas].every(([k, v]) => l.get(k) === v);
@@ -202,6 +217,8 @@ export async function idleRun(
     const initialMs = performance.now() - t0;
     await ctx.readyUp(w, local, prefix);
     await sleep(5000);
+    const failed = /inotify watch limit|too many open files|file watcher failed/;
+    const mode = w.lines.some((l) => failed.test(l.text)) ? 'fallback' : 'native';
     const idleCpu: number[] = [];
     for (let k = 0; k < o.windows; k++) {
       const c0 = w.cpuSeconds();
@@ -218,7 +235,7 @@ export async function idleRun(
     for (let done = 0, wave = 1; done < o.changes; done += per, wave++) {
       const n = Math.min(per, o.changes - done);
       const from = done % o.files;
-      await rewrite(local, from, Math.min(o.files, from + n), wave, shas);
+      await rewrite(local, { from, to: Math.min(o.files, from + n), wave, pathOf }, shas);
       await ctx.poll.until(`${prefix}/`, allListed, {
         intervalMs: 500,
         timeoutMs: 600_000,
@@ -235,6 +252,8 @@ export async function idleRun(
     const stopped = await w.stop();
     return {
       files: o.files,
+      layout: o.layout,
+      mode,
       initialMs,
       idleCpu,
       idleWindowMs: o.windowMs,

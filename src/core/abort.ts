@@ -25,15 +25,71 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   }
 }
 
+/** A followed signal keeps the controller that aborts it alive (the sources hold the signal only weakly). */
+const controllers = new WeakMap<AbortSignal, AbortController>();
+/** Per source, its live followers (weakly), and the one abort listener that aborts them all. */
+const followers = new WeakMap<AbortSignal, Set<WeakRef<AbortSignal>>>();
+/** A follower collected unaborted: it comes off its sources' sets. */
+const unlinker = new FinalizationRegistry<() => void>((unlink) => unlink());
+
+function followersOf(source: AbortSignal): Set<WeakRef<AbortSignal>> {
+  let set = followers.get(source);
+  if (set) return set;
+  const all = new Set<WeakRef<AbortSignal>>();
+  set = all;
+  followers.set(source, all);
+  const onAbort = () => {
+    followers.delete(source);
+    for (const ref of [...all]) {
+      const target = ref.deref();
+      if (target) controllers.get(target)?.abort(source.reason);
+    }
+  };
+  source.addEventListener('abort', onAbort, { once: true });
+  return set;
+}
+
+/**
+ * `controller`'s signal, aborted (with the source's reason) when any of `sources` is. Not
+ * AbortSignal.any: on Node 20 it leaves an entry in each source for every call, never pruned, so a
+ * long-lived source (the CLI's SIGINT / SIGTERM signal) combined per B2 call grows for as long as the
+ * process runs (memory, and the time its abort takes). Here a source has one listener and a set of its
+ * followers held weakly; a follower leaves the set when it aborts or is garbage-collected, so what a
+ * source holds is bounded by the followers still in use.
+ */
+function follow(sources: AbortSignal[], controller: AbortController): AbortSignal {
+  const signal = controller.signal;
+  const fired = sources.find((s) => s.aborted);
+  if (fired) {
+    controller.abort(fired.reason);
+    return signal;
+  }
+  controllers.set(signal, controller);
+  const ref = new WeakRef(signal);
+  const sets = sources.map(followersOf);
+  for (const set of sets) set.add(ref);
+  const unlink = () => {
+    for (const set of sets) set.delete(ref);
+  };
+  signal.addEventListener('abort', unlink, { once: true });
+  unlinker.register(signal, unlink);
+  return signal;
+}
+
+/** Followers a source holds now (for tests of the bound). */
+export function followerCount(source: AbortSignal): number {
+  return followers.get(source)?.size ?? 0;
+}
+
 /** One signal that fires when any of the given ones does (undefined when none is given). */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const list = signals.filter((s): s is AbortSignal => s !== undefined);
   if (list.length === 0) return undefined;
   if (list.length === 1) return list[0];
-  return AbortSignal.any(list);
+  return follow(list, new AbortController());
 }
 
 /** A signal that fires when the caller's does or when `controller` is aborted. */
 export function linkedSignal(controller: AbortController, outer: AbortSignal | undefined): AbortSignal {
-  return outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  return outer ? follow([outer], controller) : controller.signal;
 }

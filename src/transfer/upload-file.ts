@@ -163,8 +163,11 @@ async function readExactly(path: string, size: number, signal?: AbortSignal): Pr
     }
     throwIfAborted(signal);
     checkUnchanged(id, await fh.stat({ bigint: true }));
+    // The size the caller listed is stale (a rewrite since): read it again from a fresh stat, once it settles.
     if (got !== size)
-      throw new Error(`${path} changed while syncing: expected ${size} bytes, found ${got > size ? 'more' : got}`);
+      throw new SourceChangedError(
+        `${path} changed since it was listed: expected ${size} bytes, found ${got > size ? 'more' : got}`,
+      );
     return buf.subarray(0, size);
   } finally {
     await fh.close();

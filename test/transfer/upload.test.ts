@@ -487,22 +487,25 @@ describe('uploadLocalFile', () => {
     assert.deepEqual(await downloaded('known.txt'), bytes);
   });
 
-  test('with a known size, a file that changed size since fails and sends nothing', async () => {
+  test('with a known size, a file that changed size since is read again from a fresh stat and sent whole', async () => {
+    // e.g. listed at 0 bytes between a rewrite's truncate and its write: a retry, not an error
     const path = join(tmp.dir, 'changed.txt');
-    await writeData(path, 3000);
-    for (const knownSize of [2999, 3001]) {
-      await assert.rejects(
-        uploadLocalFile(client, {
-          bucketId: bucket.bucketId,
-          fileName: 'changed.txt',
-          localPath: path,
-          tuning,
-          knownSize,
-          knownMtimeMs: 1,
-        }),
-        /changed while syncing: expected \d+ bytes/,
-      );
+    const bytes = await writeData(path, 3000);
+    const before = calls(emu, 'b2_upload_file');
+    for (const knownSize of [0, 2999, 3001]) {
+      const fv = await uploadLocalFile(client, {
+        bucketId: bucket.bucketId,
+        fileName: 'changed.txt',
+        localPath: path,
+        tuning,
+        knownSize,
+        knownMtimeMs: 1,
+      });
+      assert.equal(fv.contentLength, 3000);
+      assert.equal(fv.contentSha1, createHash('sha1').update(bytes).digest('hex'));
+      assert.notEqual(fv.fileInfo.src_last_modified_millis, '1'); // the stale listing's mtime is not sent
     }
-    assert.equal(calls(emu, 'b2_upload_file'), 0);
+    assert.equal(calls(emu, 'b2_upload_file') - before, 3); // nothing sent with the stale size
+    assert.deepEqual(await downloaded('changed.txt'), bytes);
   });
 });

@@ -123,9 +123,9 @@ export class BisyncPair {
     const now = po.now ?? o.now ?? started;
     const summary = emptySummary();
     const emit = (e: BisyncEvent) => o.onEvent?.(e);
-    const error = (item: string, message: string) => {
-      summary.errors.push({ item, message });
-      emit({ type: 'error', item, message });
+    const error = (item: string, message: string, retry?: boolean) => {
+      summary.errors.push(retry ? { item, message, retry } : { item, message });
+      emit(retry ? { type: 'error', item, message, retry } : { type: 'error', item, message });
     };
     const { local, remote } = this.sides;
     const rootState = await localRootState(local.root);

@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../core/abort.js';
 import { isAbortError } from '../../core/errors.js';
-import { DEFAULTS, type TransferTuning } from '../../transfer/index.js';
+import { DEFAULTS, SourceChangedError, type TransferTuning } from '../../transfer/index.js';
 import type { Scheduler } from '../scheduler.js';
 import { conflictOp } from './conflict-ops.js';
 import type { BisyncExec } from './exec-context.js';
@@ -27,7 +27,8 @@ export interface ExecutionRun {
   noDeletes?: { local?: string; remote?: string };
   signal?: AbortSignal;
   emit(e: BisyncEvent): void;
-  error(item: string, message: string): void;
+  /** retry: a source still changing (SourceChangedError), to be taken again once it settles. */
+  error(item: string, message: string, retry?: boolean): void;
 }
 
 export interface ExecutionResult {
@@ -118,7 +119,7 @@ class Executor {
     } catch (e) {
       this.result.failed++;
       if (run.signal?.aborted && isAbortError(e)) return;
-      run.error(op.path, `${op.op}: ${e instanceof Error ? e.message : String(e)}`);
+      run.error(op.path, `${op.op}: ${e instanceof Error ? e.message : String(e)}`, e instanceof SourceChangedError);
     }
   }
 

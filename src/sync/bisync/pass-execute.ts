@@ -47,7 +47,7 @@ export async function execute(
   ctx: {
     localIs: SideName;
     emit: (e: BisyncEvent) => void;
-    error: (i: string, m: string) => void;
+    error: (i: string, m: string, retry?: boolean) => void;
     summary: BisyncSummary;
   },
 ): Promise<void> {

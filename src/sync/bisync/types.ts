@@ -155,7 +155,8 @@ export type BisyncEvent =
   | { type: 'start'; entry: BisyncPlanEntry }
   | { type: 'progress'; path: string; bytes: number; totalBytes?: number }
   | { type: 'done'; entry: BisyncPlanEntry }
-  | { type: 'error'; item: string; message: string }
+  /** retry: the file was still changing; the next pass (or watch event) takes it again. */
+  | { type: 'error'; item: string; message: string; retry?: boolean }
   | { type: 'warning'; item?: string; message: string }
   | { type: 'note'; item?: string; message: string };
 
@@ -172,7 +173,7 @@ export interface BisyncSummary {
   hashed?: number;
   /** A crashed earlier run's completed operations folded into the state at the start of this one. */
   recovered?: { planned: number; done: number };
-  errors: { item: string; message: string }[];
+  errors: { item: string; message: string; retry?: boolean }[];
   elapsedMs: number;
   /** A scoped pass (bisync --watch): the number of scope roots it looked at. */
   scoped?: number;

@@ -64,7 +64,9 @@ export function bisyncToWatch(
       }
       case 'error':
         for (const k of started.keys()) if (k.endsWith(`\0${e.item}`)) started.delete(k);
-        emit({ type: 'error', path: e.item, message: e.message });
+        // a file still being written: not a failure in a watch run, its path is taken again once it settles
+        if (e.retry) emit({ type: 'notice', message: `${e.item}: ${e.message}; retried once it settles` });
+        else emit({ type: 'error', path: e.item, message: e.message });
         return;
       case 'warning':
       case 'note':

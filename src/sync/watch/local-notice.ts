@@ -13,9 +13,10 @@ function errorText(err: unknown): string {
 }
 
 /** Why the watcher stopped, with the fix, for a failure of @parcel/watcher's subscribe (at start or later). */
-export function watcherFailureNotice(err: unknown, pollMs: number): string {
+export function watcherFailureNotice(err: unknown, pollMs: number, maxMs = pollMs): string {
   const text = errorText(err);
-  const fallback = `falling back to a full rescan every ${seconds(pollMs)}`;
+  const backoff = maxMs > pollMs ? `, backing off to ${seconds(maxMs)} while nothing changes` : '';
+  const fallback = `falling back to polling (a stat-only walk of the tree every ${seconds(pollMs)}${backoff})`;
   if (/ENOSPC|No space left on device/i.test(text))
     return (
       'inotify watch limit reached: raise fs.inotify.max_user_watches ' +

@@ -8,7 +8,10 @@
  * - Start: with a checkpoint (local-checkpoint.ts), getEventsSince gives what changed while not running;
  *   without one, the first batch is a 'local-full'.
  * - The native watcher failing (ENOSPC, EMFILE, anything, at subscribe or later): one notice naming the
- *   fix, then a 'local-full' every `pollMs` (mode() → 'rescan-only'). It never throws past open.
+ *   fix, one 'local-full' (what happened before is not known), then the poll mode's stat-only walks
+ *   (local-poll.ts), backing off from `pollMs` to FALLBACK_MAX_MS while they find nothing (mode() →
+ *   'rescan-only'). No full comparison per tick: an idle tree costs a walk every 30 s, no B2 call.
+ *   It never throws past open.
  * - mode 'poll': a walk every `pollMs` compared with the previous one (local-poll.ts).
  * - Every `rescanMs`: a 'local-full' (no OS watcher is perfect). More than `maxPending` paths waiting:
  *   they are dropped for one 'local-full' (memory stays flat).
@@ -65,6 +68,9 @@ const NATIVE_IGNORE = [`**/*${TEMP_SUFFIX}`];
  * The inotify backend failing to drop a watch the kernel already dropped (a directory below a moved one
  * was removed): nothing is lost, the subscription goes on.
  */
+/** The longest wait between two fallback walks (after quiet walks; a walk that finds a change resets it). */
+export const FALLBACK_MAX_MS = 30_000;
+
 const harmless = (err: unknown) => /^Unable to remove watcher/.test((err as Error | undefined)?.message ?? '');
 
 export async function openLocalChanges(root: string, opts: LocalChangesOptions): Promise<LocalChangeSource> {
@@ -98,6 +104,8 @@ class LocalWatcher {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Subscriptions renewed after a directory move (scheduleRestart). */
   private renewals = 0;
+  /** The fallback poller's first walk, then its 'local-full' (awaited by close). */
+  private fallingBack: Promise<void> | undefined;
 
   constructor(
     private readonly root: string,
@@ -117,7 +125,7 @@ class LocalWatcher {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
     if (this.o.rescanMs > 0 && Number.isFinite(this.o.rescanMs)) this.every(this.o.rescanMs, () => this.owe('rescan'));
     if (this.o.mode === 'poll') {
-      this.poller = new Poller(this.root, this.pollMs, this.feed, this.o.ignore, this.o.onNotice);
+      this.poller = new Poller(this.root, this.pollMs, this.feed, { ignore: this.o.ignore, onError: this.o.onNotice });
       this.full = 'start';
       await this.poller.start();
       return;
@@ -177,7 +185,7 @@ class LocalWatcher {
       this.signalReady();
       const sub = this.sub;
       this.sub = undefined;
-      await Promise.all([sub?.unsubscribe().catch(() => {}), this.poller?.stop()]);
+      await Promise.all([sub?.unsubscribe().catch(() => {}), this.poller?.stop(), this.fallingBack]);
     })();
     return this.closing;
   }
@@ -312,15 +320,21 @@ class LocalWatcher {
     return true;
   }
 
-  /** The native watcher cannot go on: say why and how to fix it once, then compare everything every pollMs. */
+  /**
+   * The native watcher cannot go on: say why and how to fix it once, then poll. The walks' baseline is
+   * taken before the one full comparison is handed out, so a change made after the baseline is found by
+   * the next walk and one made before it by the comparison.
+   */
   private fallback(err: unknown): void {
     if (this.currentMode === 'rescan-only' || this.closed) return;
     this.currentMode = 'rescan-only';
-    this.o.onNotice?.(watcherFailureNotice(err, this.pollMs));
+    this.o.onNotice?.(watcherFailureNotice(err, this.pollMs, FALLBACK_MAX_MS));
     const sub = this.sub;
     this.sub = undefined;
     sub?.unsubscribe().catch(() => {});
-    this.owe('watcher fallback');
-    this.every(this.pollMs, () => this.owe('watcher fallback'));
+    const opts = { ignore: this.o.ignore, onError: this.o.onNotice, maxMs: FALLBACK_MAX_MS };
+    const poller = new Poller(this.root, this.pollMs, this.feed, opts);
+    this.poller = poller;
+    this.fallingBack = poller.start().then(() => this.owe('watcher fallback'));
   }
 }

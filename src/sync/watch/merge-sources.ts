@@ -1,18 +1,23 @@
 /**
  * mergeSources: fan-in of several ChangeSources into one (the local watcher, the remote poll, the
  * webhook receiver). Each source has at most one next() outstanding, so nothing is read ahead of the
- * loop and each source keeps coalescing on its own; among batches ready at once, the source that
- * waited longest goes first. A source that ends (next() → undefined) drops out; the merge ends when
- * every source has, or when `signal` fires. A source's failure is rethrown by the merged next().
+ * loop and each source keeps coalescing on its own; batches are handed out in the order they arrived.
+ * A source that ends (next() → undefined) drops out; the merge ends when every source has, or when
+ * `signal` fires. A source's failure is rethrown by the merged next().
+ *
+ * No Promise.race: racing the same long-pending promises (an idle webhook source, the stop signal) on
+ * every call adds a reaction to each of them per call, kept until they settle — for days. Each
+ * source's outstanding promise gets exactly one reaction, which queues what it settled with.
  */
 import type { ChangeBatch, ChangeSource } from './types.js';
 
 type Settled = { source: ChangeSource; batch?: ChangeBatch; error?: unknown; failed: boolean };
 
 class MergedSource implements ChangeSource {
-  /** One outstanding next() per live source, in the order they were (re)armed. */
-  private readonly pending = new Map<ChangeSource, Promise<Settled>>();
-  private readonly stopped: Promise<undefined>;
+  /** Sources with a next() outstanding or settled but not yet taken. */
+  private live = 0;
+  private readonly arrived: Settled[] = [];
+  private wake: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -20,25 +25,37 @@ class MergedSource implements ChangeSource {
     private readonly signal?: AbortSignal,
   ) {
     for (const s of sources) this.arm(s);
-    this.stopped = new Promise((resolve) => {
-      if (signal?.aborted) resolve(undefined);
-      else signal?.addEventListener('abort', () => resolve(undefined), { once: true });
-    });
+    signal?.addEventListener('abort', () => this.signalWake(), { once: true });
   }
 
   private arm(source: ChangeSource): void {
-    const p = source.next().then(
-      (batch): Settled => ({ source, batch, failed: false }),
-      (error: unknown): Settled => ({ source, error, failed: true }),
+    this.live++;
+    source.next().then(
+      (batch) => this.arrive({ source, batch, failed: false }),
+      (error: unknown) => this.arrive({ source, error, failed: true }),
     );
-    this.pending.set(source, p);
+  }
+
+  private arrive(s: Settled): void {
+    if (this.closed) return;
+    this.arrived.push(s);
+    this.signalWake();
+  }
+
+  private signalWake(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
   }
 
   async next(): Promise<ChangeBatch | undefined> {
-    while (this.pending.size > 0 && !this.closed && !this.signal?.aborted) {
-      const r = await Promise.race([...this.pending.values(), this.stopped]);
-      if (!r || this.closed) return undefined;
-      this.pending.delete(r.source);
+    while (this.live > 0 && !this.closed && !this.signal?.aborted) {
+      const r = this.arrived.shift();
+      if (!r) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      this.live--;
       if (r.failed) throw r.error;
       if (r.batch === undefined) continue; // this source ended
       this.arm(r.source);
@@ -50,8 +67,9 @@ class MergedSource implements ChangeSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.arrived.length = 0;
+    this.signalWake();
     await Promise.allSettled(this.sources.map((s) => s.close()));
-    this.pending.clear();
   }
 }
 

@@ -177,3 +177,22 @@ test('bisync --watch loop: a safety stop after the first pass is one error line,
     await cleanup(root, state);
   }
 });
+
+test('a file still changing under its upload is a retry notice in a watch run, other failures are errors', () => {
+  const out: WatchEvent[] = [];
+  const on = bisyncToWatch((e) => out.push(e));
+  on({
+    type: 'error',
+    item: 'a.txt',
+    message: 'upload: a.txt changed since it was listed: expected 0 bytes',
+    retry: true,
+  });
+  on({ type: 'error', item: 'b.txt', message: 'upload: permission denied' });
+  assert.deepEqual(out, [
+    {
+      type: 'notice',
+      message: 'a.txt: upload: a.txt changed since it was listed: expected 0 bytes; retried once it settles',
+    },
+    { type: 'error', path: 'b.txt', message: 'upload: permission denied' },
+  ]);
+});

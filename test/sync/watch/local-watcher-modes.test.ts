@@ -136,7 +136,7 @@ const canUnshare =
 
 describe('local watcher: when the OS refuses watches', () => {
   it(
-    'ENOSPC for real (a user namespace with 8 inotify watches): one notice with the fix, then local-full every pollMs',
+    'ENOSPC for real (a user namespace with 8 inotify watches): one notice with the fix, one local-full, then stat-only walks find changes',
     { skip: canUnshare ? false : 'needs unshare -U -r and a writable /proc/sys/user/max_inotify_watches' },
     () => {
       const root = newRoot('lw-enospc');
@@ -151,27 +151,42 @@ describe('local watcher: when the OS refuses watches', () => {
       const lines = r.stdout
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { notice?: string; mode?: string; batch?: { origin: string; reason?: string } });
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              notice?: string;
+              mode?: string;
+              batch?: { origin: string; reason?: string; changes?: { path: string; kind: string }[] };
+            },
+        );
       const notices = lines.flatMap((l) => (l.notice ? [l.notice] : []));
       assert.deepEqual(notices, [
         'inotify watch limit reached: raise fs.inotify.max_user_watches ' +
-          '(sysctl fs.inotify.max_user_watches=524288); falling back to a full rescan every 200ms',
+          '(sysctl fs.inotify.max_user_watches=524288); falling back to polling (a stat-only walk of the tree ' +
+          'every 200ms, backing off to 30s while nothing changes)',
       ]);
       assert.equal(lines.find((l) => l.mode && !l.batch)?.mode, 'rescan-only');
-      const fulls = lines.flatMap((l) => (l.batch ? [`${l.batch.origin} ${l.batch.reason}`] : []));
-      assert.deepEqual(fulls, ['local-full watcher fallback', 'local-full watcher fallback']);
+      const fulls = lines.flatMap((l) => (l.batch?.origin === 'local-full' ? [l.batch.reason] : []));
+      assert.deepEqual(fulls, ['watcher fallback']);
+      const changes = lines.flatMap((l) => l.batch?.changes ?? []).map((c) => `${c.kind} ${c.path}`);
+      assert.deepEqual(changes, ['create after.txt']);
     },
   );
 
-  it('EMFILE at subscribe (injected): the notice names the open-file limits, mode rescan-only', async () => {
+  it('EMFILE at subscribe (injected): the notice names the open-file limits; one local-full, then walks', async () => {
     const subscribe: typeof parcel.subscribe = () =>
       Promise.reject(Object.assign(new Error('Too many open files'), { code: 'EMFILE' }));
-    const { src, c, notices } = await watch(newRoot('lw-emfile'), { subscribe, pollMs: 100 });
+    const root = newRoot('lw-emfile');
+    const { src, c, notices } = await watch(root, { subscribe, pollMs: 100 });
     assert.equal(src.mode(), 'rescan-only');
-    await c.until('two fallback batches', () => c.fulls().length >= 2);
-    assert.ok(c.fulls().every((r) => r === 'watcher fallback'));
+    await c.until('the fallback batch', () => c.fulls().length >= 1);
+    writeFileSync(join(root, 'a'), 'a');
+    await c.until('create a, found by a walk', () => c.has('a', 'create'));
+    unlinkSync(join(root, 'a'));
+    await c.until('delete a', () => c.has('a', 'delete'));
+    assert.deepEqual(c.fulls(), ['watcher fallback']);
     assert.equal(notices.length, 1);
-    assert.match(notices[0], /^too many open files .*ulimit -n.*falling back to a full rescan every 100ms$/);
+    assert.match(notices[0], /^too many open files .*ulimit -n.*a stat-only walk of the tree every 100ms, backing off/);
   });
 
   it('a watcher error after start (injected through the real subscription): fallback, never a throw', async () => {
@@ -187,7 +202,10 @@ describe('local watcher: when the OS refuses watches', () => {
     await c.until('create a', () => c.has('a', 'create'));
     fail!(Object.assign(new Error('inotify_add_watch failed: No space left on device'), { code: 'ENOSPC' }));
     assert.equal(src.mode(), 'rescan-only');
-    await c.until('fallback batches', () => c.fulls().filter((r) => r === 'watcher fallback').length >= 2);
+    await c.until('the fallback batch', () => c.fulls().includes('watcher fallback'));
+    writeFileSync(join(root, 'b'), 'b');
+    await c.until('create b, found by a walk', () => c.has('b', 'create'));
+    assert.deepEqual(c.fulls(), ['start', 'watcher fallback']);
     assert.equal(notices.length, 1);
     assert.match(notices[0], /^inotify watch limit reached/);
   });
