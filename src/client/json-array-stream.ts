@@ -12,6 +12,13 @@
  * are parsed together with a single JSON.parse of "[" + run + "]"; an element split across chunks is
  * joined and parsed alone. Malformed input surfaces as a SyntaxError from push() or end(). An optional
  * `strip` pattern (global) is removed from each element's text before it is parsed (a lean listing).
+ *
+ * Fast path: once the scan is inside an element of the array, the next chunk is not scanned byte by
+ * byte. The bytes from that element's start are cut at the last "}" that is followed by "," and "{"
+ * (whitespace allowed) and parsed with one JSON.parse; only the bytes after the cut go through the
+ * scanner. JSON.parse itself checks the cut: text that starts at an element and ends inside a string
+ * or a nested value does not parse, and then the chunk (and the rest of the reply) is scanned as
+ * above. So names holding "},{" cost speed, never correctness.
  */
 
 const QUOTE = 0x22;
@@ -21,6 +28,9 @@ const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 const COMMA = 0x2c;
+
+/** Bytes the fast path holds without finding a cut before it scans them (and the rest of the reply) instead. */
+const FAST_HOLD_LIMIT = 256 * 1024;
 
 export class JsonArrayStream<E> {
   /** Depth of nesting at the scan position: 0 outside the top-level value, 1 inside it. */
@@ -38,6 +48,10 @@ export class JsonArrayStream<E> {
   /** Bytes outside the array's elements: the top-level object with the array left empty. */
   private rest: Buffer[] = [];
   private restBytes = 0;
+  /** Fast path: the bytes since the start of the element being read (undefined: scanning). */
+  private fast: Buffer | undefined;
+  /** The fast path found a cut that did not parse, or no cut in FAST_HOLD_LIMIT bytes: scan the rest. */
+  private noFast = false;
 
   /**
    * @param arrayKey the top-level field holding the array to stream (checked when the array opens).
@@ -52,6 +66,57 @@ export class JsonArrayStream<E> {
 
   /** Feed the next chunk; returns the elements it completed, in order. */
   push(chunk: Buffer): E[] {
+    if (this.fast === undefined) return this.scanAndMaybeCut(chunk, []);
+    const held = this.fast;
+    const b = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+    this.fast = undefined;
+    // The scanner resumes between two elements of the array.
+    this.depth = 2;
+    this.inString = false;
+    this.escaped = false;
+    this.inElement = false;
+    const cut = lastElementEnd(b);
+    if (cut < 0) {
+      if (b.length > FAST_HOLD_LIMIT) this.noFast = true;
+      return this.scanAndMaybeCut(b, []);
+    }
+    const out = this.parseCut(b, cut);
+    if (!out) {
+      this.noFast = true;
+      return this.scanAndMaybeCut(b, []);
+    }
+    return this.scanAndMaybeCut(b.subarray(b.indexOf(OPEN_OBJ, cut + 1)), out);
+  }
+
+  /** Scan a chunk; when it ends inside an element, hand that element's bytes to the fast path. */
+  private scanAndMaybeCut(chunk: Buffer, out: E[]): E[] {
+    const got = this.scan(chunk);
+    for (const e of got) out.push(e);
+    if (this.inElement && this.inArray && !this.noFast) {
+      this.fast = Buffer.concat(this.pending);
+      this.pending = [];
+    }
+    return out;
+  }
+
+  /** The whole elements in b up to the "}" at cut (b starts at an element), or undefined if that text does not parse. */
+  private parseCut(b: Buffer, cut: number): E[] | undefined {
+    const text = b.toString('utf8', 0, cut + 1);
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${this.strip ? text.replace(this.strip, '') : text}]`) as unknown[];
+    } catch {
+      return undefined;
+    }
+    for (const e of parsed) {
+      if (e === null || typeof e !== 'object' || Array.isArray(e))
+        throw new SyntaxError(`"${this.arrayKey}" holds something other than objects`);
+    }
+    return parsed as E[];
+  }
+
+  /** Scan one chunk byte by byte (strings by native search); returns the elements it completed. */
+  private scan(chunk: Buffer): E[] {
     const sc: ChunkScan<E> = {
       chunk,
       out: [],
@@ -189,6 +254,25 @@ interface ChunkScan<E> {
   escaped: boolean;
   /** The chunk's next backslash at or after the scan (-1: none left; -2: not searched yet). */
   nextBs: number;
+}
+
+/**
+ * The index of the last "}" in b followed by "," and "{" (whitespace between allowed), or -1: a
+ * candidate end of an element, checked by parsing. Looks at the last 64 "{" at most.
+ */
+function lastElementEnd(b: Buffer): number {
+  let p = b.lastIndexOf(OPEN_OBJ);
+  for (let tries = 0; p > 0 && tries < 64; tries++) {
+    let q = p - 1;
+    while (q > 0 && b[q] <= 0x20) q--;
+    if (b[q] === COMMA) {
+      q--;
+      while (q > 0 && b[q] <= 0x20) q--;
+      if (b[q] === CLOSE_OBJ) return q;
+    }
+    p = b.lastIndexOf(OPEN_OBJ, p - 1);
+  }
+  return -1;
 }
 
 /** Parse the run of whole elements found in this chunk with one JSON.parse. */

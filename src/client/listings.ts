@@ -110,6 +110,13 @@ interface ListQuery {
   strip: RegExp | undefined;
 }
 
+/** How a listing moves on: where to resume after a cut reply, which entry is a repeat, the next page's start. */
+interface ListCursor {
+  resumeAt: (f: FileVersion) => Record<string, unknown>;
+  same: (a: FileVersion, b: FileVersion) => boolean;
+  next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
+}
+
 /**
  * A file listing, page by page, each page's reply read as it arrives (Transport.jsonArray): entries
  * are yielded in batches, one network chunk's worth at a time, so memory holds a slice of a page, never a whole
@@ -120,72 +127,103 @@ async function* streamList(
   core: ClientCore,
   call: string,
   query: ListQuery,
-  cursor: {
-    resumeAt: (f: FileVersion) => Record<string, unknown>;
-    same: (a: FileVersion, b: FileVersion) => boolean;
-    next: (rest: Record<string, unknown>) => Record<string, unknown> | null;
-  },
+  cursor: ListCursor,
 ): AsyncGenerator<FileVersion[]> {
-  const { makeBase, first, signal } = query;
-  const base = makeBase(); // checked on first use, like every listing's options
-  const sig = core.signal(signal);
+  const pages = new PageReader(core, call, query, cursor);
   const count: RetryCount = { used: 0 }; // re-asks after a cut body, across the listing
-  let start = first;
-  let skip: FileVersion | undefined;
-  let last: FileVersion | undefined;
-  let page: AsyncGenerator<FileVersion[], Record<string, unknown>> | undefined;
-  let tries = 0; // requests sent for this page, for the call log
-  const nextBatch = async (): Promise<IteratorResult<FileVersion[], Record<string, unknown>>> => {
-    if (!page) {
-      const text = JSON.stringify(start ? { ...base, ...start } : base);
-      const before = tries;
-      let req: HttpRequest | undefined;
-      const res = await core.withAuth(sig, (auth, attempt, s) => {
-        req = core.jsonRequest(call, text, auth, before + attempt, s);
-        tries = before + attempt + 1;
-        return core.transport.stream(req);
-      });
-      page = core.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files', query.strip);
-    }
-    return page.next();
-  };
-  const classify = (err: unknown): RetryVerdict => {
-    if (!page) return 'fail'; // the request itself failed: withAuth retried it already
-    page = undefined; // a generator that threw is finished (its body destroyed)
-    if (last) {
-      start = cursor.resumeAt(last);
-      skip = last;
-    }
-    return transientVerdict(err);
-  };
   try {
     for (;;) {
-      const r = await retrying(nextBatch, {
-        signal: sig,
+      const r = await retrying(() => pages.nextBatch(), {
+        signal: pages.sig,
         policy: core.retry,
         count,
-        classify,
+        classify: (err) => pages.classify(err),
         retryAfter: b2RetryAfter,
       });
       if (r.done) {
-        page = undefined;
-        last = undefined;
-        tries = 0;
-        start = cursor.next(r.value);
-        if (!start) return;
+        if (!pages.pageEnded(r.value)) return;
         continue;
       }
-      let batch = r.value;
-      if (skip) {
-        const dup = cursor.same(batch[0], skip);
-        skip = undefined;
-        if (dup) batch = batch.slice(1);
-        if (batch.length === 0) continue;
-      }
-      last = batch[batch.length - 1];
-      yield batch;
+      const batch = pages.fresh(r.value);
+      if (batch) yield batch;
     }
   } finally {
-    await page?.return(undefined as never);
+    await pages.close();
+  }
+}
+
+/** The state of one listing between batches: the page being read, where the next request starts, what was given. */
+class PageReader {
+  readonly sig: AbortSignal | undefined;
+  private readonly base: Record<string, unknown>;
+  private start: Record<string, unknown> | null;
+  /** After a re-ask: the last entry given, which the new reply repeats first. */
+  private skip: FileVersion | undefined;
+  private last: FileVersion | undefined;
+  private page: AsyncGenerator<FileVersion[], Record<string, unknown>> | undefined;
+  /** Requests sent for this page, for the call log. */
+  private tries = 0;
+
+  constructor(
+    private readonly core: ClientCore,
+    private readonly call: string,
+    private readonly query: ListQuery,
+    private readonly cursor: ListCursor,
+  ) {
+    this.base = query.makeBase(); // checked on first use, like every listing's options
+    this.sig = core.signal(query.signal);
+    this.start = query.first;
+  }
+
+  async nextBatch(): Promise<IteratorResult<FileVersion[], Record<string, unknown>>> {
+    if (!this.page) {
+      const { core, call, start, base } = this;
+      const text = JSON.stringify(start ? { ...base, ...start } : base);
+      const before = this.tries;
+      let req: HttpRequest | undefined;
+      const res = await core.withAuth(this.sig, (auth, attempt, s) => {
+        req = core.jsonRequest(call, text, auth, before + attempt, s);
+        this.tries = before + attempt + 1;
+        return core.transport.stream(req);
+      });
+      this.page = core.transport.jsonArray<FileVersion>(req as HttpRequest, res, 'files', this.query.strip);
+    }
+    return this.page.next();
+  }
+
+  classify(err: unknown): RetryVerdict {
+    if (!this.page) return 'fail'; // the request itself failed: withAuth retried it already
+    this.page = undefined; // a generator that threw is finished (its body destroyed)
+    if (this.last) {
+      this.start = this.cursor.resumeAt(this.last);
+      this.skip = this.last;
+    }
+    return transientVerdict(err);
+  }
+
+  /** A page's reply ended with these top-level fields: false when it was the last page. */
+  pageEnded(rest: Record<string, unknown>): boolean {
+    this.page = undefined;
+    this.last = undefined;
+    this.tries = 0;
+    this.start = this.cursor.next(rest);
+    return this.start !== null;
+  }
+
+  /** The batch without the entry a re-asked reply repeats; undefined when nothing is left. */
+  fresh(got: FileVersion[]): FileVersion[] | undefined {
+    let batch = got;
+    if (this.skip) {
+      const dup = this.cursor.same(batch[0], this.skip);
+      this.skip = undefined;
+      if (dup) batch = batch.slice(1);
+      if (batch.length === 0) return undefined;
+    }
+    this.last = batch[batch.length - 1];
+    return batch;
+  }
+
+  async close(): Promise<void> {
+    await this.page?.return(undefined as never);
   }
 }

@@ -51,27 +51,7 @@ export function makeAttemptBody(
   if (Buffer.isBuffer(source)) {
     if (source.length !== contentLength)
       throw new UsageError(`body is ${source.length} bytes but contentLength is ${contentLength}`);
-    const sha = knownSha1 ?? sha1Hex(source);
-    let body: Buffer | Readable = source;
-    if (onProgress) {
-      onProgress(0);
-      body = Readable.from(
-        (function* () {
-          for (let i = 0; i < source.length; i += PROGRESS_SLICE) yield source.subarray(i, i + PROGRESS_SLICE);
-        })(),
-        { objectMode: false },
-      ).pipe(new ProgressCounter(onProgress));
-    }
-    return {
-      body,
-      length: contentLength,
-      sha1Header: sha,
-      sha1: () => sha,
-      sourceError: () => undefined,
-      dispose: () => {
-        if (body instanceof Readable) body.destroy();
-      },
-    };
+    return bufferBody(source, knownSha1, onProgress);
   }
   if (isFileRangeSource(source)) {
     if (source.length !== contentLength)
@@ -88,7 +68,41 @@ export function makeAttemptBody(
   }
   if (typeof source !== 'function')
     throw new UsageError('upload body must be a Buffer, a file range or a function that opens the bytes again');
-  const src = source();
+  return streamBody(source(), contentLength, knownSha1, onProgress);
+}
+
+/** A Buffer body: its SHA-1 known or computed now; sent in slices through a counter when progress is asked. */
+function bufferBody(source: Buffer, knownSha1: string | undefined, onProgress?: (bytes: number) => void): AttemptBody {
+  const sha = knownSha1 ?? sha1Hex(source);
+  let body: Buffer | Readable = source;
+  if (onProgress) {
+    onProgress(0);
+    body = Readable.from(
+      (function* () {
+        for (let i = 0; i < source.length; i += PROGRESS_SLICE) yield source.subarray(i, i + PROGRESS_SLICE);
+      })(),
+      { objectMode: false },
+    ).pipe(new ProgressCounter(onProgress));
+  }
+  return {
+    body,
+    length: source.length,
+    sha1Header: sha,
+    sha1: () => sha,
+    sourceError: () => undefined,
+    dispose: () => {
+      if (body instanceof Readable) body.destroy();
+    },
+  };
+}
+
+/** A stream reopened for this attempt: counted, and hashed inline (hex_digits_at_end) unless the SHA-1 is known. */
+function streamBody(
+  src: Readable,
+  contentLength: number,
+  knownSha1: string | undefined,
+  onProgress?: (bytes: number) => void,
+): AttemptBody {
   let srcErr: Error | undefined;
   src.once('error', (e: Error) => {
     srcErr ??= e;

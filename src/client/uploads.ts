@@ -42,6 +42,15 @@ interface UploadTarget {
   headers: Record<string, string>;
 }
 
+/** What one upload sends: the body (made again for every attempt), its length and SHA-1, progress, signal. */
+interface UploadPayload {
+  body: UploadFileParams['body'];
+  contentLength: number;
+  sha1?: string;
+  onProgress?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
 /**
  * Send a body to an upload URL from `pool` (or a fresh one from `getUrl`); a URL is never shared by
  * two uploads at once, is given back after a success, and is dropped after any failure.
@@ -49,15 +58,9 @@ interface UploadTarget {
 async function uploadWithPool<T extends { contentSha1: string | null }>(
   core: ClientCore,
   target: UploadTarget,
-  p: {
-    body: UploadFileParams['body'];
-    contentLength: number;
-    sha1?: string;
-    onProgress?: (n: number) => void;
-    signal?: AbortSignal;
-  },
+  p: UploadPayload,
 ): Promise<T> {
-  const { call, pool, poolKey, getUrl, headers } = target;
+  const { pool, poolKey, getUrl } = target;
   const sig = core.signal(p.signal);
   let sending = false;
   const attemptOnce = async (attempt: number): Promise<T> => {
@@ -68,36 +71,7 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
       core.rememberUploadToken(slot.authorizationToken);
     }
     sending = true;
-    const body = makeAttemptBody(p.body, p.contentLength, p.sha1, p.onProgress);
-    try {
-      const res = await core.transport.json<T>({
-        call,
-        method: 'POST',
-        url: slot.uploadUrl,
-        headers: {
-          ...headers,
-          authorization: slot.authorizationToken,
-          [H.contentLength]: String(body.length),
-          [H.contentSha1]: body.sha1Header,
-        },
-        body: throttledBody(body.body), // --bwlimit (core/bandwidth.ts)
-        signal: sig,
-        attempt,
-      });
-      const sent = body.sha1();
-      const got = normalizeSha1(res.contentSha1);
-      if (got !== sent) {
-        throw new IntegrityError(
-          `${call}: B2 reports SHA-1 ${res.contentSha1} for ${headers[H.fileName] ?? poolKey}, but ${sent} was sent`,
-        );
-      }
-      pool.give(poolKey, slot);
-      return res;
-    } catch (err) {
-      throw body.sourceError() ?? err; // a source that cannot be read is not worth a retry
-    } finally {
-      body.dispose();
-    }
+    return sendToSlot<T>(core, target, p, slot, { attempt, sig });
   };
   let freeRefusals = FREE_UPLOAD_TOKEN_REFUSALS;
   return retrying(attemptOnce, {
@@ -113,6 +87,47 @@ async function uploadWithPool<T extends { contentSha1: string | null }>(
       return freeRefusals-- > 0 ? 'again' : verdict;
     },
   });
+}
+
+/** One attempt on one upload URL: send the body, check B2's SHA-1, give the URL back after a success. */
+async function sendToSlot<T extends { contentSha1: string | null }>(
+  core: ClientCore,
+  target: UploadTarget,
+  p: UploadPayload,
+  slot: UploadSlot,
+  at: { attempt: number; sig: AbortSignal | undefined },
+): Promise<T> {
+  const { call, headers } = target;
+  const body = makeAttemptBody(p.body, p.contentLength, p.sha1, p.onProgress);
+  try {
+    const res = await core.transport.json<T>({
+      call,
+      method: 'POST',
+      url: slot.uploadUrl,
+      headers: {
+        ...headers,
+        authorization: slot.authorizationToken,
+        [H.contentLength]: String(body.length),
+        [H.contentSha1]: body.sha1Header,
+      },
+      body: throttledBody(body.body), // --bwlimit (core/bandwidth.ts)
+      signal: at.sig,
+      attempt: at.attempt,
+    });
+    const sent = body.sha1();
+    const got = normalizeSha1(res.contentSha1);
+    if (got !== sent) {
+      throw new IntegrityError(
+        `${call}: B2 reports SHA-1 ${res.contentSha1} for ${headers[H.fileName] ?? target.poolKey}, but ${sent} was sent`,
+      );
+    }
+    target.pool.give(target.poolKey, slot);
+    return res;
+  } catch (err) {
+    throw body.sourceError() ?? err; // a source that cannot be read is not worth a retry
+  } finally {
+    body.dispose();
+  }
 }
 
 export async function uploadFile(core: ClientCore, p: UploadFileParams): Promise<FileVersion> {

@@ -217,44 +217,60 @@ async function findResumable(
   return { match: { fileId: match.fileId, parts }, stale };
 }
 
+/** Where a large upload starts: an earlier attempt's file and parts (and its cut), or afresh; stale attempts. */
+interface ResumePlan {
+  fileId?: string;
+  existing: Map<number, Part>;
+  partSize: number;
+  stale: string[];
+}
+
+/** Find an earlier attempt to continue, keeping its part size when its parts line up with this file. */
+async function planResume(
+  client: B2Api,
+  p: UploadLocalFileParams,
+  info: Record<string, string>,
+  cut: { size: number; planned: number; minimum: number },
+): Promise<ResumePlan> {
+  const { size, planned, minimum } = cut;
+  const plan: ResumePlan = { existing: new Map(), partSize: planned, stale: [] };
+  if (!(p.resume ?? true)) return plan;
+  const { match: found, stale } = await findResumable(client, p.bucketId, p.fileName, info, p.signal);
+  plan.stale = stale;
+  if (!found) return plan;
+  // Keep the earlier attempt's cut so its parts line up with ours.
+  const first = found.parts.get(1)?.contentLength;
+  if (
+    first !== undefined &&
+    first >= minimum &&
+    first <= LIMITS.maxPartBytes &&
+    first < size &&
+    Math.ceil(size / first) <= LIMITS.maxParts
+  ) {
+    plan.partSize = first;
+  }
+  // Parts past the end of this cut could not be finished: start afresh instead (and drop that one).
+  const highest = Math.max(0, ...found.parts.keys());
+  if (highest <= Math.ceil(size / plan.partSize)) {
+    plan.fileId = found.fileId;
+    plan.existing = found.parts;
+  } else {
+    stale.push(found.fileId);
+    plan.partSize = planned;
+  }
+  return plan;
+}
+
 async function uploadLarge(
   client: B2Api,
   p: UploadLocalFileParams,
   { size, id }: Source,
-  { planned: plannedPartSize, minimum }: { planned: number; minimum: number },
+  { planned, minimum }: { planned: number; minimum: number },
   info: Record<string, string>,
 ): Promise<FileVersion> {
   const resume = p.resume ?? true;
-  let fileId: string | undefined;
-  let existing = new Map<number, Part>();
-  let partSize = plannedPartSize;
-  let stale: string[] = [];
-  if (resume) {
-    const { match: found, stale: others } = await findResumable(client, p.bucketId, p.fileName, info, p.signal);
-    stale = others;
-    if (found) {
-      // Keep the earlier attempt's cut so its parts line up with ours.
-      const first = found.parts.get(1)?.contentLength;
-      if (
-        first !== undefined &&
-        first >= minimum &&
-        first <= LIMITS.maxPartBytes &&
-        first < size &&
-        Math.ceil(size / first) <= LIMITS.maxParts
-      ) {
-        partSize = first;
-      }
-      // Parts past the end of this cut could not be finished: start afresh instead (and drop that one).
-      const highest = Math.max(0, ...found.parts.keys());
-      if (highest <= Math.ceil(size / partSize)) {
-        fileId = found.fileId;
-        existing = found.parts;
-      } else {
-        stale.push(found.fileId);
-        partSize = plannedPartSize;
-      }
-    }
-  }
+  const { existing, partSize, stale, ...plan } = await planResume(client, p, info, { size, planned, minimum });
+  let fileId = plan.fileId;
   throwIfAborted(p.signal);
   if (!fileId) {
     // Abortable: a large file started but not seen is found and continued (or cancelled) by the next attempt.

@@ -69,6 +69,49 @@ class ChunkQueue {
   }
 }
 
+/** The stream read into a ChunkQueue on demand; `ended` once it has no more. */
+class StreamPuller {
+  readonly queue = new ChunkQueue();
+  ended = false;
+  private readonly it: AsyncIterator<Buffer | string>;
+
+  constructor(
+    stream: Readable,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  }
+
+  /** Read one more chunk into the queue; false when the stream ended. */
+  async pull(): Promise<boolean> {
+    const r = await this.it.next();
+    throwIfAborted(this.signal);
+    if (r.done) {
+      this.ended = true;
+      return false;
+    }
+    this.queue.push(typeof r.value === 'string' ? Buffer.from(r.value) : r.value);
+    return true;
+  }
+}
+
+/** The parts cut from the stream one at a time, each read only when the uploader asks for it. */
+async function* streamParts(src: StreamPuller, partSize: number): AsyncGenerator<PartJob> {
+  const queue = src.queue;
+  for (let partNumber = 1; ; partNumber++) {
+    while (queue.length < partSize && !src.ended && (await src.pull()));
+    if (queue.length === 0) return;
+    if (partNumber > LIMITS.maxParts) {
+      throw new LimitError(
+        `the stream is longer than ${LIMITS.maxParts} parts of ${partSize} bytes; pass a bigger part size`,
+      );
+    }
+    const n = Math.min(partSize, queue.length);
+    const { data, sha1 } = queue.take(n);
+    yield { partNumber, length: n, body: data, sha1 };
+  }
+}
+
 export async function uploadStream(client: B2Api, p: UploadStreamParams): Promise<FileVersion> {
   throwIfAborted(p.signal);
   const cutoff = Math.min(p.tuning?.largeFileCutoff ?? DEFAULTS.largeFileCutoff, LIMITS.maxSimpleUploadBytes);
@@ -77,45 +120,18 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
   partSize = Math.min(partSize, LIMITS.maxPartBytes);
   const decideAt = Math.max(cutoff, partSize);
 
-  const it = (p.stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const onAbort = () => p.stream.destroy();
   p.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const queue = new ChunkQueue();
-    let ended = false;
-    const pull = async (): Promise<boolean> => {
-      const r = await it.next();
-      throwIfAborted(p.signal);
-      if (r.done) {
-        ended = true;
-        return false;
-      }
-      queue.push(typeof r.value === 'string' ? Buffer.from(r.value) : r.value);
-      return true;
-    };
-    while (queue.length <= decideAt && (await pull()));
+    const src = new StreamPuller(p.stream, p.signal);
+    const queue = src.queue;
+    while (queue.length <= decideAt && (await src.pull()));
 
     const info = { ...p.info };
-    if (ended) {
+    if (src.ended) {
       const size = queue.length;
       return uploadWhole(client, p, { body: queue.drain(), size }, info);
     }
-
-    async function* jobs(): AsyncGenerator<PartJob> {
-      for (let partNumber = 1; ; partNumber++) {
-        while (queue.length < partSize && !ended && (await pull()));
-        if (queue.length === 0) return;
-        if (partNumber > LIMITS.maxParts) {
-          throw new LimitError(
-            `the stream is longer than ${LIMITS.maxParts} parts of ${partSize} bytes; pass a bigger part size`,
-          );
-        }
-        const n = Math.min(partSize, queue.length);
-        const { data, sha1 } = queue.take(n);
-        yield { partNumber, length: n, body: data, sha1 };
-      }
-    }
-
     // Not abortable mid-call: a stream cannot be resumed, so a start whose reply is cut off would leave
     // an unfinished file nobody cancels.
     const started = await client.startLargeFile({
@@ -125,7 +141,7 @@ export async function uploadStream(client: B2Api, p: UploadStreamParams): Promis
       info,
     });
     if (!started.fileId) throw new UsageError('b2_start_large_file returned no fileId');
-    return await completeLargeFile(client, started.fileId, jobs(), {
+    return await completeLargeFile(client, started.fileId, streamParts(src, partSize), {
       concurrency: p.tuning?.partConcurrency ?? DEFAULTS.partConcurrency,
       signal: p.signal,
       progress: new ProgressTracker(p.onProgress),

@@ -110,3 +110,41 @@ test('JsonArrayStream with a strip pattern removes it from every element, whole 
     assert.deepEqual(s.end(), { files: [], nextFileName: null });
   }
 });
+
+test('JsonArrayStream gives the same elements on its fast path (long arrays in big chunks), names holding "},{" included', () => {
+  const files: Item[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const odd = tricky[i % tricky.length];
+    files.push(
+      i % 7 === 0 ? { ...odd, n: i } : { fileName: `d${i % 13}/f${i}.txt`, size: i, fileInfo: { m: String(i) } },
+    );
+  }
+  // A name that makes the last "},{" of a chunk lie inside a string: the cut does not parse, the scan takes over.
+  files.push({ fileName: '"},{"fileName":"x"}', size: -1 });
+  files.push({ fileName: 'after', size: 0 });
+  const reply = { files, nextFileName: 'z', nextFileId: null };
+  for (const text of [JSON.stringify(reply), JSON.stringify(reply, null, 1)]) {
+    const len = Buffer.byteLength(text);
+    for (const step of [65_536, 4_096, 1_000, 333]) {
+      const cuts: number[] = [];
+      for (let at = step; at < len; at += step) cuts.push(at);
+      const { items, rest } = feed(text, cuts);
+      assert.equal(items.length, files.length, `chunks of ${step}`);
+      assert.deepEqual(items, files, `chunks of ${step}`);
+      assert.deepEqual(rest, { files: [], nextFileName: 'z', nextFileId: null });
+    }
+  }
+});
+
+test('JsonArrayStream refuses a non-object element met on its fast path, and a reply cut short there', () => {
+  const many = Array.from({ length: 200 }, (_, i) => JSON.stringify({ fileName: `f${i}` }));
+  const text = `{"files":[${many.slice(0, 100).join(',')},7,${many.slice(100).join(',')}],"nextFileName":null}`;
+  const cuts = [50, 3000, 6000];
+  assert.throws(() => feed(text, cuts), /other than objects/);
+  const good = Buffer.from(`{"files":[${many.join(',')}],"nextFileName":null}`);
+  const s = new JsonArrayStream<Item>('files');
+  let n = s.push(good.subarray(0, 50)).length;
+  n += s.push(good.subarray(50, 3000)).length;
+  assert.ok(n > 100, `gave ${n} elements`);
+  assert.throws(() => s.end(), /ended early/);
+});

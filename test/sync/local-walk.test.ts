@@ -193,3 +193,18 @@ test('the walk runs ahead of a slow consumer, stops when the consumer stops, and
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('local walk: a name that is not UTF-8 is reported by its bytes, its neighbours (one holding a real U+FFFD) walked', async () => {
+  const root = await tree(['d/a.txt', 'd/z\uFFFD.txt', 'e/b.txt']);
+  try {
+    // 'bad\xff.txt' as raw bytes: readdir's UTF-8 decoding turns the 0xff into U+FFFD.
+    const dir = Buffer.from(join(root, 'd'));
+    await writeFile(Buffer.concat([dir, Buffer.from('/bad'), Buffer.from([0xff]), Buffer.from('.txt')]), 'x');
+    const bad: string[] = [];
+    const got = await paths(root, { onBadName: (item) => bad.push(item) });
+    assert.deepEqual(got, ['d/a.txt', 'd/z\uFFFD.txt', 'e/b.txt']);
+    assert.deepEqual(bad, ['d/bad\uDCFF.txt']);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

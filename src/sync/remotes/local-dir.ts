@@ -39,17 +39,16 @@ export async function readItems(
   warn: Report,
   fail: Report,
 ): Promise<Item[] | undefined> {
-  let dirents: Dirent<Buffer>[];
+  let dirents: Dirent[] | Dirent<Buffer>[];
   try {
-    // Names as bytes: a name that is not UTF-8 would otherwise be decoded with U+FFFD and never found again.
-    dirents = await readdir(prefix === '' ? '.' : prefix, { withFileTypes: true, encoding: 'buffer' });
+    dirents = await readDirents(prefix === '' ? '.' : prefix);
   } catch (e) {
     fail(rel || '.', `cannot read directory: ${(e as Error).message}`);
     return undefined;
   }
   const items: Item[] = [];
   for (const d of dirents) {
-    const { name, valid } = bytesToName(d.name);
+    const { name, valid } = typeof d.name === 'string' ? { name: d.name, valid: true } : bytesToName(d.name);
     if (!valid) {
       (opts.onBadName ?? fail)(rel + name, `${notUtf8Problem(d.isDirectory())}: not synced`);
       continue;
@@ -63,9 +62,22 @@ export async function readItems(
   return sortByKey(items);
 }
 
+/**
+ * A directory's entries, names as strings (several times cheaper than a Buffer per name). Read again
+ * as bytes when a name decoded to U+FFFD, the mark of bytes that are not UTF-8 (such a name would
+ * otherwise never be found again), or of a name really holding U+FFFD, which its bytes show valid.
+ */
+async function readDirents(path: string): Promise<Dirent[] | Dirent<Buffer>[]> {
+  const dirents = await readdir(path, { withFileTypes: true });
+  for (const d of dirents) {
+    if (d.name.includes('\uFFFD')) return readdir(path, { withFileTypes: true, encoding: 'buffer' });
+  }
+  return dirents;
+}
+
 /** A directory, a file (with a followed symlink's stats), or undefined for what is skipped (reported). */
 function itemKind(
-  d: Dirent<Buffer>,
+  d: Dirent | Dirent<Buffer>,
   path: string,
   item: string,
   opts: DirOptions,
