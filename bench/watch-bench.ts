@@ -34,6 +34,7 @@ import { SHIPPED_BIN } from './lib/sync-measure.js';
 import { WatchContext, type WatchCommand } from './lib/watch-context.js';
 import { burstRun, idleRun, latencyRun, type BurstRun, type IdleRun, type LatencyRun } from './lib/watch-local-jobs.js';
 import { remoteRun, type RemoteRun } from './lib/watch-remote-job.js';
+import { ArgReader } from './lib/arg-reader.js';
 
 interface Args {
   command: WatchCommand;
@@ -75,39 +76,29 @@ function parseArgs(argv: string[]): Args {
     dir: tmpdir(),
     bin: SHIPPED_BIN,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min = 0) => {
-      const n = Number(val());
-      if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: expected a whole number >= ${min}`);
-      return n;
-    };
+  const r = new ArgReader(argv);
+  for (const flag of r) {
     if (flag === '--quick') continue;
     else if (flag === '--command') {
-      const c = val();
+      const c = r.val();
       if (c !== 'sync' && c !== 'bisync') throw new Error('--command: sync or bisync');
       a.command = c;
-    } else if (flag === '--jobs') a.jobs = new Set(val().split(','));
-    else if (flag === '--runs') a.runs = int(1);
-    else if (flag === '--changes') a.changes = int(1);
-    else if (flag === '--settles') a.settles = val().split(',').map(Number);
-    else if (flag === '--gap') a.gapMs = int();
-    else if (flag === '--burst') a.burst = int(1);
-    else if (flag === '--burst-settle') a.burstSettleMs = int();
-    else if (flag === '--burst-latency') a.burstLatencyMs = int();
-    else if (flag === '--files') a.files = int(1);
-    else if (flag === '--idle-seconds') a.idleSeconds = int(1);
-    else if (flag === '--remote-changes') a.remoteChanges = int(1);
-    else if (flag === '--poll') a.pollMs = int(1000);
+    } else if (flag === '--jobs') a.jobs = new Set(r.val().split(','));
+    else if (flag === '--runs') a.runs = r.int(1);
+    else if (flag === '--changes') a.changes = r.int(1);
+    else if (flag === '--settles') a.settles = r.val().split(',').map(Number);
+    else if (flag === '--gap') a.gapMs = r.int();
+    else if (flag === '--burst') a.burst = r.int(1);
+    else if (flag === '--burst-settle') a.burstSettleMs = r.int();
+    else if (flag === '--burst-latency') a.burstLatencyMs = r.int();
+    else if (flag === '--files') a.files = r.int(1);
+    else if (flag === '--idle-seconds') a.idleSeconds = r.int(1);
+    else if (flag === '--remote-changes') a.remoteChanges = r.int(1);
+    else if (flag === '--poll') a.pollMs = r.int(1000);
     else if (flag === '--no-rclone') a.rclone = false;
-    else if (flag === '--markdown') a.markdown = val();
-    else if (flag === '--dir') a.dir = val();
-    else if (flag === '--bin') a.bin = val();
+    else if (flag === '--markdown') a.markdown = r.val();
+    else if (flag === '--dir') a.dir = r.val();
+    else if (flag === '--bin') a.bin = r.val();
     else throw new Error(`unknown option ${flag}`);
   }
   if (a.settles.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--settles: whole ms, comma-separated');
