@@ -32,6 +32,7 @@ import { rcloneEnv, rcloneVersion, RCLONE_BIN, REMOTE } from './lib/rclone.js';
 import { median } from './lib/stats.js';
 import { EmulatorControl, runMeasured, SHIPPED_BIN, type Measured } from './lib/sync-measure.js';
 import { makeBigFile, makeSmallTree, smallTreePath } from './lib/sync-tree.js';
+import { ArgReader } from './lib/arg-reader.js';
 
 interface Args {
   jobs: Set<string>;
@@ -57,23 +58,17 @@ function parseArgs(argv: string[]): Args {
     rclone: true,
     b2sync: true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const val = () => argv[++i] ?? (() => { throw new Error(`${flag} needs a value`); })(); // prettier-ignore
-    const int = () => {
-      const n = Number(val());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a whole number >= 1`);
-      return n;
-    };
-    if (flag === '--jobs') a.jobs = new Set(val().split(','));
-    else if (flag === '--files-a') a.filesA = int();
-    else if (flag === '--files-b') a.filesB = int();
-    else if (flag === '--size-d') a.sizeD = parseSize(val()) || 0;
-    else if (flag === '--runs') a.runs = int();
-    else if (flag === '--dir') a.dir = val();
+  const r = new ArgReader(argv);
+  for (const flag of r) {
+    if (flag === '--jobs') a.jobs = new Set(r.val().split(','));
+    else if (flag === '--files-a') a.filesA = r.int(1);
+    else if (flag === '--files-b') a.filesB = r.int(1);
+    else if (flag === '--size-d') a.sizeD = parseSize(r.val()) || 0;
+    else if (flag === '--runs') a.runs = r.int(1);
+    else if (flag === '--dir') a.dir = r.val();
     else if (flag === '--no-rclone') a.rclone = false;
     else if (flag === '--no-b2sync') a.b2sync = false;
-    else if (flag === '--markdown') a.markdown = val();
+    else if (flag === '--markdown') a.markdown = r.val();
     else throw new Error(`unknown option ${flag}`);
   }
   if (!a.sizeD) throw new Error('--size-d: expected a size such as 1G or 64M');

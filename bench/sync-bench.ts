@@ -33,6 +33,7 @@ import { rcloneEnv, rcloneVersion, RCLONE_BIN, REMOTE } from './lib/rclone.js';
 import { median } from './lib/stats.js';
 import { buildPrivateCli, EmulatorControl, runMeasured, SHIPPED_BIN, type Measured } from './lib/sync-measure.js';
 import { makeBigFile, makeSmallTree } from './lib/sync-tree.js';
+import { ArgReader } from './lib/arg-reader.js';
 
 interface Args {
   jobs: Set<string>;
@@ -66,35 +67,25 @@ function parseArgs(argv: string[]): Args {
     shipped: false,
     rclone: true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min = 0) => {
-      const n = Number(val());
-      if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: expected a whole number >= ${min}`);
-      return n;
-    };
-    if (flag === '--jobs') a.jobs = new Set(val().split(','));
-    else if (flag === '--files-a') a.filesA = int(1);
-    else if (flag === '--files-b') a.filesB = int(1);
+  const r = new ArgReader(argv);
+  for (const flag of r) {
+    if (flag === '--jobs') a.jobs = new Set(r.val().split(','));
+    else if (flag === '--files-a') a.filesA = r.int(1);
+    else if (flag === '--files-b') a.filesB = r.int(1);
     else if (flag === '--size-c') {
-      const n = parseSize(val());
+      const n = parseSize(r.val());
       if (!n) throw new Error('--size-c: expected a size such as 2G or 64M');
       a.sizeC = n;
-    } else if (flag === '--runs') a.runsA = int(1);
-    else if (flag === '--runs-b') a.runsB = int(1);
-    else if (flag === '--runs-c') a.runsC = int(1);
-    else if (flag === '--latency-a') a.latencyA = int();
-    else if (flag === '--latency-b') a.latencyB = int();
-    else if (flag === '--dir') a.dir = val();
+    } else if (flag === '--runs') a.runsA = r.int(1);
+    else if (flag === '--runs-b') a.runsB = r.int(1);
+    else if (flag === '--runs-c') a.runsC = r.int(1);
+    else if (flag === '--latency-a') a.latencyA = r.int();
+    else if (flag === '--latency-b') a.latencyB = r.int();
+    else if (flag === '--dir') a.dir = r.val();
     else if (flag === '--shipped') a.shipped = true;
-    else if (flag === '--cpu-prof') a.cpuProf = val();
+    else if (flag === '--cpu-prof') a.cpuProf = r.val();
     else if (flag === '--no-rclone') a.rclone = false;
-    else if (flag === '--markdown') a.markdown = val();
+    else if (flag === '--markdown') a.markdown = r.val();
     else throw new Error(`unknown option ${flag}`);
   }
   if (Number.isNaN(a.runsB)) a.runsB = a.runsA;

@@ -52,86 +52,100 @@ async function uploadEmpty(
   });
 }
 
+type Source = NonNullable<PlanItem['src']>;
+
 /** Transfer one item; resolves with the bytes moved. */
 export async function transferItem(it: PlanItem, cx: ExecContext): Promise<number> {
   const src = it.src!;
   const path = it.action.path;
-  const onProgress = (p: Progress) => cx.onProgress?.(path, p);
   switch (it.action.action) {
-    case 'upload': {
-      const d = b2(cx.dst);
-      const fileName = d.prefix + path;
-      if (src.kind === 'marker') {
-        await uploadEmpty(d.client, d.bucketId, fileName, src.mtimeMs, cx.signal);
-        return 0;
-      }
-      await uploadLocalFile(d.client, {
-        bucketId: d.bucketId,
-        fileName,
-        localPath: src.localPath!,
-        info: { [INFO_SRC_MTIME]: String(src.mtimeMs) },
-        knownSize: src.size,
-        knownMtimeMs: src.mtimeMs,
-        // --checksum hashed it already: a large file gets large_file_sha1 for free.
-        knownSha1: src.sha1 ? { sha1: src.sha1, size: src.size, mtimeMs: src.mtimeMs } : undefined,
-        tuning: cx.tuning,
-        resume: true,
-        signal: cx.signal,
-        onProgress,
-      });
-      return src.size;
-    }
-    case 'download': {
-      const d = local(cx.dst);
-      const target = localTarget(d.root, path);
-      if (cx.conflicts?.has(path)) throw new Error(FILE_AND_FOLDER);
-      if (src.kind === 'marker') {
-        await mkdir(dirname(target), { recursive: true });
-        return 0;
-      }
-      await mkdir(dirname(target), { recursive: true });
-      const r = await downloadToFile(b2(cx.src).client, {
-        source: { fileId: src.fileId! },
-        localPath: target,
-        tuning: cx.tuning,
-        signal: cx.signal,
-        onProgress,
-      });
-      const t = new Date(src.mtimeMs);
-      await utimes(target, t, t);
-      return r.bytes;
-    }
-    case 'copy': {
-      b2(cx.src);
-      const d = b2(cx.dst);
-      const fileName = d.prefix + path;
-      if (src.kind === 'marker') {
-        await uploadEmpty(d.client, d.bucketId, fileName, src.mtimeMs, cx.signal);
-        return 0;
-      }
-      // COPY keeps the source's info (src_last_modified_millis included). A source without that key
-      // gets it from its upload time (REPLACE), so the copy compares equal by size and time next run.
-      const replace = src.hasSrcMtime
-        ? undefined
-        : {
-            contentType: src.contentType ?? 'b2/x-auto',
-            info: { ...(src.info ?? {}), [INFO_SRC_MTIME]: String(src.mtimeMs) },
-          };
-      await copyFile(d.client, {
-        sourceFileId: src.fileId!,
-        sourceSize: src.size,
-        destinationBucketId: d.bucketId,
-        fileName,
-        replace,
-        tuning: cx.tuning,
-        signal: cx.signal,
-        onProgress,
-      });
-      return src.size;
-    }
+    case 'upload':
+      return uploadItem(src, path, cx);
+    case 'download':
+      return downloadItem(src, path, cx);
+    case 'copy':
+      return copyItem(src, path, cx);
     default:
       throw new Error(`not a transfer: ${it.action.action}`);
   }
+}
+
+function progressOf(path: string, cx: ExecContext): (p: Progress) => void {
+  return (p) => cx.onProgress?.(path, p);
+}
+
+/** Local → B2: a folder marker as an empty object, a file resumably, its mtime in src_last_modified_millis. */
+async function uploadItem(src: Source, path: string, cx: ExecContext): Promise<number> {
+  const d = b2(cx.dst);
+  const fileName = d.prefix + path;
+  if (src.kind === 'marker') {
+    await uploadEmpty(d.client, d.bucketId, fileName, src.mtimeMs, cx.signal);
+    return 0;
+  }
+  await uploadLocalFile(d.client, {
+    bucketId: d.bucketId,
+    fileName,
+    localPath: src.localPath!,
+    info: { [INFO_SRC_MTIME]: String(src.mtimeMs) },
+    knownSize: src.size,
+    knownMtimeMs: src.mtimeMs,
+    // --checksum hashed it already: a large file gets large_file_sha1 for free.
+    knownSha1: src.sha1 ? { sha1: src.sha1, size: src.size, mtimeMs: src.mtimeMs } : undefined,
+    tuning: cx.tuning,
+    resume: true,
+    signal: cx.signal,
+    onProgress: progressOf(path, cx),
+  });
+  return src.size;
+}
+
+/** B2 → local: a marker as a folder, a file verified into place with the source's mtime. */
+async function downloadItem(src: Source, path: string, cx: ExecContext): Promise<number> {
+  const d = local(cx.dst);
+  const target = localTarget(d.root, path);
+  if (cx.conflicts?.has(path)) throw new Error(FILE_AND_FOLDER);
+  await mkdir(dirname(target), { recursive: true });
+  if (src.kind === 'marker') return 0;
+  const r = await downloadToFile(b2(cx.src).client, {
+    source: { fileId: src.fileId! },
+    localPath: target,
+    tuning: cx.tuning,
+    signal: cx.signal,
+    onProgress: progressOf(path, cx),
+  });
+  const t = new Date(src.mtimeMs);
+  await utimes(target, t, t);
+  return r.bytes;
+}
+
+/** B2 → B2: a server-side copy (a marker as an empty object). */
+async function copyItem(src: Source, path: string, cx: ExecContext): Promise<number> {
+  b2(cx.src);
+  const d = b2(cx.dst);
+  const fileName = d.prefix + path;
+  if (src.kind === 'marker') {
+    await uploadEmpty(d.client, d.bucketId, fileName, src.mtimeMs, cx.signal);
+    return 0;
+  }
+  // COPY keeps the source's info (src_last_modified_millis included). A source without that key
+  // gets it from its upload time (REPLACE), so the copy compares equal by size and time next run.
+  const replace = src.hasSrcMtime
+    ? undefined
+    : {
+        contentType: src.contentType ?? 'b2/x-auto',
+        info: { ...(src.info ?? {}), [INFO_SRC_MTIME]: String(src.mtimeMs) },
+      };
+  await copyFile(d.client, {
+    sourceFileId: src.fileId!,
+    sourceSize: src.size,
+    destinationBucketId: d.bucketId,
+    fileName,
+    replace,
+    tuning: cx.tuning,
+    signal: cx.signal,
+    onProgress: progressOf(path, cx),
+  });
+  return src.size;
 }
 
 /** Delete one destination item: hide (or delete every version) on B2, unlink locally. */

@@ -59,6 +59,37 @@ async function remoteSources(
   return out;
 }
 
+/** The local watcher: settle/rescan from the options, its snapshot beside the state, the state dir ignored. */
+function openLocal(
+  root: string,
+  w: WatchOptions,
+  at: { pairDir: string; stateDir: string; emit: (e: WatchEvent) => void; signal: AbortSignal },
+): Promise<LocalChangeSource> {
+  return openLocalChanges(root, {
+    settleMs: w.settleMs,
+    rescanMs: w.rescanMs,
+    mode: w.mode,
+    snapshotFile: w.snapshotFile ?? join(at.pairDir, 'watch.snapshot'),
+    ignore: ignoreOf(root, at.stateDir),
+    signal: at.signal,
+    onNotice: (message) => at.emit({ type: 'notice', message }),
+  });
+}
+
+/** The `watch start` event: what is watched, and what the B2 poll costs in class C calls. */
+function emitStart(emit: (e: WatchEvent) => void, root: string, setup: BisyncSetup, w: WatchOptions, records: number) {
+  const cost = pollCost(records, w.pollMs);
+  emit({
+    type: 'watch',
+    action: 'start',
+    root,
+    remote: `b2://${setup.remote.bucketName}/${setup.remote.prefix}`,
+    pollMs: w.pollMs,
+    classCPerPoll: cost.perPoll,
+    classCPerDay: cost.perDay,
+  });
+}
+
 export async function bisyncWatchAction(ctx: CliContext, setup: BisyncSetup, w: WatchOptions): Promise<void> {
   const stdout = ctx.io.stdout as NodeJS.WritableStream & { isTTY?: boolean };
   const printer = watchPrinter(stdout, { json: ctx.out.json, tty: Boolean(stdout.isTTY) });
@@ -77,32 +108,13 @@ export async function bisyncWatchAction(ctx: CliContext, setup: BisyncSetup, w: 
       onEvent: bisyncToWatch(emit, { hardDelete: setup.options.hardDelete, dryRun: setup.options.dryRun }),
     });
     const root = resolve(setup.local.path);
-    local = await openLocalChanges(root, {
-      settleMs: w.settleMs,
-      rescanMs: w.rescanMs,
-      mode: w.mode,
-      snapshotFile: w.snapshotFile ?? join(pair.dir, 'watch.snapshot'),
-      ignore: ignoreOf(root, setup.options.stateDir),
-      signal,
-      onNotice: (message) => emit({ type: 'notice', message }),
-    });
-    const merged = mergeSources([local, ...(await remoteSources(ctx, setup, w, emit))], signal);
-    source = merged;
-    const cost = pollCost(pair.recordCount, w.pollMs);
-    const remote = `b2://${setup.remote.bucketName}/${setup.remote.prefix}`;
-    emit({
-      type: 'watch',
-      action: 'start',
-      root,
-      remote,
-      pollMs: w.pollMs,
-      classCPerPoll: cost.perPoll,
-      classCPerDay: cost.perDay,
-    });
+    local = await openLocal(root, w, { pairDir: pair.dir, stateDir: setup.options.stateDir, emit, signal });
+    source = mergeSources([local, ...(await remoteSources(ctx, setup, w, emit))], signal);
+    emitStart(emit, root, setup, w, pair.recordCount);
     const client = setup.remote.client;
     const r = await runBisyncWatch({
       pair,
-      source: merged,
+      source,
       signal,
       emit,
       outage: new Outage({ emit, signal }),

@@ -10,7 +10,7 @@ import { Progress } from '../output/progress.js';
 import { formatRemote, shownRemote, type RemoteLocation } from '../remote-path.js';
 import { walkLocal, statOrUndefined, type LocalFile } from './local-files.js';
 import { expandLocalGlob, isLocalGlob } from './local-glob.js';
-import { fileSha1, folderPrefix, forEachItem, openTarget } from './remote-files.js';
+import { fileSha1, folderPrefix, forEachItem, openTarget, type Target } from './remote-files.js';
 
 interface PutItem {
   local: LocalFile;
@@ -49,12 +49,7 @@ export function checkUploadSize(name: string, size: number, partSize?: number): 
 }
 
 /** put - REMOTE: stream stdin into one file. */
-async function putStdin(
-  ctx: CliContext,
-  dst: RemoteLocation,
-  o: PutOptions,
-  tuning?: { partSize?: number; largeFileCutoff?: number },
-): Promise<void> {
+async function putStdin(ctx: CliContext, dst: RemoteLocation, o: PutOptions, tuning?: Tuning): Promise<void> {
   if (dst.folder) throw new UsageError('with `-` (stdin) the destination must name a file, e.g. b2://bucket/name.txt');
   if (o.dryRun) {
     ctx.out.result(
@@ -122,27 +117,16 @@ async function localItems(ctx: CliContext, localText: string, dst: RemoteLocatio
   throw new UsageError(`${localText} is not a regular file or folder`);
 }
 
+type Tuning = { partSize?: number; largeFileCutoff?: number };
+
 export async function putAction(ctx: CliContext, localText: string, dst: RemoteLocation, o: PutOptions): Promise<void> {
   if (!dst.bucket) throw new UsageError(`"${formatRemote(dst)}" names no bucket: use b2://bucket/path`);
-  const tuning =
+  const tuning: Tuning | undefined =
     o.partSize || o.uploadCutoff !== undefined ? { partSize: o.partSize, largeFileCutoff: o.uploadCutoff } : undefined;
   if (localText === '-') return putStdin(ctx, dst, o, tuning);
   const items = await localItems(ctx, localText, dst);
   for (const it of items) if (!it.local.problem) checkUploadSize(it.local.path, it.local.size, o.partSize);
-
-  if (o.dryRun) {
-    for (const it of items) {
-      if (it.local.problem) {
-        ctx.out.failed(it.local.path, it.local.problem);
-        continue;
-      }
-      ctx.out.result(
-        { type: 'upload', dryRun: true, local: it.local.path, bucket: dst.bucket, name: it.name, size: it.local.size },
-        `would upload ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: it.name })} (${formatBytes(it.local.size)})`,
-      );
-    }
-    return;
-  }
+  if (o.dryRun) return printDryRun(ctx, items, dst);
   const t = await openTarget(ctx, dst);
   const progress = new Progress(
     ctx.out,
@@ -154,42 +138,65 @@ export async function putAction(ctx: CliContext, localText: string, dst: RemoteL
       items,
       o.transfers,
       (it) => it.local.path,
-      async (it) => {
-        if (it.local.problem) throw new Error(it.local.problem);
-        try {
-          const fv = await uploadLocalFile(t.client, {
-            bucketId: t.bucket.bucketId,
-            fileName: it.name,
-            localPath: it.local.path,
-            contentType: o.contentType,
-            info: o.info,
-            tuning,
-            resume: true,
-            signal: ctx.abort.signal,
-            onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.local.size),
-          });
-          progress.finish(it.name, fv.contentLength);
-          ctx.out.result(
-            {
-              type: 'upload',
-              local: it.local.path,
-              bucket: dst.bucket,
-              name: fv.fileName,
-              size: fv.contentLength,
-              fileId: fv.fileId,
-              sha1: fileSha1(fv),
-            },
-            ctx.out.quiet
-              ? undefined
-              : `uploaded ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
-          );
-        } catch (err) {
-          progress.finish(it.name, 0);
-          throw err;
-        }
-      },
+      (it) => uploadOne(ctx, it, { t, o, tuning, progress }),
     );
   } finally {
     progress.stop();
+  }
+}
+
+/** --dry-run: the line each upload would print, and the problem of each file that cannot be read. */
+function printDryRun(ctx: CliContext, items: PutItem[], dst: RemoteLocation): void {
+  for (const it of items) {
+    if (it.local.problem) {
+      ctx.out.failed(it.local.path, it.local.problem);
+      continue;
+    }
+    ctx.out.result(
+      { type: 'upload', dryRun: true, local: it.local.path, bucket: dst.bucket, name: it.name, size: it.local.size },
+      `would upload ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: it.name })} (${formatBytes(it.local.size)})`,
+    );
+  }
+}
+
+/** One file up (resumable), its progress finished either way, its result line printed. */
+async function uploadOne(
+  ctx: CliContext,
+  it: PutItem,
+  at: { t: Target; o: PutOptions; tuning?: Tuning; progress: Progress },
+): Promise<void> {
+  const { t, o, progress } = at;
+  const dst = t.loc;
+  if (it.local.problem) throw new Error(it.local.problem);
+  try {
+    const fv = await uploadLocalFile(t.client, {
+      bucketId: t.bucket.bucketId,
+      fileName: it.name,
+      localPath: it.local.path,
+      contentType: o.contentType,
+      info: o.info,
+      tuning: at.tuning,
+      resume: true,
+      signal: ctx.abort.signal,
+      onProgress: (p) => progress.update(it.name, p.bytes, p.totalBytes ?? it.local.size),
+    });
+    progress.finish(it.name, fv.contentLength);
+    ctx.out.result(
+      {
+        type: 'upload',
+        local: it.local.path,
+        bucket: dst.bucket,
+        name: fv.fileName,
+        size: fv.contentLength,
+        fileId: fv.fileId,
+        sha1: fileSha1(fv),
+      },
+      ctx.out.quiet
+        ? undefined
+        : `uploaded ${printable(it.local.path)} -> ${shownRemote({ ...dst, path: fv.fileName })} (${formatBytes(fv.contentLength)})`,
+    );
+  } catch (err) {
+    progress.finish(it.name, 0);
+    throw err;
   }
 }

@@ -40,6 +40,12 @@ export function registerFiles(program: Command, rt: Runtime): void {
 }
 
 function registerRemoveAndFolders(program: Command, rt: Runtime): void {
+  registerRm(program, rt);
+  registerMkdir(program, rt);
+  registerRmdir(program, rt);
+}
+
+function registerRm(program: Command, rt: Runtime): void {
   examples(
     program
       .command('rm')
@@ -61,6 +67,9 @@ function registerRemoveAndFolders(program: Command, rt: Runtime): void {
       ),
     ['b2sync rm b2://docs/a.txt', 'b2sync rm -R b2://docs/tmp/', 'b2sync rm --versions b2://docs/secret.txt'],
   );
+}
+
+function registerMkdir(program: Command, rt: Runtime): void {
   examples(
     program
       .command('mkdir')
@@ -78,6 +87,9 @@ function registerRemoveAndFolders(program: Command, rt: Runtime): void {
       ),
     ['b2sync mkdir b2://my-new-bucket', 'b2sync mkdir b2://docs/drafts'],
   );
+}
+
+function registerRmdir(program: Command, rt: Runtime): void {
   examples(
     program
       .command('rmdir')

@@ -20,6 +20,16 @@ function basicAuthKey(call: Call): StoredKey {
   return key;
 }
 
+/** What every version's answer is built from. */
+interface AuthFacts {
+  call: Call;
+  key: StoredKey;
+  token: string;
+  base: string;
+  minPart: number;
+  recommended: number;
+}
+
 export function authorizeAccount(call: Call): unknown {
   const { emu, version } = call;
   const key = basicAuthKey(call);
@@ -28,73 +38,95 @@ export function authorizeAccount(call: Call): unknown {
   if (call.testMode === 'force_cap_exceeded') throw b2Fail('transaction_cap_exceeded', 'Transaction cap exceeded');
   if (version !== 'v4' && key.bucketIds && key.bucketIds.length > 1)
     throw b2Fail('unsupported', 'keys restricted to several buckets can only be used with b2api/v4');
-
   const token = emu.tokens.issue(emu.accountId, {
     kind: 'account',
     keyId: key.applicationKeyId,
     expiresAt: Date.now() + emu.tokenTtlMs(key),
   });
-  const base = call.baseUrl;
-  const minPart = emu.opts.minPartSize;
-  const recommended = emu.opts.recommendedPartSize;
-  const bucketId = key.bucketIds?.[0] ?? null;
-  const bucketName = bucketId === null ? null : (emu.meta.buckets.get(bucketId)?.bucketName ?? null);
+  const facts: AuthFacts = {
+    call,
+    key,
+    token,
+    base: call.baseUrl,
+    minPart: emu.opts.minPartSize,
+    recommended: emu.opts.recommendedPartSize,
+  };
+  if (version === 'v4') return authorizeV4(facts);
+  if (version === 'v3') return authorizeV3(facts);
+  return authorizeFlat(facts);
+}
 
-  if (version === 'v4') {
-    return {
-      accountId: emu.accountId,
-      authorizationToken: token,
-      apiInfo: {
-        storageApi: {
-          apiUrl: base,
-          downloadUrl: base,
-          s3ApiUrl: base,
-          recommendedPartSize: recommended,
-          absoluteMinimumPartSize: minPart,
-          allowed: {
-            capabilities: key.capabilities,
-            buckets: key.bucketIds
-              ? key.bucketIds.map((id) => ({ id, name: emu.meta.buckets.get(id)?.bucketName ?? null }))
-              : null,
-            namePrefix: key.namePrefix,
-          },
-        },
-      },
-      applicationKeyExpirationTimestamp: key.expirationTimestamp,
-    };
-  }
-  if (version === 'v3') {
-    return {
-      accountId: emu.accountId,
-      authorizationToken: token,
-      apiInfo: {
-        storageApi: {
-          absoluteMinimumPartSize: minPart,
-          apiUrl: base,
-          bucketId,
-          bucketName,
-          capabilities: key.capabilities,
-          downloadUrl: base,
-          infoType: 'storageApi',
-          namePrefix: key.namePrefix,
-          recommendedPartSize: recommended,
-          s3ApiUrl: base,
-        },
-      },
-      applicationKeyExpirationTimestamp: key.expirationTimestamp,
-    };
-  }
-  const flat: Record<string, unknown> = {
+/** The one bucket a key is restricted to (v1–v3 can name only one), or nulls. */
+function singleBucket(f: AuthFacts): { bucketId: string | null; bucketName: string | null } {
+  const bucketId = f.key.bucketIds?.[0] ?? null;
+  const bucketName = bucketId === null ? null : (f.call.emu.meta.buckets.get(bucketId)?.bucketName ?? null);
+  return { bucketId, bucketName };
+}
+
+/** v4: apiInfo.storageApi with an `allowed` block that lists every bucket the key may reach. */
+function authorizeV4(f: AuthFacts): unknown {
+  const { key, base } = f;
+  const emu = f.call.emu;
+  return {
     accountId: emu.accountId,
-    authorizationToken: token,
+    authorizationToken: f.token,
+    apiInfo: {
+      storageApi: {
+        apiUrl: base,
+        downloadUrl: base,
+        s3ApiUrl: base,
+        recommendedPartSize: f.recommended,
+        absoluteMinimumPartSize: f.minPart,
+        allowed: {
+          capabilities: key.capabilities,
+          buckets: key.bucketIds
+            ? key.bucketIds.map((id) => ({ id, name: emu.meta.buckets.get(id)?.bucketName ?? null }))
+            : null,
+          namePrefix: key.namePrefix,
+        },
+      },
+    },
+    applicationKeyExpirationTimestamp: key.expirationTimestamp,
+  };
+}
+
+/** v3: apiInfo.storageApi with the restriction flattened into it. */
+function authorizeV3(f: AuthFacts): unknown {
+  const { key, base } = f;
+  return {
+    accountId: f.call.emu.accountId,
+    authorizationToken: f.token,
+    apiInfo: {
+      storageApi: {
+        absoluteMinimumPartSize: f.minPart,
+        apiUrl: base,
+        ...singleBucket(f),
+        capabilities: key.capabilities,
+        downloadUrl: base,
+        infoType: 'storageApi',
+        namePrefix: key.namePrefix,
+        recommendedPartSize: f.recommended,
+        s3ApiUrl: base,
+      },
+    },
+    applicationKeyExpirationTimestamp: key.expirationTimestamp,
+  };
+}
+
+/** v1 and v2: one flat object; v1 also says minimumPartSize. */
+function authorizeFlat(f: AuthFacts): unknown {
+  const { key, base } = f;
+  const flat: Record<string, unknown> = {
+    accountId: f.call.emu.accountId,
+    authorizationToken: f.token,
     apiUrl: base,
     downloadUrl: base,
     s3ApiUrl: base,
-    recommendedPartSize: recommended,
-    absoluteMinimumPartSize: minPart,
-    allowed: { bucketId, bucketName, capabilities: key.capabilities, namePrefix: key.namePrefix },
+    recommendedPartSize: f.recommended,
+    absoluteMinimumPartSize: f.minPart,
+    allowed: { ...singleBucket(f), capabilities: key.capabilities, namePrefix: key.namePrefix },
   };
-  if (version === 'v1') flat.minimumPartSize = recommended;
+  if (f.call.version === 'v1') flat.minimumPartSize = f.recommended;
   return flat;
 }
 

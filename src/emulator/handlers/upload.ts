@@ -2,7 +2,7 @@
  * b2_upload_file and b2_upload_part: the body is streamed into a blob while SHA-1 (and, for simple
  * uploads, MD5) are computed inline; the blob becomes visible only after the SHA-1 checks out.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import { b2Decode } from '../../wire/names.js';
@@ -13,7 +13,7 @@ import type { Call, Principal } from '../emulator.js';
 import { checkNameAndInfo, resolveContentType } from '../file-info.js';
 import { newFileId } from '../ids.js';
 import { fileShape, partShape } from '../shapes.js';
-import type { Segment } from '../store/blobs.js';
+import type { BlobWriter, Segment } from '../store/blobs.js';
 import type { StoredFile, StoredPart } from '../store/records.js';
 import type { UploadToken } from '../tokens.js';
 
@@ -140,10 +140,27 @@ function eachChunk(req: IncomingMessage, onChunk: (chunk: Buffer) => Promise<voi
  * blob is discarded. A 'drop' fault destroys the connection after about half the body.
  */
 async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ingested> {
-  const { req, emu } = call;
-  const writer = emu.blobs.create();
+  const writer = call.emu.blobs.create();
   const sha1 = createHash('sha1');
   const md5 = withMd5 ? createHash('md5') : undefined;
+  const trailer = await receiveBody(call, spec, writer, md5 ? [sha1, md5] : [sha1]);
+  const stored = await checkedSha1(spec, sha1.digest('hex'), trailer, writer);
+  const md5Hex = md5 ? md5.digest('hex') : null;
+  if (spec.length === 0) {
+    await writer.abort();
+    return { segments: [], blob: undefined, sha1: stored, md5: md5Hex };
+  }
+  await writer.commit();
+  return { segments: [{ blob: writer.id, off: 0, len: spec.length }], blob: writer.id, sha1: stored, md5: md5Hex };
+}
+
+/**
+ * The body's first spec.length bytes into the writer and the hashes; what follows them (the SHA-1
+ * of hex_digits_at_end) is returned. A short body, a dropped client or a 'drop' fault aborts the
+ * writer and throws ConnectionDropped.
+ */
+async function receiveBody(call: Call, spec: BodySpec, writer: BlobWriter, hashes: Hash[]): Promise<string> {
+  const { req } = call;
   const dropAt = call.fault?.kind === 'drop' ? Math.floor(spec.total / 2) : -1;
   let received = 0;
   let trailer = '';
@@ -163,8 +180,7 @@ async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ing
       }
       let wait: Promise<void> | undefined;
       if (chunk.length) {
-        sha1.update(chunk);
-        md5?.update(chunk);
+        for (const h of hashes) h.update(chunk);
         wait = writer.write(chunk);
       }
       if (dropAt > 0 && received >= dropAt) {
@@ -182,27 +198,18 @@ async function ingest(call: Call, spec: BodySpec, withMd5: boolean): Promise<Ing
     if (req.destroyed || req.socket.destroyed) throw new ConnectionDropped();
     throw err;
   }
-  const digest = sha1.digest('hex');
-  let stored = digest;
-  if (spec.expect === 'none') stored = `unverified:${digest}`;
-  else {
-    const expected = spec.expect === 'at_end' ? trailer.toLowerCase() : spec.expect;
-    if (expected !== digest) {
-      await writer.abort();
-      throw b2Fail('bad_request', `Sha1 did not match data received: expected ${expected}, got ${digest}`);
-    }
-  }
-  if (spec.length === 0) {
+  return trailer;
+}
+
+/** The SHA-1 to store: checked against the header or the trailer (a mismatch discards the blob), or marked unverified. */
+async function checkedSha1(spec: BodySpec, digest: string, trailer: string, writer: BlobWriter): Promise<string> {
+  if (spec.expect === 'none') return `unverified:${digest}`;
+  const expected = spec.expect === 'at_end' ? trailer.toLowerCase() : spec.expect;
+  if (expected !== digest) {
     await writer.abort();
-    return { segments: [], blob: undefined, sha1: stored, md5: md5 ? md5.digest('hex') : null };
+    throw b2Fail('bad_request', `Sha1 did not match data received: expected ${expected}, got ${digest}`);
   }
-  await writer.commit();
-  return {
-    segments: [{ blob: writer.id, off: 0, len: spec.length }],
-    blob: writer.id,
-    sha1: stored,
-    md5: md5 ? md5.digest('hex') : null,
-  };
+  return digest;
 }
 
 function splitRest(call: Call): [string, string] {

@@ -180,70 +180,83 @@ export class MetaStore {
       case 'account':
         this.account = { accountId: e.accountId, keyId: e.keyId, key: e.key };
         return;
-      case 'bucket': {
-        const old = this.buckets.get(e.b.bucketId);
-        if (old) this.bucketIdsByName.delete(old.bucketName.toLowerCase());
-        this.buckets.set(e.b.bucketId, e.b);
-        this.bucketIdsByName.set(e.b.bucketName.toLowerCase(), e.b.bucketId);
-        return;
-      }
-      case '-bucket': {
-        const old = this.buckets.get(e.id);
-        if (!old) return;
-        this.buckets.delete(e.id);
-        this.bucketIdsByName.delete(old.bucketName.toLowerCase());
-        this.indexes.delete(e.id);
-        return;
-      }
-      case 'file': {
-        const f = e.f;
-        const old = this.files.get(f.fileId);
-        this.ref(f.segments);
-        if (old) this.unref(old.segments);
-        if (f.action !== 'start') this.dropParts(f.fileId);
-        this.files.set(f.fileId, f);
-        this.index(f.bucketId).put(f);
-        if (f.seq >= this.nextSeq) this.nextSeq = f.seq + 1;
-        return;
-      }
-      case '-file': {
-        const old = this.files.get(e.id);
-        if (!old) return;
-        this.files.delete(e.id);
-        this.indexes.get(old.bucketId)?.remove(old);
-        this.unref(old.segments);
-        this.dropParts(e.id);
-        return;
-      }
-      case 'part': {
-        let parts = this.parts.get(e.id);
-        if (!parts) {
-          parts = new Map();
-          this.parts.set(e.id, parts);
-        }
-        const old = parts.get(e.p.partNumber);
-        this.ref(e.p.segments);
-        parts.set(e.p.partNumber, e.p);
-        if (old) this.unref(old.segments);
-        return;
-      }
+      case 'bucket':
+        return this.putBucket(e.b);
+      case '-bucket':
+        return this.dropBucket(e.id);
+      case 'file':
+        return this.putFile(e.f);
+      case '-file':
+        return this.dropFile(e.id);
+      case 'part':
+        return this.putPart(e.id, e.p);
       case 'key':
         this.keys.set(e.k.applicationKeyId, e.k);
         return;
       case '-key':
         this.keys.delete(e.id);
         return;
-      case 'reset': {
-        const all = [...this.files.values()];
-        for (const f of all) this.apply({ t: '-file', id: f.fileId });
-        for (const id of [...this.parts.keys()]) this.dropParts(id);
-        this.buckets.clear();
-        this.bucketIdsByName.clear();
-        this.indexes.clear();
-        this.keys.clear();
-        return;
-      }
+      case 'reset':
+        return this.reset();
     }
+  }
+
+  private putBucket(b: StoredBucket): void {
+    const old = this.buckets.get(b.bucketId);
+    if (old) this.bucketIdsByName.delete(old.bucketName.toLowerCase());
+    this.buckets.set(b.bucketId, b);
+    this.bucketIdsByName.set(b.bucketName.toLowerCase(), b.bucketId);
+  }
+
+  private dropBucket(id: string): void {
+    const old = this.buckets.get(id);
+    if (!old) return;
+    this.buckets.delete(id);
+    this.bucketIdsByName.delete(old.bucketName.toLowerCase());
+    this.indexes.delete(id);
+  }
+
+  /** A new or replaced version: its blobs referenced first, the old ones released; a finished large file drops its parts. */
+  private putFile(f: StoredFile): void {
+    const old = this.files.get(f.fileId);
+    this.ref(f.segments);
+    if (old) this.unref(old.segments);
+    if (f.action !== 'start') this.dropParts(f.fileId);
+    this.files.set(f.fileId, f);
+    this.index(f.bucketId).put(f);
+    if (f.seq >= this.nextSeq) this.nextSeq = f.seq + 1;
+  }
+
+  private dropFile(id: string): void {
+    const old = this.files.get(id);
+    if (!old) return;
+    this.files.delete(id);
+    this.indexes.get(old.bucketId)?.remove(old);
+    this.unref(old.segments);
+    this.dropParts(id);
+  }
+
+  /** A part of an unfinished large file; uploading the same part number again replaces it. */
+  private putPart(fileId: string, p: StoredPart): void {
+    let parts = this.parts.get(fileId);
+    if (!parts) {
+      parts = new Map();
+      this.parts.set(fileId, parts);
+    }
+    const old = parts.get(p.partNumber);
+    this.ref(p.segments);
+    parts.set(p.partNumber, p);
+    if (old) this.unref(old.segments);
+  }
+
+  /** Everything gone (the account stays): every version and part released, so their blobs go too. */
+  private reset(): void {
+    for (const f of [...this.files.values()]) this.dropFile(f.fileId);
+    for (const id of [...this.parts.keys()]) this.dropParts(id);
+    this.buckets.clear();
+    this.bucketIdsByName.clear();
+    this.indexes.clear();
+    this.keys.clear();
   }
 
   private snapshot(): Snapshot {
