@@ -5,4 +5,6 @@ export const EXIT = {
   usage: 2,
   notFound: 3,
   partial: 4,
+  /** check: the trees differ. */
+  differ: 5,
 } as const;

@@ -10,6 +10,7 @@ import {
   PartialFailureError,
   UsageError,
   IntegrityError,
+  DifferencesError,
   isAbortError,
 } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +21,7 @@ import { registerList } from './commands/list.js';
 import { registerManage } from './commands/manage.js';
 import { registerSync } from './commands/sync.js';
 import { registerBisync } from './commands/bisync.js';
+import { registerCheck } from './commands/check.js';
 import { registerTransfer } from './commands/transfer.js';
 import { makeColors } from './output/colors.js';
 import { bwLimitOption, intOption } from './options.js';
@@ -31,7 +33,7 @@ import type { Io } from './context.js';
 export type { Io };
 
 export const EXIT_CODES_HELP =
-  '\nExit codes: 0 success, 1 runtime error, 2 usage error, 3 not found, 4 some items failed while others succeeded.\n' +
+  '\nExit codes: 0 success, 1 runtime error, 2 usage error, 3 not found, 4 some items failed while others succeeded, 5 check found differences.\n' +
   'Credentials: --profile NAME or PROFILE:bucket/path, else B2_APPLICATION_KEY_ID + B2_APPLICATION_KEY, else the default profile.\n' +
   'Reference: docs/commands.md';
 
@@ -77,6 +79,7 @@ export function buildProgram(rt: Runtime = new Runtime(processIo())): Command {
   registerManage(program, rt);
   registerSync(program, rt);
   registerBisync(program, rt);
+  registerCheck(program, rt);
   registerEmulator(program);
   // Every command (and subcommand) throws instead of exiting, so main decides the code.
   const walk = (c: Command) => {
@@ -135,6 +138,7 @@ export function reportError(
   if (err instanceof NotFoundError) return EXIT.notFound;
   if (err instanceof PartialFailureError) return EXIT.partial;
   if (err instanceof IntegrityError) return EXIT.runtime;
+  if (err instanceof DifferencesError) return EXIT.differ;
   if (err instanceof B2Error) return err.notFound ? EXIT.notFound : EXIT.runtime;
   if (isAbortError(err)) return 130;
   return EXIT.runtime;

@@ -132,6 +132,14 @@ export class PartialFailureError extends Error {
   }
 }
 
+/** `check` found the two trees different (each difference listed): exit code 5. */
+export class DifferencesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DifferencesError';
+  }
+}
+
 /** The operation was aborted through an AbortSignal. */
 export class AbortError extends Error {
   constructor(message = 'aborted') {

@@ -27,7 +27,7 @@ export function compileGlob(pattern: string): CompiledGlob {
   }
   const dirOnly = p.endsWith('/');
   const body = translate(p, pattern);
-  const regex = new RegExp((anchored ? '^' : '(?:^|/)') + body + '$', 'u');
+  const regex = new RegExp((anchored ? '^' : '(?:^|/)') + body + '$', 'su'); // s: `**` matches a name holding a line feed too
   return { regex, dirOnly };
 }
 

@@ -105,7 +105,13 @@ function checkSyncOptions(mode: 'sync' | 'copy', src: Location, dst: Location, o
     throw new UsageError(`--fsync applies to downloads: DST must be a local folder, got "${describe(dst)}"`);
 }
 
-export async function cliFilters(o: SyncCliOptions): Promise<SyncOptions['filters']> {
+/** The filter options of sync, copy, bisync and check. */
+export type FilterCliOptions = Pick<
+  SyncCliOptions,
+  'include' | 'exclude' | 'filterFrom' | 'minSize' | 'maxSize' | 'minAgeMs' | 'maxAgeMs'
+>;
+
+export async function cliFilters(o: FilterCliOptions): Promise<SyncOptions['filters']> {
   const filterFromText: string[] = [];
   for (const f of o.filterFrom ?? []) {
     try {
