@@ -63,6 +63,8 @@ export class SyncRun {
   deletesRefused = 0;
   /** B2 → local: source names that are both a file and a folder on B2 (their files are not written). */
   readonly conflicts = new FileFolderConflicts();
+  /** Told of each failed item with its error (watch: an outage requeues the pass instead of giving up). */
+  onItemError?: (path: string, err: unknown) => void;
   /** Local paths deleted (bounded), for pruning the folders they leave empty. */
   readonly deletedLocal: string[] = [];
 
