@@ -27,6 +27,14 @@ export class Runtime {
   }
 }
 
+/** The process's streams; stdin is opened only when a command reads it (opening it loads Node's stream and readline modules). */
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
 }

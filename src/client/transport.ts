@@ -180,8 +180,8 @@ export class Transport {
     this.callCounts.add(req.call);
     const headers = { 'user-agent': this.opts.userAgent, ...req.headers };
     try {
-      const { method, url, body, signal, idempotent } = req;
-      const sent: SendRequest = { method, url, headers, body, signal, idempotent };
+      const { method, url, body, signal } = req;
+      const sent: SendRequest = { method, url, headers, body, signal };
       const out = (await this.sendVia(req, sent)) ?? (await this.undici().send(sent));
       if (out.status < 300) this.log(req, out.status, started);
       (out as { started?: number }).started = started;

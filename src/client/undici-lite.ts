@@ -46,8 +46,16 @@ function fromPackage(): Loaded {
   return { Agent: u.Agent, request: u.request, via: 'package' };
 }
 
+/** A hook bin/b2sync.js sets: process-wide settings to make before undici loads (V8's Liftoff-only flag). */
+const BEFORE_LOAD = Symbol.for('b2sync.beforeUndici');
+
 let loaded: Loaded | undefined;
-const loadOnce = (): Loaded => (loaded ??= fromModules() ?? fromPackage());
+function loadOnce(): Loaded {
+  if (loaded) return loaded;
+  const before = (globalThis as Record<symbol, unknown>)[BEFORE_LOAD];
+  if (typeof before === 'function') before();
+  return (loaded = fromModules() ?? fromPackage());
+}
 
 /** undici's Agent and request: the first property read loads them. */
 export const undici: Loaded = {

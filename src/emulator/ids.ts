@@ -47,7 +47,3 @@ export function fileIdSeq(fileId: string): number | undefined {
   const m = FILE_ID.exec(fileId);
   return m ? parseInt(m[3], 16) : undefined;
 }
-
-export function looksLikeFileId(fileId: string): boolean {
-  return FILE_ID.test(fileId);
-}

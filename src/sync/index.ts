@@ -11,13 +11,7 @@ export type {
   Entry,
 } from './types.js';
 export type { FilterRule, FilterRules, FilterFlags } from './filter-rules.js';
-export {
-  buildFilterRules,
-  buildFilterRules as parseFilterRules,
-  loadFilterRules,
-  parseFilterLines,
-  Filter,
-} from './filter-rules.js';
+export { buildFilterRules, loadFilterRules, parseFilterLines, Filter } from './filter-rules.js';
 export { DEFAULT_MODIFY_WINDOW_MS } from './compare.js';
 export { DEFAULT_TRANSFERS, DEFAULT_CHECKERS } from './run-sync.js';
 export { normalizePrefix } from './remotes/b2.js';

@@ -8,9 +8,9 @@
  * 5. late deletions: deleteMode 'after', only when every transfer succeeded.
  * 6. summary: --max-delete refusals, elapsed time.
  *
- * The scheduler (scheduler.ts) bounds what runs at once, apart from the phases. Reuse: bisync builds a
- * SyncRun per direction, plans itself (acceptPlanned) and runs phases 3–6; watch runs planPhase on
- * listings restricted to the changed paths. See docs/sync.md, "How a run is built".
+ * The scheduler (scheduler.ts) bounds what runs at once, apart from the phases. Reuse: watch runs
+ * planPhase on listings restricted to the changed paths (bisync has its own planner and executor,
+ * sync/bisync/). See docs/sync.md, "How a run is built".
  */
 import { planPhase, openListings } from './phases/plan.js';
 import { safetyStop } from './phases/safety-stop.js';

@@ -23,11 +23,6 @@ export function b2Encode(value: string): string {
   return out;
 }
 
-/** Like b2Encode but also encodes '/', for a single path segment or query value that must not contain '/'. */
-export function b2EncodeComponent(value: string): string {
-  return b2Encode(value).replace(/\//g, '%2F');
-}
-
 /**
  * Decode a percent-encoded B2 string; '+' decodes to a space (servers accept Java-SDK style '+').
  * Throws on malformed escapes or invalid UTF-8.

@@ -1,16 +1,9 @@
 /** B2 JSON shapes, spelled as on the wire (b2-api.md). Request and response types per call. */
 
 export type ApiVersion = 'v1' | 'v2' | 'v3' | 'v4';
-export const API_VERSIONS: readonly ApiVersion[] = ['v1', 'v2', 'v3', 'v4'];
 
 export type FileAction = 'upload' | 'start' | 'hide' | 'folder' | 'copy';
 export type BucketType = 'allPublic' | 'allPrivate' | 'snapshot' | 'restricted' | 'shared';
-
-export interface ErrorBody {
-  status: number;
-  code: string;
-  message: string;
-}
 
 export interface AllowedV4 {
   capabilities: string[];
@@ -141,25 +134,6 @@ export interface Part {
   uploadTimestamp: number;
 }
 
-export interface ListFileNamesRequest {
-  bucketId: string;
-  startFileName?: string | null;
-  maxFileCount?: number | null;
-  prefix?: string | null;
-  delimiter?: string | null;
-}
-export interface ListFileNamesResponse {
-  files: FileVersion[];
-  nextFileName: string | null;
-}
-export interface ListFileVersionsRequest extends ListFileNamesRequest {
-  startFileId?: string | null;
-}
-export interface ListFileVersionsResponse {
-  files: FileVersion[];
-  nextFileName: string | null;
-  nextFileId: string | null;
-}
 export interface ListPartsResponse {
   parts: Part[];
   nextPartNumber: number | null;

@@ -10,48 +10,7 @@ import { BODY_CHUNK, type LeanBody } from '../../src/client/http/lean-body.js';
 import { LeanGet } from '../../src/client/http/lean-get.js';
 import { LeanGetError } from '../../src/client/http/lean-get-error.js';
 import { Transport } from '../../src/client/transport.js';
-
-interface Scripted {
-  url: string;
-  connections: () => number;
-  requests: string[];
-  close: () => Promise<void>;
-}
-
-/** A server that answers each request head with whatever `reply` writes on the raw socket. */
-async function scripted(reply: (socket: net.Socket, head: string, n: number) => void): Promise<Scripted> {
-  let conns = 0;
-  const requests: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    conns++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      let i: number;
-      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-        const head = buf.slice(0, i);
-        buf = buf.slice(i + 4);
-        requests.push(head);
-        reply(socket, head, requests.length);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => conns,
-    requests,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { scripted, type Scripted } from './scripted-server.js';
 
 async function readAll(body: LeanBody, recycle = false): Promise<Buffer> {
   const parts: Buffer[] = [];

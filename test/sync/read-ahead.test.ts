@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readAhead } from '../../src/sync/read-ahead.js';
-import { orderedMap } from '../../src/sync/ordered-map.js';
 
 test('readAhead yields every item in order and never buffers more than max', async () => {
   let produced = 0;
@@ -56,37 +55,4 @@ test('readAhead closes its source when the consumer stops early', async () => {
   }
   for await (const v of readAhead(src(), 5)) if (v === 3) break;
   assert.ok(closed);
-});
-
-test('orderedMap keeps input order with calls overlapping, and rethrows a failure in order', async () => {
-  async function* src() {
-    for (let i = 0; i < 20; i++) yield i;
-  }
-  let inFlight = 0;
-  let peak = 0;
-  const out: number[] = [];
-  for await (const v of orderedMap(src(), 4, async (i) => {
-    peak = Math.max(peak, ++inFlight);
-    await new Promise((r) => setTimeout(r, (20 - i) % 5));
-    inFlight--;
-    return i * 2;
-  }))
-    out.push(v);
-  assert.deepEqual(
-    out,
-    Array.from({ length: 20 }, (_, i) => i * 2),
-  );
-  assert.equal(peak, 4);
-  const got: number[] = [];
-  await assert.rejects(
-    (async () => {
-      for await (const v of orderedMap(src(), 4, async (i) => {
-        if (i === 5) throw new Error('five');
-        return i;
-      }))
-        got.push(v);
-    })(),
-    /five/,
-  );
-  assert.deepEqual(got, [0, 1, 2, 3, 4]);
 });

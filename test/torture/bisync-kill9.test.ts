@@ -154,3 +154,94 @@ test('bisync SIGKILLed at random moments recovers by re-running: both sides the 
   });
   checks.assertNone('every check after the bisync kills passed');
 });
+
+const WATCH_KILLS = size(12, 3);
+/** `bisync --watch` with short timers: changes settle in 100 ms, B2 is polled every second. */
+const WATCH_ARGS = ['--watch', '--poll', '1s', '--settle', '100ms', '--transfers', '4'];
+
+test('bisync --watch SIGKILLed while changes flow on both sides: a one-shot re-run converges, no conflict copy', async (t) => {
+  const missing = await bisyncMissing(fx);
+  if (missing) return t.skip(missing);
+  const t0 = Date.now();
+  const wrng = seededRng('bisync-kill9-watch');
+  const pair = await BisyncPair.create(fx, 'torture-bisync-watch', 'wpair/', wrng, '-watch');
+  await pair.seed(size(120, 40), size(20, 10), size(20, 10));
+  const checks = new Checks();
+  const figures = {
+    kills: 0,
+    rounds: 0,
+    recovered: 0,
+    watchExitedBeforeKill: 0,
+    changesBeforeKills: 0,
+    tempFilesLeft: 0,
+  };
+  const first = await fx.run(['--json', ...pair.args()]);
+  assert.equal(first.code, 0, failureLines(first));
+  let estMs = 3000;
+  for (let round = 1; figures.kills < WATCH_KILLS && round <= WATCH_KILLS * 2; round++) {
+    figures.rounds++;
+    const swap = round % 2 === 0;
+    fx.emu.controls.resetCounters();
+    fx.emu.controls.setLatency(LATENCY_MS);
+    const started = Date.now();
+    const { child, done } = fx.start(['--json', ...pair.args(WATCH_ARGS, swap)]);
+    let changed = 0;
+    child.stdout!.on('data', (c: Buffer) => (changed += c.toString().split('"type":"change"').length - 1));
+    try {
+      // the watch is up (its first pass listed B2), then the changes flow while it runs
+      const up = afterCalls(fx.emu, ['b2_list_file_names'], 1);
+      while (!up() && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      const mutating = pair.mutate(shape(round), round);
+      // the kill: while the test is still changing things, after the watch made some changes, or at a
+      // moment within a pass's span
+      const how = wrng.next();
+      if (how < 0.3) await new Promise((r) => setTimeout(r, wrng.int(0, 300)));
+      else if (how < 0.7) {
+        const n = wrng.int(1, 12);
+        const end = Date.now() + 20_000;
+        while (changed < n && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+      } else {
+        await mutating;
+        await new Promise((r) => setTimeout(r, wrng.int(0, estMs)));
+      }
+      if (child.exitCode === null) child.kill('SIGKILL');
+      figures.changesBeforeKills += changed;
+      await mutating;
+    } finally {
+      const r = await done;
+      fx.emu.controls.setLatency(0);
+      if (r.code === 137) figures.kills++;
+      else figures.watchExitedBeforeKill++;
+      await checks.check(`watch round ${round}: killed, not ended`, () => assert.equal(r.code, 137, failureLines(r)));
+    }
+    await checks.check(`watch round ${round}: after the kill`, () => pair.assertLocalNotTorn());
+    const r = await fx.run(['--json', ...pair.args(RUN_ARGS, swap)]);
+    estMs = Math.max(500, Math.round((estMs + (Date.now() - started)) / 2));
+    const facts = runFacts(r);
+    if (facts.summary?.recovered) figures.recovered++;
+    await checks.check(`watch round ${round}: the one-shot re-run exits 0`, () =>
+      assert.equal(r.code, 0, `${failureLines(r)}\n${r.stdout.slice(-800)}`),
+    );
+    await checks.check(`watch round ${round}: no conflict planned`, () =>
+      assert.deepEqual(
+        facts.plan.filter((p) => p.action === 'conflict'),
+        [],
+      ),
+    );
+    await checks.check(`watch round ${round}: converged`, async () => {
+      figures.tempFilesLeft = (await pair.assertConverged(`watch round ${round}`)).temps;
+    });
+  }
+  const again = await fx.run(['--json', ...pair.args(RUN_ARGS)]);
+  await checks.check('a further run plans nothing', () => assertPlannedNothing(again, 'the further run'));
+  await checks.check(`${WATCH_KILLS} kills of bisync --watch`, () => assert.equal(figures.kills, WATCH_KILLS));
+  report('bisync-kill9-watch', {
+    seed: wrng.seed,
+    files: pair.expected.size,
+    latencyMs: LATENCY_MS,
+    ...figures,
+    wallMs: Date.now() - t0,
+    problems: checks.problems.length,
+  });
+  checks.assertNone('every check after the bisync --watch kills passed');
+});

@@ -2,9 +2,15 @@
 import { join } from 'node:path';
 import { PartialFailureError, UsageError } from '../../core/errors.js';
 import { defaultStateDir } from '../../sync/bisync/state-dir.js';
-import { runBisync, type LocalEndpoint, type RemoteEndpoint } from '../../sync/bisync/run-bisync.js';
+import {
+  runBisync,
+  type BisyncRunOptions,
+  type LocalEndpoint,
+  type RemoteEndpoint,
+} from '../../sync/bisync/run-bisync.js';
 import type { BisyncEvent, BisyncPlanEntry, BisyncSummary, ConflictPolicy, SideName } from '../../sync/bisync/types.js';
 import type { CliContext } from '../context.js';
+import { watchOptionsFrom, type WatchCliOptions } from '../commands/watch-options.js';
 import { eventPrinter } from '../output/event-printer.js';
 import { formatBytes, formatDuration } from '../output/format.js';
 import { printable } from '../output/printable.js';
@@ -65,12 +71,21 @@ function report(ctx: CliContext, job: Record<string, unknown>, s: BisyncSummary,
   else if (!ctx.out.quiet || s.errors.length) ctx.io.stderr.write(human + '\n');
 }
 
-export async function bisyncAction(
+/** What both `bisync` and `bisync --watch` resolve from the command line. */
+export interface BisyncSetup {
+  local: LocalEndpoint;
+  remote: RemoteEndpoint;
+  localIs: SideName;
+  options: BisyncRunOptions;
+  job: { mode: string; path1: string; path2: string; dryRun: boolean };
+}
+
+export async function bisyncSetup(
   ctx: CliContext,
   p1: Location,
   p2: Location,
   o: Record<string, unknown>,
-): Promise<void> {
+): Promise<BisyncSetup> {
   if ((p1.kind === 'local') === (p2.kind === 'local'))
     throw new UsageError('bisync takes one local folder and one B2 path (b2://bucket/prefix or PROFILE:bucket/prefix)');
   const localIs: SideName = p1.kind === 'local' ? 'path1' : 'path2';
@@ -80,31 +95,50 @@ export async function bisyncAction(
   const local = (await endpoint(ctx, localLoc, 'destination', true)) as LocalEndpoint;
   const remote = (await endpoint(ctx, remoteLoc, 'destination', true)) as RemoteEndpoint;
   const dryRun = Boolean(o.dryRun);
+  const options: BisyncRunOptions = {
+    dryRun,
+    conflict: o.conflict as ConflictPolicy | undefined,
+    maxDelete,
+    force: Boolean(o.force),
+    checksum: Boolean(o.checksum),
+    modifyWindowMs: o.modifyWindow as number | undefined,
+    hardDelete: Boolean(o.hardDelete),
+    createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
+    transfers: o.transfers as number | undefined,
+    checkers: o.checkers as number | undefined,
+    stateDir: (o.stateDir as string | undefined) ?? defaultStateDir(),
+    hashCacheDir: join(ctx.configDir, 'hash-cache'),
+    filters,
+    signal: ctx.abort.signal,
+  };
+  return { local, remote, localIs, options, job: { mode: 'bisync', path1: describe(p1), path2: describe(p2), dryRun } };
+}
+
+export async function bisyncAction(
+  ctx: CliContext,
+  p1: Location,
+  p2: Location,
+  o: Record<string, unknown>,
+): Promise<void> {
+  const watch = watchOptionsFrom(o as WatchCliOptions);
+  const setup = await bisyncSetup(ctx, p1, p2, o);
+  if (watch) {
+    const { bisyncWatchAction } = await import('./bisync-watch.js');
+    return bisyncWatchAction(ctx, setup, watch);
+  }
+  const { dryRun } = setup.options;
   const progress = new Progress(ctx.out);
   let summary: BisyncSummary;
   try {
-    summary = await runBisync(local, remote, localIs, {
-      dryRun,
-      conflict: o.conflict as ConflictPolicy | undefined,
-      maxDelete,
-      force: Boolean(o.force),
-      checksum: Boolean(o.checksum),
-      modifyWindowMs: o.modifyWindow as number | undefined,
-      hardDelete: Boolean(o.hardDelete),
-      createEmptySrcDirs: Boolean(o.createEmptySrcDirs),
-      transfers: o.transfers as number | undefined,
-      checkers: o.checkers as number | undefined,
-      stateDir: (o.stateDir as string | undefined) ?? defaultStateDir(),
-      hashCacheDir: join(ctx.configDir, 'hash-cache'),
-      filters,
-      signal: ctx.abort.signal,
-      onEvent: printer(ctx, progress, dryRun),
+    summary = await runBisync(setup.local, setup.remote, setup.localIs, {
+      ...setup.options,
+      onEvent: printer(ctx, progress, Boolean(dryRun)),
     });
   } finally {
     progress.stop();
   }
-  const job = { mode: 'bisync', path1: describe(p1), path2: describe(p2), dryRun };
-  report(ctx, job, summary, dryRun);
+  const job = setup.job;
+  report(ctx, job, summary, Boolean(dryRun));
   if (summary.errors.length > 0) {
     for (const e of summary.errors) ctx.out.failed(e.item, e.message);
     throw new PartialFailureError(

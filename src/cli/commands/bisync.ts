@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { durationOption } from '../options.js';
 import { addConcurrencyOptions, addFilterOptions } from './sync.js';
+import { addWatchOptions } from './watch-options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
 import { dryRunOption, examples, run } from './common.js';
@@ -28,7 +29,7 @@ export function registerBisync(program: Command, rt: Runtime): void {
     )
     .option('--state-dir <dir>', 'where the state of each pair is kept (default $XDG_STATE_HOME/b2sync)')
     .addOption(dryRunOption());
-  addConcurrencyOptions(addFilterOptions(cmd));
+  addWatchOptions(addConcurrencyOptions(addFilterOptions(cmd)));
   cmd.action(
     run(rt, async (ctx, o, p1: string, p2: string) => {
       const { bisyncAction } = await import('../actions/bisync.js');
@@ -39,5 +40,6 @@ export function registerBisync(program: Command, rt: Runtime): void {
     'b2sync bisync ~/Documents b2://docs/laptop',
     'b2sync bisync --dry-run --json ./notes b2://notes/',
     'b2sync bisync --conflict newer --exclude "*.tmp" ./work work:shared/work',
+    'b2sync bisync --watch --poll 5m ~/Documents b2://docs/laptop',
   ]);
 }

@@ -13,8 +13,6 @@ export interface SendRequest {
   /** An async iterable is pulled one chunk at a time, the next once the socket took the previous one. */
   body?: string | Buffer | Readable | AsyncIterable<Buffer>;
   signal?: AbortSignal;
-  /** A POST that is harmless to send twice (a B2 list or get call): the lean client may repeat it on a new connection. */
-  idempotent?: boolean;
 }
 
 /** A response body: read it (for-await yields Buffers), or drop it with dump() / read it whole with text(). */

@@ -83,8 +83,13 @@ export class LeanBody extends Readable {
     this.ended = true;
     // 'error' without destroy() keeps the queued chunks readable (for-await reads them first). With
     // nothing queued there is nothing to keep; with no reader yet, the error waits for one.
-    if (this.readableLength === 0) this.destroy(err);
-    else if (this.listenerCount('error') > 0) this.emit('error', err);
+    // A reader that comes after destroy() still gets the error (the stream keeps it); with no listener
+    // yet, the 'error' destroy() emits would be thrown as unhandled (a reply whose head and broken body
+    // came in one read fails before its caller has the response): one no-op listener stands in.
+    if (this.readableLength === 0) {
+      if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+      this.destroy(err);
+    } else if (this.listenerCount('error') > 0) this.emit('error', err);
     else {
       const onListener = (event: string | symbol) => {
         if (event !== 'error') return;

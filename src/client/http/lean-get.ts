@@ -18,7 +18,7 @@
  *
  * A request that fails on a kept-alive connection before any byte of its reply (the server closed it
  * as the request went out) is sent once more on a new connection only when repeating it is harmless:
- * a download GET (or a POST marked `idempotent`, on a client without copyReads). A call is never
+ * a GET or HEAD on a client without copyReads (the downloads' client). A call is never
  * repeated here: it fails as a retryable transport error, as undici's do, and client/retry.ts retries
  * it under B2's rules, logged and counted against --retries.
  */
@@ -54,7 +54,7 @@ export class LeanGet implements HttpSend {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const headers = method === 'POST' ? { ...req.headers, 'content-length': String(bytes?.length ?? 0) } : req.headers;
     // Calls are never repeated here: the retry loop (client/retry.ts) does it, logged and counted, as with undici.
-    const idempotent = !this.opts.copyReads && (method !== 'POST' || req.idempotent === true);
+    const idempotent = !this.opts.copyReads && method !== 'POST';
     return this.request(method, req.url, headers, { body: bytes, signal: req.signal, idempotent });
   }
 

@@ -30,6 +30,11 @@ export interface PlannerInput {
   hashLocal(e: Entry): Promise<string | undefined>;
   /** Records in the saved state, when known: with none, no new name can be half of a rename, so none waits. */
   stateRecords?: number;
+  /**
+   * A scoped pass (scope.ts): only paths in scope are planned (the listings hold nothing else); a
+   * saved record out of scope is carried over as it is, and counted as present on both sides.
+   */
+  inScope?: (path: string) => boolean;
   signal?: AbortSignal;
 }
 
@@ -147,6 +152,7 @@ class Planner {
     const { s, path } = t;
     const { included } = this.input;
     if (s) this.counts.state++;
+    if (this.input.inScope && !this.input.inScope(path)) return this.outOfScope(s);
     const l = planned(t.l);
     const r = planned(t.r);
     const inL = l ? included(l) : undefined;
@@ -171,6 +177,16 @@ class Planner {
         why: 'another local name differs from it only in unicode form: rename one of them',
       };
     return { path, s, l, r };
+  }
+
+  /** A saved record out of a scoped pass's scope: carried over, and still there on both sides for the counts. */
+  private outOfScope(s: StateRecord | undefined): Outcome {
+    if (!s) return { kind: 'drop' };
+    if (this.input.included(stateEntry(s))) {
+      this.counts.local++;
+      this.counts.remote++;
+    }
+    return { kind: 'carry', s };
   }
 
   /** One path: decided now when no hash is needed (no promise), else hashed and queued in order. */

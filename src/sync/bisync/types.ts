@@ -174,6 +174,8 @@ export interface BisyncSummary {
   recovered?: { planned: number; done: number };
   errors: { item: string; message: string }[];
   elapsedMs: number;
+  /** A scoped pass (bisync --watch): the number of scope roots it looked at. */
+  scoped?: number;
   /** The plan (dry run, or when asked). */
   plan?: BisyncPlanEntry[];
 }

@@ -4,8 +4,7 @@
  * reported as a 'plan' event; transfers and deletions go to the run's spool, skips are only counted.
  * Entries travel in batches (arrays) from the listings to the comparison, so the pipeline's generators
  * run once per batch, not once per entry, and a pair decided without hashing costs no promise.
- * Watch passes listings restricted to changed paths; bisync plans on its own and hands its items to
- * `acceptPlanned`.
+ * Watch passes listings restricted to changed paths.
  */
 import { AbortError, isAbortError } from '../../core/errors.js';
 import { throwIfAborted } from '../../core/abort.js';
@@ -81,12 +80,7 @@ async function* filtered(run: SyncRun, it: AsyncIterable<Entry[]>, counter: { n:
   }
 }
 
-/** Count, report and keep one planned item (from this planner or another, such as bisync's). */
-export async function acceptPlanned(run: SyncRun, item: PlanItem): Promise<void> {
-  await acceptItem(run, item);
-}
-
-/** acceptPlanned, with no promise for an item that needs no waiting (a skip, a dry run, a spool in memory). */
+/** Count, report and keep one planned item; no promise for one that needs no waiting (a skip, a dry run, a spool in memory). */
 function acceptItem(run: SyncRun, item: PlanItem): Promise<void> | undefined {
   run.emit({ type: 'plan', action: item.action });
   if (item.action.action === 'skip') {

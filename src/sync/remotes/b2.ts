@@ -52,17 +52,10 @@ export function entryFromVersion(fv: FileVersion, prefix: string): Entry | undef
   };
 }
 
-/** List files under prefix in B2 order. .bzEmpty markers are yielded only when asked for. */
-export async function* listB2(
-  client: B2Api,
-  bucketId: string,
-  prefix: string,
-  opts: { markers?: boolean; signal?: AbortSignal } = {},
-): AsyncGenerator<Entry> {
-  for await (const batch of listB2Batches(client, bucketId, prefix, opts)) yield* batch;
-}
-
-/** listB2 in batches (never empty): one per network chunk of a listing page, when the client lists that way. */
+/**
+ * List files under prefix in B2 order, in batches (never empty): one per network chunk of a listing page,
+ * when the client lists that way. .bzEmpty markers are yielded only when asked for.
+ */
 export async function* listB2Batches(
   client: B2Api,
   bucketId: string,

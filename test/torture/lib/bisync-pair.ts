@@ -52,15 +52,17 @@ export class BisyncPair {
     readonly bucketId: string,
     readonly prefix: string,
     private readonly rng: Rng,
+    tag: string,
   ) {
-    this.local = join(fx.dir, 'local');
-    this.stateDir = join(fx.dir, 'state');
+    this.local = join(fx.dir, `local${tag}`);
+    this.stateDir = join(fx.dir, `state${tag}`);
   }
 
-  static async create(fx: TortureFixture, bucket: string, prefix: string, rng: Rng): Promise<BisyncPair> {
+  /** `tag` tells apart several pairs of one fixture (their folders local<tag>, state<tag>). */
+  static async create(fx: TortureFixture, bucket: string, prefix: string, rng: Rng, tag = ''): Promise<BisyncPair> {
     const s = await session(fx.emu, fx.emu.keyId, fx.emu.applicationKey);
     const r = await ok(s, 'b2_create_bucket', { accountId: s.accountId, bucketName: bucket, bucketType: 'allPrivate' });
-    const pair = new BisyncPair(fx, s, bucket, r.bucketId as string, prefix, rng);
+    const pair = new BisyncPair(fx, s, bucket, r.bucketId as string, prefix, rng, tag);
     await mkdir(pair.local, { recursive: true });
     return pair;
   }
