@@ -20,6 +20,7 @@ function changeAction(a: PlanAction, dst: Side, hardDelete: boolean): ChangeActi
 
 interface Started {
   at: number;
+  upload: boolean;
   size?: number;
   mtimeMs?: number;
 }
@@ -51,8 +52,9 @@ export class TornCheck {
   /** Time taken since the start, or undefined when the start was not seen. */
   onEvent(e: SyncEvent): number | undefined {
     if (e.type === 'start') {
-      const st = e.action.action === 'upload' ? this.statNow(e.action.path) : undefined;
-      this.started.set(e.action.path, { at: Date.now(), ...st });
+      const upload = e.action.action === 'upload' && this.src.kind === 'local';
+      const st = upload ? this.statNow(e.action.path) : undefined;
+      this.started.set(e.action.path, { at: Date.now(), upload, ...st });
       return undefined;
     }
     if (e.type !== 'done' && e.type !== 'error') return undefined;
@@ -60,13 +62,13 @@ export class TornCheck {
     const s = this.started.get(path);
     if (!s) return undefined;
     this.started.delete(path);
-    if (e.type === 'done' && e.action.action === 'upload') {
+    if (s.upload) {
+      // Done or failed (the upload refuses a file that changes under it): if it changed, take it again.
       const now = this.statNow(path);
+      const size = e.type === 'done' ? e.action.size : undefined;
       const changed =
-        !now ||
-        now.size !== s.size ||
-        now.mtimeMs !== s.mtimeMs ||
-        (e.action.size !== undefined && now.size !== e.action.size);
+        now !== undefined &&
+        (now.size !== s.size || now.mtimeMs !== s.mtimeMs || (size !== undefined && now.size !== size));
       if (changed) this.requeue(path);
     }
     return Date.now() - s.at;

@@ -66,12 +66,17 @@ export async function runPass(
   work: PendingWork,
   onEvent: (e: SyncEvent) => void,
 ): Promise<SyncSummary> {
+  let added = 0;
+  const counting = (e: SyncEvent) => {
+    if (e.type === 'done' && e.action.reason === 'new' && e.action.action !== 'delete') added++;
+    onEvent(e);
+  };
   const run = new SyncRun({
     srcEp: pc.srcEp,
     dstEp: pc.dstEp,
     src: await current(pc.src),
     dst: await current(pc.dst),
-    opts: { ...pc.opts, onEvent },
+    opts: { ...pc.opts, onEvent: counting },
   });
   if (run.srcMissing && !run.sync) throw missingSource(pc.srcEp);
   let outage: unknown;
@@ -93,7 +98,8 @@ export async function runPass(
   }
   if (outage !== undefined) throw outage;
   const summary = run.finish();
-  if (work.full) pc.totals = { src: run.counts.src.n, dst: run.counts.dst.n };
-  else pc.totals.dst = Math.max(0, pc.totals.dst + summary.transferred.files - summary.deleted);
+  // Files on DST now: those listed (the whole tree on a full pass) plus the new ones, less the deleted.
+  if (work.full) pc.totals = { src: run.counts.src.n, dst: Math.max(0, run.counts.dst.n + added - summary.deleted) };
+  else pc.totals.dst = Math.max(0, pc.totals.dst + added - summary.deleted);
   return summary;
 }
