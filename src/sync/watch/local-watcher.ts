@@ -61,6 +61,12 @@ export interface LocalChangeSource extends ChangeSource {
 /** Never reported, and not watched by the native backend: our downloads' temp files. */
 const NATIVE_IGNORE = [`**/*${TEMP_SUFFIX}`];
 
+/**
+ * The inotify backend failing to drop a watch the kernel already dropped (a directory below a moved one
+ * was removed): nothing is lost, the subscription goes on.
+ */
+const harmless = (err: unknown) => /^Unable to remove watcher/.test((err as Error | undefined)?.message ?? '');
+
 export async function openLocalChanges(root: string, opts: LocalChangesOptions): Promise<LocalChangeSource> {
   const w = new LocalWatcher(root, opts);
   await w.start();
@@ -90,6 +96,8 @@ class LocalWatcher {
   private poller: Poller | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Subscriptions renewed after a directory move (scheduleRestart). */
+  private renewals = 0;
 
   constructor(
     private readonly root: string,
@@ -211,8 +219,11 @@ class LocalWatcher {
     const tmp = join(tmpdir(), `b2sync-watch-${process.pid}-${randomBytes(6).toString('hex')}.snapshot`);
     try {
       await parcel.writeSnapshot(this.root, tmp, { ignore: NATIVE_IGNORE });
-      await this.sub?.unsubscribe();
+      await this.sub?.unsubscribe().catch((e: unknown) => {
+        if (!harmless(e)) throw e;
+      });
       this.sub = undefined;
+      this.renewals++;
       if (this.closed) return;
       await this.subscribeNow();
       this.onEvents(null, await parcel.getEventsSince(this.root, tmp, { ignore: NATIVE_IGNORE }));
@@ -225,7 +236,11 @@ class LocalWatcher {
 
   private async subscribeNow(): Promise<void> {
     const subscribe = this.o.subscribe ?? parcel.subscribe;
-    const sub = await subscribe(this.root, (err, events) => this.onEvents(err, events), { ignore: NATIVE_IGNORE });
+    // A renewed subscription gets an ignore list of its own: @parcel/watcher shares one native watcher per
+    // (dir, ignore list), and the old one may outlive a failed unsubscribe with its stale paths.
+    const ignore =
+      this.renewals === 0 ? NATIVE_IGNORE : [...NATIVE_IGNORE, join(this.root, `.b2sync-watch-${this.renewals}.none`)];
+    const sub = await subscribe(this.root, (err, events) => this.onEvents(err, events), { ignore });
     if (this.closed) await sub.unsubscribe().catch(() => {});
     else this.sub = sub;
   }
@@ -248,8 +263,8 @@ class LocalWatcher {
 
   private onEvents(err: Error | null, events: parcel.Event[]): void {
     if (this.closed || this.currentMode !== 'events') return;
-    if (err) return this.fallback(err);
-    for (const e of events) {
+    if (err && !harmless(err)) return this.fallback(err);
+    for (const e of events ?? []) {
       const rel = this.tree.relative(e.path);
       if (rel === undefined) continue;
       const sig = sigOf(e.path);
