@@ -6,6 +6,7 @@
  * counted them, so deleting one file of many is not "the source is empty". An item that failed
  * because the endpoint is away fails the pass (Outage retries it); other failures are reported.
  */
+import { childSignal } from '../../core/abort.js';
 import { localRootState } from '../remotes/local.js';
 import { openListings, planPhase } from '../phases/plan.js';
 import { safetyStop } from '../phases/safety-stop.js';
@@ -17,7 +18,7 @@ import {
   typeChangePhase,
 } from '../phases/execute.js';
 import { missingSource, type Side } from '../sides.js';
-import { SyncRun } from '../sync-run.js';
+import { DEFAULT_TRANSFERS, SyncRun } from '../sync-run.js';
 import type { SyncEndpoint, SyncEvent, SyncOptions, SyncSummary } from '../types.js';
 import type { Outage } from './outage.js';
 import type { PendingWork } from './pending.js';
@@ -71,12 +72,27 @@ export async function runPass(
     if (e.type === 'done' && e.action.reason === 'new' && e.action.action !== 'delete') added++;
     onEvent(e);
   };
+  // Each pass hangs its listeners on a signal of its own, taken off the run's when the pass is over.
+  const passSignal = childSignal(pc.opts.signal, 4 * (pc.opts.transfers ?? DEFAULT_TRANSFERS) + 10);
+  try {
+    return await runOnSignal(pc, work, { ...pc.opts, signal: passSignal.signal, onEvent: counting }, () => added);
+  } finally {
+    passSignal.dispose();
+  }
+}
+
+async function runOnSignal(
+  pc: PassContext,
+  work: PendingWork,
+  opts: SyncOptions,
+  added: () => number,
+): Promise<SyncSummary> {
   const run = new SyncRun({
     srcEp: pc.srcEp,
     dstEp: pc.dstEp,
     src: await current(pc.src),
     dst: await current(pc.dst),
-    opts: { ...pc.opts, onEvent: counting },
+    opts,
   });
   if (run.srcMissing && !run.sync) throw missingSource(pc.srcEp);
   let outage: unknown;
@@ -99,7 +115,7 @@ export async function runPass(
   if (outage !== undefined) throw outage;
   const summary = run.finish();
   // Files on DST now: those listed (the whole tree on a full pass) plus the new ones, less the deleted.
-  if (work.full) pc.totals = { src: run.counts.src.n, dst: Math.max(0, run.counts.dst.n + added - summary.deleted) };
-  else pc.totals.dst = Math.max(0, pc.totals.dst + added - summary.deleted);
+  if (work.full) pc.totals = { src: run.counts.src.n, dst: Math.max(0, run.counts.dst.n + added() - summary.deleted) };
+  else pc.totals.dst = Math.max(0, pc.totals.dst + added() - summary.deleted);
   return summary;
 }
