@@ -4,6 +4,7 @@ import type { SyncCliOptions } from '../actions/sync.js';
 import { collect, durationOption, intOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
+import { addWatchOptions, watchOptionsFrom, type WatchCliOptions } from './watch-options.js';
 import { dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
 
 export function registerSync(program: Command, rt: Runtime): void {
@@ -29,11 +30,12 @@ export function registerSync(program: Command, rt: Runtime): void {
     } else {
       cmd.option('--force', 'override the safety stop');
     }
+    addWatchOptions(cmd);
     cmd.action(
       run(rt, async (ctx, o, src: string, dst: string) => {
         // loaded on use: the sync engine is only needed by these two commands
         const { syncAction } = await import('../actions/sync.js');
-        const opts = syncCliOptions(o);
+        const opts = { ...syncCliOptions(o), watch: watchOptionsFrom(o as WatchCliOptions) };
         await syncAction(ctx, mode, parseLocation(src), parseLocation(dst), opts);
       }),
     );
@@ -45,6 +47,7 @@ export function registerSync(program: Command, rt: Runtime): void {
             'b2sync sync --dry-run --json ./site b2://www/',
             'b2sync sync b2://photos/2024 ./restore --checksum',
             'b2sync sync --exclude "*.tmp" --max-delete 100 ./data work:backups/data',
+            'b2sync sync --watch ./notes b2://notes/laptop',
           ]
         : ['b2sync copy ./photos b2://photos/', 'b2sync copy b2://photos/ other:archive/photos/'],
     );
