@@ -1,4 +1,5 @@
 /** Abort and sleep helpers shared by every layer: one AbortError, abortable sleeps, linked signals. */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AbortError } from './errors.js';
 
@@ -92,4 +93,23 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
 /** A signal that fires when the caller's does or when `controller` is aborted. */
 export function linkedSignal(controller: AbortController, outer: AbortSignal | undefined): AbortSignal {
   return outer ? follow([outer], controller) : controller.signal;
+}
+
+/**
+ * A signal of its own for a unit of work under a long-lived one (a watch pass under the run's): it
+ * fires when `outer` does, and `dispose()` takes its one listener off `outer` again, so nothing the
+ * work hangs on its signal accumulates on `outer` over days. `maxListeners` raises Node's leak warning
+ * threshold for the child (each transfer in flight holds one listener on it).
+ */
+export function childSignal(
+  outer: AbortSignal | undefined,
+  maxListeners = 10,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  setMaxListeners(Math.max(10, maxListeners), controller.signal);
+  if (!outer) return { signal: controller.signal, dispose: () => undefined };
+  const onAbort = () => controller.abort(outer.reason);
+  if (outer.aborted) onAbort();
+  else outer.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose: () => outer.removeEventListener('abort', onAbort) };
 }

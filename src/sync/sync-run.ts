@@ -68,6 +68,8 @@ export class SyncRun {
   /** --track-renames: the renames matched after planning, and both paths of each (their plain actions skipped). */
   readonly renames: Rename[] = [];
   readonly renamedPaths = new Set<string>();
+  /** Told of each failed item with its error (watch: an outage requeues the pass instead of giving up). */
+  onItemError?: (path: string, err: unknown) => void;
   /** Local paths deleted (bounded), for pruning the folders they leave empty. */
   readonly deletedLocal: string[] = [];
 

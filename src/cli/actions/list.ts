@@ -36,6 +36,26 @@ export interface LsOptions {
   atMs?: number;
 }
 
+/** The listing's prefix: `ls b2://bucket/file.txt` lists that one file, otherwise the folder. */
+async function listPrefix(t: Awaited<ReturnType<typeof openTarget>>, path: string, versions: boolean): Promise<string> {
+  let prefix = folderPrefix(path);
+  if (path && !path.endsWith('/')) {
+    const single = versions ? undefined : await findFile(t.client, t.bucket.bucketId, path);
+    if (single) prefix = path;
+    else if (versions) {
+      let exact = false;
+      for await (const f of t.client.listFileVersions(t.bucket.bucketId, {
+        prefix: path,
+        startFileName: path,
+        pageSize: 1,
+      }))
+        exact = f.fileName === path;
+      if (exact) prefix = path;
+    }
+  }
+  return prefix;
+}
+
 export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOptions): Promise<void> {
   if (!loc.bucket) return lsdAction(ctx, loc);
   const t = await openTarget(ctx, loc);
@@ -43,22 +63,7 @@ export async function lsAction(ctx: CliContext, loc: RemoteLocation, o: LsOption
     if (o.versions) throw new UsageError('--at and --versions cannot be used together');
     return (await import('./list-at.js')).lsAtAction(ctx, t, { ...o, atMs: o.atMs });
   }
-  let prefix = folderPrefix(loc.path);
-  // `ls b2://bucket/file.txt` lists that one file.
-  if (loc.path && !loc.path.endsWith('/')) {
-    const single = o.versions ? undefined : await findFile(t.client, t.bucket.bucketId, loc.path);
-    if (single) prefix = loc.path;
-    else if (o.versions) {
-      let exact = false;
-      for await (const f of t.client.listFileVersions(t.bucket.bucketId, {
-        prefix: loc.path,
-        startFileName: loc.path,
-        pageSize: 1,
-      }))
-        exact = f.fileName === loc.path;
-      if (exact) prefix = loc.path;
-    }
-  }
+  const prefix = await listPrefix(t, loc.path, o.versions);
   const delimiter = o.recursive ? undefined : '/';
   const base = prefix.endsWith('/') || prefix === '' ? prefix : prefix.slice(0, prefix.lastIndexOf('/') + 1);
   const iter = o.versions

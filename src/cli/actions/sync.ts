@@ -11,6 +11,7 @@ import {
   type SyncOptions,
   type SyncSummary,
 } from '../../sync/index.js';
+import type { WatchOptions } from '../../sync/watch/types.js';
 import type { CliContext } from '../context.js';
 import { eventPrinter } from '../output/event-printer.js';
 import { formatBytes, formatDuration } from '../output/format.js';
@@ -53,6 +54,8 @@ export interface SyncCliOptions {
   atMs?: number;
   /** --shard i/n. */
   shard?: { index: number; count: number };
+  /** --watch and its options: keep running after the first sync (sync-watch.ts). */
+  watch?: WatchOptions;
 }
 
 export async function endpoint(
@@ -188,10 +191,18 @@ export async function syncAction(
   dst: Location,
   o: SyncCliOptions,
 ): Promise<void> {
+  const watch = o.watch;
   checkSyncOptions(mode, src, dst, o);
+  if (watch?.eventsListen && src.kind === 'local')
+    throw new UsageError('--events-listen takes B2 event notifications: SRC must be on B2');
   const filters = await cliFilters(o);
   const s = await endpoint(ctx, src, 'source', o.force);
   const d = await endpoint(ctx, dst, 'destination', o.force);
+  if (watch) {
+    const { syncWatchAction } = await import('./sync-watch.js');
+    const job = { mode, source: describe(src), destination: describe(dst), src: s, dst: d, dryRun: o.dryRun };
+    return syncWatchAction(ctx, job, engineOptions(ctx, mode, o, filters, undefined), watch);
+  }
   const progress = new Progress(ctx.out);
   const opts = engineOptions(ctx, mode, o, filters, syncEventPrinter(ctx.out, progress, Boolean(o.dryRun)));
   let summary: SyncSummary;

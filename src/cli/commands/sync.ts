@@ -4,6 +4,7 @@ import type { SyncCliOptions } from '../actions/sync.js';
 import { collect, durationOption, intOption, shardOption, sizeOption } from '../options.js';
 import { parseLocation } from '../remote-path.js';
 import type { Runtime } from '../runtime.js';
+import { addWatchOptions, watchOptionsFrom, type WatchCliOptions } from './watch-options.js';
 import { atOption, dryRunOption, examples, fsyncOption, run, uploadCutoffOption } from './common.js';
 
 export function registerSync(program: Command, rt: Runtime): void {
@@ -35,11 +36,12 @@ export function registerSync(program: Command, rt: Runtime): void {
     } else {
       cmd.option('--force', 'override the safety stop');
     }
+    addWatchOptions(cmd);
     cmd.action(
       run(rt, async (ctx, o, src: string, dst: string) => {
         // loaded on use: the sync engine is only needed by these two commands
         const { syncAction } = await import('../actions/sync.js');
-        const opts = syncCliOptions(o);
+        const opts = { ...syncCliOptions(o), watch: watchOptionsFrom(o as WatchCliOptions) };
         await syncAction(ctx, mode, parseLocation(src), parseLocation(dst), opts);
       }),
     );
@@ -52,6 +54,7 @@ export function registerSync(program: Command, rt: Runtime): void {
             'b2sync sync b2://photos/2024 ./restore --checksum',
             'b2sync sync --at 2026-12-01T08:00:00Z b2://photos/2024 ./restore',
             'b2sync sync --exclude "*.tmp" --max-delete 100 ./data work:backups/data',
+            'b2sync sync --watch ./notes b2://notes/laptop',
           ]
         : ['b2sync copy ./photos b2://photos/', 'b2sync copy b2://photos/ other:archive/photos/'],
     );

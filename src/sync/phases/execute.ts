@@ -41,6 +41,7 @@ async function runItem(run: SyncRun, it: PlanItem): Promise<void> {
   } catch (e) {
     if (it.action.action !== 'delete') run.transferFailures++;
     if (run.signal?.aborted && isAbortError(e)) return;
+    run.onItemError?.(it.action.path, e);
     const message = e instanceof Error ? e.message : String(e);
     run.error(it.action.path, `${it.action.action}: ${message}`);
   }
