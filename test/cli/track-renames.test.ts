@@ -89,6 +89,33 @@ test('only unique matches pair: identical contents with two candidates are uploa
   assert.equal(tree['dup1.txt'], undefined);
 });
 
+test('faults: lost copy and hide replies are retried; a failed copy hides nothing and the next run converges', async () => {
+  await rename(join(src, 'stays.txt'), join(src, 'moved-stays.txt'));
+  await rename(join(src, 'p2.jpg'), join(src, 'archive', 'p2.jpg'));
+  // The first copy is carried out but its reply cut; the first hide likewise.
+  fx.emu.controls.injectFault({ call: 'b2_copy_file', kind: 'cut', count: 1 });
+  fx.emu.controls.injectFault({ call: 'b2_hide_file', kind: 'cut', count: 1 });
+  const r = await fx.json(['sync', '--track-renames', src, `b2://${B}/bk`]);
+  expectCode({ code: r.code, stderr: r.stderr }, 0);
+  let tree = await remoteTree();
+  assert.equal(tree['moved-stays.txt'], 9);
+  assert.equal(tree['archive/p2.jpg'], 12);
+  assert.equal(tree['stays.txt'], undefined);
+  assert.equal(tree['p2.jpg'], undefined);
+  // A copy refused for good: that rename fails (exit 4) and its old name is not hidden.
+  await rename(join(src, 'moved-stays.txt'), join(src, 'stays-again.txt'));
+  fx.emu.controls.injectFault({ call: 'b2_copy_file', status: 400, code: 'bad_request', count: 1 });
+  const bad = await fx.run(['sync', '--track-renames', src, `b2://${B}/bk`]);
+  expectCode(bad, 4);
+  tree = await remoteTree();
+  assert.equal(tree['moved-stays.txt'], 9, 'old name kept when the copy failed');
+  assert.equal(tree['stays-again.txt'], undefined);
+  expectCode(await fx.run(['sync', '--track-renames', src, `b2://${B}/bk`]), 0);
+  tree = await remoteTree();
+  assert.equal(tree['stays-again.txt'], 9);
+  assert.equal(tree['moved-stays.txt'], undefined);
+});
+
 test('--track-renames applies to sync from local to B2 only (exit 2, one line)', async () => {
   for (const args of [
     ['sync', '--track-renames', `b2://${B}/bk`, join(fx.dir, 'out')],
