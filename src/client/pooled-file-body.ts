@@ -29,8 +29,12 @@ export function isFileRangeSource(x: unknown): x is FileRangeSource {
   return typeof s === 'object' && s !== null && typeof s.path === 'string' && typeof s.start === 'number';
 }
 
-/** Read size, and the size of each of the two buffers (must stay well above a socket's highWaterMark). */
-export const POOLED_CHUNK = 1024 * 1024;
+/**
+ * Read size, and the size of each of the two buffers (must stay well above a socket's highWaterMark).
+ * 4 MiB: ~14% less client CPU per GiB than 1 MiB with these reused buffers (fewer reads, socket writes
+ * and hops through undici; docs/performance.md, "issue 11 helper round"), at 8 MiB per part in flight.
+ */
+export const POOLED_CHUNK = 4 * 1024 * 1024;
 
 /** One attempt's body from a file range: the chunks (iterate once), the SHA-1 when done, errors, release. */
 export interface PooledFileBody {
