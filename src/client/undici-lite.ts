@@ -2,8 +2,8 @@
  * undici's Agent and request, loaded on first use from the two modules they live in instead of the
  * package root. Only uploads use undici (client/transport.ts), so most commands never load it.
  *
- * Why: the package root loads all of undici (fetch, WebSocket, caches, mocks: ~90 ms on this machine,
- * a third of a CLI start); the Agent and the request API alone load in ~25-45 ms (docs/performance.md,
+ * Why: the package root loads all of undici (fetch, WebSocket, caches, mocks), a large share of a CLI
+ * start; the Agent and the request API alone load in a fraction of that (figures: docs/performance.md,
  * "HTTP seam"). The deep paths are not a published entry point, so package.json pins undici exactly;
  * when they are missing or have changed shape anyway, the package root is used instead: slower to
  * start, same behaviour.

@@ -11,7 +11,7 @@
  * - bytes written further on (other streams' pieces, a resumed download's kept prefix) and batches
  *   that found the ring full are read back by the worker from the file once it is complete up to them
  *   (the file descriptor is shared by the threads of a process).
- * Only the digest comes back as a message. A worker costs ~10 MiB of RSS and ~30 ms to start, so
+ * Only the digest comes back as a message. A worker costs memory and start-up time (docs/performance.md), so
  * downloads use it from bigDownloadCutoff bytes up (64 MiB by default; download.ts). When the file is
  * written with O_DIRECT (download.ts, FileWriter), the worker reads back with O_DIRECT too, into
  * page-aligned memory, so the page cache is not filled by the read-back either (block-aligned reads

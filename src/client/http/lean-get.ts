@@ -5,8 +5,8 @@
  * allocates a fresh 64 KiB buffer per read (V8 counts that external memory towards its collection
  * limits); here reads land in pooled 1 MiB chunks the download hands back (lean-conn.ts, lean-body.ts).
  * Measured in docs/performance.md, "HTTP seam: lean GET vs undici". Why, for calls (`copyReads`): a
- * command that only lists or deletes never loads undici (~65 ms of CPU at start; "Cold start, third
- * round"), which then serves uploads (request bodies that stream) only.
+ * command that only lists or deletes never loads undici (a large share of the start-up CPU:
+ * docs/performance.md, "Cold start, third round"), which then serves uploads (request bodies that stream) only.
  *
  * Scope: GET, HEAD and POST with a body given whole, one request per connection at a time,
  * keep-alive (closed before the server's `Keep-Alive: timeout` hint runs out). A body without a

@@ -30,7 +30,7 @@ const Wasm = (
 
 /**
  * Writes into the temp file, one at a time (parallel streams writing one file at once contend for its
- * inode lock: the kernel spins on it, ~2.5% of a 4-stream download's CPU).
+ * inode lock: the kernel spins on it; see docs/performance.md, "Worker hashing, O_DIRECT for big downloads").
  *
  * Opt-in (tuning.directIo): a second descriptor opened with O_DIRECT, through which aligned batches
  * go past the page cache. It helps where copying into the page cache is what costs (a VM whose balloon

@@ -52,30 +52,42 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 
   }
 }
 
+/** The pair opened (its events collected) and the watch loop started over a Queue the test feeds. */
+async function startWatch(
+  at: { root: string; state: string; bucketName: string; signal: AbortSignal; maxDelete?: { count: number } },
+  afterPass: (kind: string) => void,
+) {
+  const events: WatchEvent[] = [];
+  const emit = (e: WatchEvent) => events.push(e);
+  const lEp = local(at.root) as LocalEndpoint;
+  const rEp = remote(client, at.bucketName) as RemoteEndpoint;
+  const pair = await openBisync(lEp, rEp, 'path1', {
+    stateDir: at.state,
+    signal: at.signal,
+    ...(at.maxDelete ? { maxDelete: at.maxDelete } : {}),
+    onEvent: bisyncToWatch(emit),
+  });
+  const q = new Queue(at.signal);
+  const loop = runBisyncWatch({
+    pair,
+    source: q,
+    signal: at.signal,
+    emit,
+    outage: new Outage({ emit, signal: at.signal, baseMs: 50, capMs: 500 }),
+    afterPass: (_s, kind) => void afterPass(kind),
+  });
+  return { events, pair, q, loop, lEp, rEp };
+}
+
 test('bisync --watch loop: local change pushed, B2 change pulled on a poll tick, conflict kept both, lock held, signal stops it', async () => {
   const root = await makeTree({ a: 'a', e: 'e', 'd/x': 'x' });
   const state = await tempDir();
   const { bucketName, bucketId } = await newBucket(client, 'bwatch');
   const ac = new AbortController();
-  const events: WatchEvent[] = [];
-  const emit = (e: WatchEvent) => events.push(e);
-  const lEp = local(root) as LocalEndpoint;
-  const rEp = remote(client, bucketName) as RemoteEndpoint;
-  const pair = await openBisync(lEp, rEp, 'path1', {
-    stateDir: state,
-    signal: ac.signal,
-    onEvent: bisyncToWatch(emit),
-  });
-  const q = new Queue(ac.signal);
   const kinds: string[] = [];
-  const loop = runBisyncWatch({
-    pair,
-    source: q,
-    signal: ac.signal,
-    emit,
-    outage: new Outage({ emit, signal: ac.signal, baseMs: 50, capMs: 500 }),
-    afterPass: (_s, kind) => void kinds.push(kind),
-  });
+  const { events, pair, q, loop, lEp, rEp } = await startWatch({ root, state, bucketName, signal: ac.signal }, (kind) =>
+    kinds.push(kind),
+  );
   try {
     await until('the first full pass', () => kinds.length === 1);
     assert.deepEqual(Object.keys(await readBucket(client, bucketId)).sort(), ['a', 'd/x', 'e']);
@@ -142,24 +154,9 @@ test('bisync --watch loop: a safety stop after the first pass is one error line,
   const state = await tempDir();
   const { bucketName, bucketId } = await newBucket(client, 'bwstop');
   const ac = new AbortController();
-  const events: WatchEvent[] = [];
-  const emit = (e: WatchEvent) => events.push(e);
-  const pair = await openBisync(local(root) as LocalEndpoint, remote(client, bucketName) as RemoteEndpoint, 'path1', {
-    stateDir: state,
-    signal: ac.signal,
-    maxDelete: { count: 0 },
-    onEvent: bisyncToWatch(emit),
-  });
-  const q = new Queue(ac.signal);
   let passes = 0;
-  const loop = runBisyncWatch({
-    pair,
-    source: q,
-    signal: ac.signal,
-    emit,
-    outage: new Outage({ emit, signal: ac.signal, baseMs: 50, capMs: 500 }),
-    afterPass: () => void passes++,
-  });
+  const at = { root, state, bucketName, signal: ac.signal, maxDelete: { count: 0 } };
+  const { events, pair, q, loop } = await startWatch(at, () => passes++);
   try {
     await until('the first pass', () => passes === 1);
     await rm(join(root, 'a'));
